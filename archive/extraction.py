@@ -1,0 +1,684 @@
+"""Turn one fetched page into a clean article (main text plus metadata).
+
+Pure and Scrapy-free: the entry point :func:`extract_article` takes the HTTP entity bytes
+(content-decoded, original charset), never raises, and returns a picklable
+:class:`ExtractionResult`, so it can run inside ``ProcessPoolExecutor`` workers. The
+trafilatura options are built once at import time.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import logging
+import re
+from copy import copy
+from dataclasses import dataclass
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+import trafilatura
+from lxml.etree import ParserError
+from trafilatura import bare_extraction
+from trafilatura.settings import Extractor
+from w3lib.encoding import (
+    html_body_declared_encoding,
+    http_content_type_encoding,
+    read_bom,
+    resolve_encoding,
+)
+
+from archive.textclean import clean_text, protect_chars, prune_boilerplate, unprotect_chars
+
+__all__ = [
+    "EXTRACTOR",
+    "ExtractionResult",
+    "decode_html",
+    "extract_article",
+    "looks_like_html",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Name and version of the extraction, recorded with each result. Bump the local part
+#: whenever the output of :func:`extract_article` changes for the same input.
+EXTRACTOR = f"trafilatura/{trafilatura.__version__}+newsarchiver/2"
+
+# Built once per process (at import), shared by every call; a shallow copy per call only
+# carries the page URL.
+_OPTIONS = Extractor(
+    output_format="python",
+    comments=False,  # include_comments=False
+    precision=True,  # favor_precision=True
+    with_metadata=True,
+    tables=True,
+    formatting=False,
+    links=False,
+    images=False,
+)
+
+_MAX_ERROR_LEN = 300
+# a cleaned precision-mode text shorter than this is retried in balanced mode
+_SHORT_TEXT = 250
+
+
+@dataclass(frozen=True)
+class ExtractionResult:
+    """Outcome of :func:`extract_article`."""
+
+    article: dict[str, Any] | None
+    error: str | None
+    encoding: str | None = None
+
+
+# ---------------------------------------------------------------------------
+# Sniffing
+# ---------------------------------------------------------------------------
+
+_BINARY_MAGIC = (
+    b"%PDF",
+    b"\x89PNG",
+    b"GIF87a",
+    b"GIF89a",
+    b"\xff\xd8\xff",  # JPEG
+    b"PK\x03\x04",  # ZIP, docx, epub...
+    b"\x1f\x8b",  # gzip
+    b"BZh",
+    b"\xfd7zXZ\x00",
+    b"7z\xbc\xaf\x27\x1c",
+    b"Rar!",
+    b"RIFF",  # webp, wav, avi
+    b"OggS",
+    b"ID3",  # mp3
+    b"fLaC",
+    b"wOFF",
+    b"wOF2",
+    b"\x00\x00\x01\x00",  # ico
+    b"II*\x00",  # tiff
+    b"MM\x00*",
+    b"\xd0\xcf\x11\xe0",  # OLE (doc, xls)
+    b"\x7fELF",
+    b"%!PS",
+)
+_SNIFF_BYTES = 2048
+_LEADING_JUNK_RE = re.compile(
+    rb"(?:\s+|<!--.*?-->|<\?xml[^>]*>)*", re.DOTALL
+)  # whitespace, comments, XML declaration
+_HTML_START_RE = re.compile(
+    rb"<(?:!doctype\s+html|html|head|body|meta|title|link|script|style|noscript|base|div|p|"
+    rb"article|main|section|header|nav|table|h[1-6]|span|a|center|font|form|iframe|br|ul|"
+    rb"img|!--)[\s>/]",
+    re.IGNORECASE,
+)
+_HTML_ANYWHERE_RE = re.compile(rb"<(?:html|head|body)[\s>]|<!doctype\s+html", re.IGNORECASE)
+
+
+def looks_like_html(body: bytes) -> bool:
+    """Sniff ``body``: does it look like an HTML document (whatever the Content-Type said)?"""
+    if not body:
+        return False
+    encoding, bom = read_bom(body)
+    if encoding is not None and bom is not None:
+        if encoding.startswith(("utf-16", "utf-32")):
+            # re-encode a prefix as ASCII-compatible bytes so the checks below apply
+            head = body[len(bom) : len(bom) + 4 * _SNIFF_BYTES]
+            sample = head.decode(encoding, "ignore").encode("utf-8", "ignore")[:_SNIFF_BYTES]
+        else:
+            sample = body[len(bom) : len(bom) + _SNIFF_BYTES]
+    else:
+        sample = body[:_SNIFF_BYTES]
+    if sample.startswith(_BINARY_MAGIC):
+        return False
+    if sample.count(b"\x00") * 20 > len(sample):  # more than 5 % NUL bytes: binary
+        return False
+    # control bytes other than \t \n \f \r (and ESC, used by ISO-2022) are rare in HTML
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
+    if controls * 10 > len(sample):
+        return False
+    start = _LEADING_JUNK_RE.match(sample)
+    rest = sample[start.end() if start else 0 :]
+    if _HTML_START_RE.match(rest):
+        return True
+    # some junk (text, a stray byte) before the markup: accept if a document tag follows
+    return bool(_HTML_ANYWHERE_RE.search(sample))
+
+
+# ---------------------------------------------------------------------------
+# Decoding
+# ---------------------------------------------------------------------------
+
+
+def _fallback_bytes(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: decode each undecodable byte as windows-1252 (latin-1 for the
+    five bytes cp1252 leaves undefined), as a stray legacy byte in a UTF-8 page would be."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    chunk = exc.object[exc.start : exc.end]
+    return bytes(chunk).decode("cp1252", "ignore") or "", exc.end
+
+
+codecs.register_error("newsarchiver-cp1252", _fallback_bytes)
+
+_ERRORS = "newsarchiver-cp1252"
+_LEGACY_LATIN = re.compile(r"^(?:cp125\d|iso8859_\d+|latin_\d|mac_roman|cp1252)$")
+_META_SCAN_BYTES = 4096
+
+
+def _codec(name: str | None) -> str | None:
+    """Resolve a declared charset label to a Python codec name (browser aliasing), or None."""
+    if not name:
+        return None
+    try:
+        resolved = resolve_encoding(name)
+    except Exception:
+        return None
+    if resolved is None:
+        return None
+    return codecs.lookup(resolved).name
+
+
+def _is_single_byte_latin(codec: str) -> bool:
+    return bool(_LEGACY_LATIN.match(codec.replace("-", "_")))
+
+
+def _valid_utf8_with_non_ascii(body: bytes) -> bool:
+    if body.isascii():
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
+    """Decode an HTML entity; return ``(text, encoding)``.
+
+    Order: a byte-order mark (unambiguous, and what browsers obey even over the header), the
+    HTTP Content-Type charset, a ``<meta charset>`` / http-equiv / XML declaration in the first
+    4 KB, then UTF-8 if the bytes are valid UTF-8, else windows-1252. "iso-8859-1", "latin-1"
+    and "ascii" mean windows-1252 (as in browsers); unknown labels fall through. A declared
+    single-byte Latin charset on bytes that are valid, non-ASCII UTF-8 is a mislabelled UTF-8
+    page and is read as UTF-8. Undecodable bytes are read as windows-1252, never dropped.
+    """
+    bom_encoding, bom = read_bom(body)
+    if bom_encoding is not None and bom is not None:
+        return body[len(bom) :].decode(bom_encoding, _ERRORS), bom_encoding
+
+    encoding = _codec(http_content_type_encoding(content_type)) if content_type else None
+    if encoding is None:
+        try:
+            declared = html_body_declared_encoding(body[:_META_SCAN_BYTES])
+        except Exception:
+            declared = None
+        encoding = _codec(declared)
+        if encoding is not None and encoding.startswith(("utf-16", "utf-32")):
+            # an in-document declaration was read as ASCII, so it cannot be UTF-16 (WHATWG)
+            encoding = "utf-8"
+    if (
+        encoding is not None
+        and _is_single_byte_latin(encoding)
+        and _valid_utf8_with_non_ascii(body)
+    ):
+        encoding = "utf-8"
+    if encoding is None:
+        try:
+            return body.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            encoding = "cp1252"
+    return body.decode(encoding, _ERRORS), encoding
+
+
+# ---------------------------------------------------------------------------
+# Parsing and metadata
+# ---------------------------------------------------------------------------
+
+_XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+# characters libxml2 refuses in a Python str (C0 controls but tab/newline/CR, lone surrogates)
+_BAD_CHARS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_WS_RE = re.compile(r"\s+")
+
+
+def _parse(text: str) -> lxml.html.HtmlElement | None:
+    text = _BAD_CHARS_RE.sub("", _XML_DECL_RE.sub("", text, count=1))
+    if not text.strip():
+        return None
+    try:
+        tree = lxml.html.document_fromstring(text)
+    except (ParserError, ValueError):
+        return None
+    return tree
+
+
+def _norm_space(value: str | None) -> str:
+    return _WS_RE.sub(" ", value).strip() if value else ""
+
+
+def _key(value: str) -> str:
+    """Comparison key: case-folded letters and digits only."""
+    return "".join(ch for ch in value.casefold() if ch.isalnum())
+
+
+class _Meta:
+    """The page's ``<meta>``, ``<link>`` and JSON-LD data, read once."""
+
+    def __init__(self, tree: lxml.html.HtmlElement) -> None:
+        self.props: dict[str, list[str]] = {}
+        for meta in tree.iter("meta"):
+            content = meta.get("content")
+            if content is None:
+                continue
+            content = _norm_space(content)
+            if not content:
+                continue
+            for attr in ("property", "name", "itemprop", "http-equiv"):
+                name = meta.get(attr)
+                if name:
+                    for part in name.split():
+                        self.props.setdefault(part.strip().lower(), []).append(content)
+        self.jsonld: list[dict[str, Any]] = []
+        for script in tree.iter("script"):
+            if (script.get("type") or "").strip().lower() != "application/ld+json":
+                continue
+            try:
+                data = json.loads(script.text or "")
+            except ValueError:
+                continue
+            self._collect_jsonld(data, 0)
+
+    def _collect_jsonld(self, data: Any, depth: int) -> None:
+        if depth > 4:
+            return
+        if isinstance(data, list):
+            for item in data:
+                self._collect_jsonld(item, depth + 1)
+        elif isinstance(data, dict):
+            kind = data.get("@type")
+            kinds = kind if isinstance(kind, list) else [kind]
+            if any(isinstance(k, str) and ("Article" in k or k == "BlogPosting") for k in kinds):
+                self.jsonld.append(data)
+            graph = data.get("@graph")
+            if graph is not None:
+                self._collect_jsonld(graph, depth + 1)
+
+    def first(self, *names: str) -> str | None:
+        for name in names:
+            values = self.props.get(name)
+            if values:
+                return values[0]
+        return None
+
+    def all(self, *names: str) -> list[str]:
+        out: list[str] = []
+        for name in names:
+            out.extend(self.props.get(name, ()))
+        return out
+
+    def ld(self, field: str) -> Any:
+        for item in self.jsonld:
+            value = item.get(field)
+            if value:
+                return value
+        return None
+
+
+def _canonical(tree: lxml.html.HtmlElement, url: str) -> str | None:
+    base = url
+    for el in tree.iter("base"):
+        href = (el.get("href") or "").strip()
+        if href:
+            base = urljoin(url, href)
+        break
+    for link in tree.iter("link"):
+        rels = (link.get("rel") or "").lower().split()
+        if "canonical" in rels:
+            href = (link.get("href") or "").strip()
+            if not href:
+                continue
+            absolute = urljoin(base, href)
+            if urlsplit(absolute).scheme in ("http", "https"):
+                return absolute
+    return None
+
+
+_TITLE_SEP_RE = re.compile(r"\s+(?:[|·•»«~/:]|-{1,2}|–|—|::)\s+")
+
+
+def _strip_site(title: str, sitenames: list[str]) -> str:
+    """Drop a leading/trailing site name ("Headline | Site") from a title."""
+    parts = _TITLE_SEP_RE.split(title)
+    if len(parts) < 2:
+        return title
+    keys = {_key(s) for s in sitenames if s and _key(s)}
+    if keys:
+        while len(parts) > 1 and _key(parts[-1]) in keys:
+            parts.pop()
+        while len(parts) > 1 and _key(parts[0]) in keys:
+            parts.pop(0)
+        if len(_TITLE_SEP_RE.split(title)) != len(parts):
+            return _rejoin(title, parts)
+    # no known site name: a " | " suffix is the site by convention
+    if " | " in title:
+        head = title.rsplit(" | ", 1)[0].strip()
+        if len(head) >= 10:
+            return head
+    return title
+
+
+def _rejoin(title: str, parts: list[str]) -> str:
+    # rebuild from the original string to keep the original separators inside the headline
+    start = title.find(parts[0])
+    end = title.rfind(parts[-1]) + len(parts[-1])
+    return title[start:end].strip() if start >= 0 and end > start else " ".join(parts)
+
+
+def _host_names(url: str) -> list[str]:
+    host = (urlsplit(url).hostname or "").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    names = [host] if host else []
+    labels = host.split(".")
+    if len(labels) >= 2:
+        names.append(labels[-2] if len(labels[-1]) > 2 or len(labels) == 2 else labels[-3])
+    return names
+
+
+def _h1(tree: lxml.html.HtmlElement) -> tuple[str | None, bool]:
+    """The first non-empty <h1>, and whether it sits inside <article>/<main>."""
+    for path, inside in (("//article//h1", True), ("//main//h1", True), ("//h1", False)):
+        for el in tree.xpath(path):
+            text = _norm_space(el.text_content())
+            if text:
+                return text, inside
+    return None, False
+
+
+def _title(
+    meta: _Meta, tree: lxml.html.HtmlElement, sitenames: list[str], fallback: Any
+) -> str | None:
+    """The headline: og:title / twitter:title / JSON-LD headline, else the article's <h1>,
+    else the <title> without its site-name part, else trafilatura's guess."""
+    for cand in (
+        meta.first("og:title"),
+        meta.first("twitter:title"),
+        _ld_text(meta.ld("headline")),
+    ):
+        if cand:
+            return _strip_site(cand, sitenames)
+    title_tag = None
+    for el in tree.iter("title"):
+        title_tag = _norm_space(el.text_content()) or None
+        break
+    h1, inside = _h1(tree)
+    # an <h1> outside the article that the <title> does not mention is likely a logo
+    if h1 and (inside or not title_tag or _key(h1) in _key(title_tag)):
+        return _strip_site(h1, sitenames)
+    if title_tag:
+        return _strip_site(title_tag, sitenames)
+    if isinstance(fallback, str) and fallback.strip():
+        return _strip_site(_norm_space(fallback), sitenames)
+    return None
+
+
+def _ld_text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return _norm_space(value) or None
+    if isinstance(value, list) and value:
+        return _ld_text(value[0])
+    return None
+
+
+def _ld_name(value: Any) -> str | None:
+    if isinstance(value, str):
+        return _norm_space(value) or None
+    if isinstance(value, dict):
+        return _ld_text(value.get("name"))
+    if isinstance(value, list):
+        names = [n for n in (_ld_name(v) for v in value) if n]
+        return ", ".join(dict.fromkeys(names)) or None
+    return None
+
+
+_BY_RE = re.compile(r"^(?:by|von|par|por|di|door)\s+", re.IGNORECASE)
+
+
+def _author(meta: _Meta, fallback: Any) -> str | None:
+    for cand in (
+        meta.first(
+            "author", "article:author", "dc.creator", "byl", "parsely-author", "sailthru.author"
+        ),
+        _ld_name(meta.ld("author")),
+        fallback if isinstance(fallback, str) else None,
+    ):
+        if not cand:
+            continue
+        cand = _BY_RE.sub("", _norm_space(cand))
+        if cand and "://" not in cand and not cand.startswith(("@", "www.")):
+            return cand
+    return None
+
+
+_DATE_META = (
+    "article:published_time",
+    "og:article:published_time",
+    "article.published",
+    "datepublished",
+    "published_time",
+    "publishdate",
+    "publish-date",
+    "pubdate",
+    "date",
+    "dc.date",
+    "dc.date.issued",
+    "dcterms.created",
+    "dcterms.issued",
+    "sailthru.date",
+    "parsely-pub-date",
+)
+
+
+def _iso(value: str) -> str | None:
+    """Normalise a date(-time) string to ISO 8601, keeping time and offset when given."""
+    value = value.strip()
+    if not value or len(value) > 64:
+        return None
+    parsed: datetime | date | None = None
+    candidate = value.replace("Z", "+00:00") if value.endswith("Z") else value
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", candidate):
+            parsed = date.fromisoformat(candidate)
+        else:
+            parsed = datetime.fromisoformat(candidate)
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if parsed is None or not 1900 <= parsed.year <= 2200:
+        return None
+    return parsed.isoformat()
+
+
+def _published(meta: _Meta, tree: lxml.html.HtmlElement, fallback: Any) -> str | None:
+    candidates: list[str] = [*meta.all(*_DATE_META)]
+    ld = meta.ld("datePublished")
+    if isinstance(ld, str):
+        candidates.append(ld)
+    for path in (
+        "//time[@itemprop='datePublished']/@datetime",
+        "//time[@pubdate]/@datetime",
+        "//article//time/@datetime",
+        "//main//time/@datetime",
+    ):
+        candidates.extend(str(v) for v in tree.xpath(path))
+    for cand in candidates:
+        iso = _iso(cand)
+        if iso:
+            return iso
+    if isinstance(fallback, str):
+        return _iso(fallback)
+    return None
+
+
+_LANG_RE = re.compile(r"^([a-zA-Z]{2,3})(?:[-_][a-zA-Z0-9]{1,8})*$")
+
+
+def _language(meta: _Meta, tree: lxml.html.HtmlElement) -> str | None:
+    candidates = [
+        tree.get("lang"),
+        tree.get("{http://www.w3.org/XML/1998/namespace}lang"),
+        tree.get("xml:lang"),
+        meta.first("og:locale"),
+        meta.first("content-language", "language", "dc.language", "inlanguage"),
+        _ld_text(meta.ld("inLanguage")),
+    ]
+    for cand in candidates:
+        if not cand:
+            continue
+        cand = cand.split(",")[0].strip()
+        match = _LANG_RE.match(cand)
+        if match:
+            return match.group(1).lower()
+    return None
+
+
+def _dedup(values: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for value in values:
+        value = _norm_space(value)
+        key = value.casefold()
+        if value and key not in seen:
+            seen.add(key)
+            out.append(value)
+    return out
+
+
+def _rel_links(tree: lxml.html.HtmlElement, rel: str) -> list[str]:
+    out = []
+    for a in tree.iter("a", "link"):
+        rels = (a.get("rel") or "").lower().split()
+        if rel in rels:
+            text = _norm_space(a.text_content()) if a.tag == "a" else ""
+            if text:
+                out.append(text)
+    return out
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _tags(meta: _Meta, tree: lxml.html.HtmlElement, fallback: Any) -> list[str]:
+    values = meta.all("article:tag", "og:article:tag")
+    values += _rel_links(tree, "tag")
+    for keywords in meta.all("keywords", "news_keywords"):
+        values += keywords.split(",")
+    for value in _as_list(fallback):
+        values += value.split(",")
+    return _dedup(values)
+
+
+def _categories(meta: _Meta, tree: lxml.html.HtmlElement, fallback: Any) -> list[str]:
+    values = meta.all("article:section", "og:article:section")
+    values += _as_list(meta.ld("articleSection"))
+    values += _rel_links(tree, "category")
+    values += _as_list(fallback)
+    return _dedup(values)
+
+
+# ---------------------------------------------------------------------------
+# Extraction
+# ---------------------------------------------------------------------------
+
+
+def extract_article(body: bytes, url: str, content_type: str | None = None) -> ExtractionResult:
+    """Extract the main article of one page. Never raises.
+
+    ``body`` is the content-decoded HTTP entity in its original charset; ``content_type`` the
+    HTTP Content-Type header, if any. Returns the article dict, or ``None`` with a short reason
+    ("not html", "no main text", "exception: ...").
+    """
+    encoding: str | None = None
+    try:
+        if not looks_like_html(body):
+            logger.debug("rejected %s: not html", url)
+            return ExtractionResult(None, "not html")
+        text, encoding = decode_html(body, content_type)
+        tree = _parse(text)
+        if tree is None:
+            logger.debug("rejected %s: unparseable HTML", url)
+            return ExtractionResult(None, "not html", encoding)
+        article = _extract(tree, text, url)
+        if article is None:
+            logger.debug("rejected %s: no main text", url)
+            return ExtractionResult(None, "no main text", encoding)
+        return ExtractionResult(article, None, encoding)
+    except Exception as exc:  # the contract is to never raise
+        message = _norm_space(f"exception: {type(exc).__name__}: {exc}")[:_MAX_ERROR_LEN]
+        logger.debug("rejected %s: %s", url, message, exc_info=True)
+        return ExtractionResult(None, message, encoding)
+
+
+def _extract(tree: lxml.html.HtmlElement, source: str, url: str) -> dict[str, Any] | None:
+    meta = _Meta(tree)
+
+    options = copy(_OPTIONS)
+    options.url = url or None
+    options.source = url or None
+    work = prune_boilerplate(copy(tree))
+    protected = protect_chars(work, source)
+    document = bare_extraction(work, options=options)
+    if document is None or isinstance(document, dict):
+        return None
+    raw_text = document.text or ""
+    if protected:
+        raw_text = unprotect_chars(raw_text)
+
+    sitename = meta.first("og:site_name", "application-name") or _ld_name(meta.ld("publisher"))
+    if not sitename and isinstance(document.sitename, str):
+        sitename = document.sitename
+    sitenames = [s for s in (sitename, *_host_names(url)) if s]
+    title = _title(meta, tree, sitenames, document.title)
+    h1, _ = _h1(tree)
+
+    canonical = _canonical(tree, url)
+    own_urls = [u for u in (url, canonical) if u]
+    text = clean_text(raw_text, [t for t in (title, h1) if t], own_urls)
+    if len(text) < _SHORT_TEXT:
+        # precision mode found (almost) nothing: a balanced pass takes more of the page
+        options.focus = "balanced"
+        retry = bare_extraction(work, options=options)
+        if retry is not None and not isinstance(retry, dict) and retry.text:
+            retry_text = unprotect_chars(retry.text) if protected else retry.text
+            retry_text = clean_text(retry_text, [t for t in (title, h1) if t], own_urls)
+            if len(retry_text) > len(text):
+                logger.debug("short precision extraction, balanced retry kept: %s", url)
+                text = retry_text
+    if not text:
+        return None
+
+    description = (
+        meta.first("description", "og:description", "twitter:description")
+        or _norm_space(document.description)
+        or None
+    )
+    return {
+        "canonical_url": canonical,
+        "title": title or None,
+        "author": _author(meta, document.author),
+        "published": _published(meta, tree, document.date),
+        "language": _language(meta, tree),
+        "sitename": _norm_space(sitename) or None,
+        "description": description,
+        "tags": _tags(meta, tree, document.tags),
+        "categories": _categories(meta, tree, document.categories),
+        "text": text,
+    }

@@ -1,0 +1,204 @@
+"""The SQLite index of an archive: one row per capture, one per article, FTS5 search.
+
+Every row is derived from WARC records alone (see :mod:`archive.rows`), so the whole
+index can be rebuilt from the WARC files.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+INDEX_NAME = "index.sqlite3"
+SCHEMA_VERSION = 1
+
+CAPTURE_COLUMNS = (
+    "record_id",
+    "record_type",
+    "url",
+    "surt",
+    "timestamp",
+    "warc_date",
+    "status",
+    "mime",
+    "payload_digest",
+    "warc_filename",
+    "warc_offset",
+    "warc_length",
+    "request_record_id",
+    "request_offset",
+    "request_length",
+    "truncated",
+)
+
+ARTICLE_COLUMNS = (
+    "url",
+    "canonical_url",
+    "title",
+    "author",
+    "published",
+    "language",
+    "sitename",
+    "description",
+    "tags",
+    "categories",
+    "text",
+    "fetched_at",
+    "warc_filename",
+    "warc_record_id",
+    "warc_offset",
+    "extractor",
+    "conversion_record_id",
+    "conversion_filename",
+    "conversion_offset",
+    "conversion_length",
+)
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS captures (
+    id INTEGER PRIMARY KEY,
+    record_id TEXT NOT NULL UNIQUE,
+    record_type TEXT NOT NULL,
+    url TEXT NOT NULL,
+    surt TEXT NOT NULL,
+    timestamp TEXT NOT NULL,
+    warc_date TEXT NOT NULL,
+    status INTEGER,
+    mime TEXT,
+    payload_digest TEXT,
+    warc_filename TEXT NOT NULL,
+    warc_offset INTEGER NOT NULL,
+    warc_length INTEGER NOT NULL,
+    request_record_id TEXT,
+    request_offset INTEGER,
+    request_length INTEGER,
+    truncated TEXT
+);
+CREATE INDEX IF NOT EXISTS captures_url ON captures (url, timestamp);
+CREATE INDEX IF NOT EXISTS captures_surt ON captures (surt, timestamp);
+CREATE INDEX IF NOT EXISTS captures_file ON captures (warc_filename, warc_offset);
+CREATE TABLE IF NOT EXISTS articles (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,
+    canonical_url TEXT,
+    title TEXT,
+    author TEXT,
+    published TEXT,
+    language TEXT,
+    sitename TEXT,
+    description TEXT,
+    tags TEXT NOT NULL DEFAULT '[]',
+    categories TEXT NOT NULL DEFAULT '[]',
+    text TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    warc_filename TEXT NOT NULL,
+    warc_record_id TEXT NOT NULL,
+    warc_offset INTEGER NOT NULL,
+    extractor TEXT,
+    conversion_record_id TEXT NOT NULL UNIQUE,
+    conversion_filename TEXT NOT NULL,
+    conversion_offset INTEGER NOT NULL,
+    conversion_length INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_url ON articles (url);
+CREATE INDEX IF NOT EXISTS articles_canonical ON articles (canonical_url);
+CREATE INDEX IF NOT EXISTS articles_response ON articles (warc_record_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5 (
+    title, text, content='articles', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS articles_ai AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_ad AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts (articles_fts, rowid, title, text)
+    VALUES ('delete', old.id, old.title, old.text);
+END;
+INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');
+"""
+
+
+class IndexUnavailable(Exception):
+    """The index cannot be opened or used (locked, corrupt, not an archive)."""
+
+
+class ArchiveIndex:
+    """A connection to ``index.sqlite3``. Writers batch rows and call :meth:`commit`."""
+
+    def __init__(self, path: Path, *, readonly: bool = False, timeout: float = 10.0) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        try:
+            if readonly:
+                uri = f"file:{self.path}?mode=ro"
+                self.db = sqlite3.connect(uri, uri=True, timeout=timeout)
+            else:
+                self.db = sqlite3.connect(self.path, timeout=timeout)
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.executescript(_SCHEMA)
+                self.db.commit()
+            self.db.row_factory = sqlite3.Row
+        except sqlite3.Error as exc:
+            raise IndexUnavailable(f"cannot open index {self.path}: {exc}") from exc
+
+    # -- writing -------------------------------------------------------------------------
+    def add_capture(self, row: Mapping[str, Any]) -> None:
+        cols = ", ".join(CAPTURE_COLUMNS)
+        marks = ", ".join("?" for _ in CAPTURE_COLUMNS)
+        self.db.execute(
+            f"INSERT OR REPLACE INTO captures ({cols}) VALUES ({marks})",
+            [row.get(c) for c in CAPTURE_COLUMNS],
+        )
+
+    def add_article(self, row: Mapping[str, Any]) -> None:
+        values = []
+        for col in ARTICLE_COLUMNS:
+            value = row.get(col)
+            if col in ("tags", "categories"):
+                value = json.dumps(list(value or []), ensure_ascii=False)
+            values.append(value)
+        cols = ", ".join(ARTICLE_COLUMNS)
+        marks = ", ".join("?" for _ in ARTICLE_COLUMNS)
+        self.db.execute(
+            f"INSERT OR IGNORE INTO articles ({cols}) VALUES ({marks})",
+            values,
+        )
+
+    def commit(self) -> None:
+        self.db.commit()
+
+    def close(self) -> None:
+        try:
+            if not self.readonly:
+                self.db.commit()
+        finally:
+            self.db.close()
+
+    # -- reading -------------------------------------------------------------------------
+    def captures(self, order: str = "surt, timestamp, id") -> Iterator[sqlite3.Row]:
+        yield from self.db.execute(f"SELECT * FROM captures ORDER BY {order}")
+
+    def articles(self) -> Iterator[dict[str, Any]]:
+        for row in self.db.execute("SELECT * FROM articles ORDER BY id"):
+            yield article_from_row(row)
+
+    def has_article(self, url: str) -> bool:
+        cur = self.db.execute(
+            "SELECT 1 FROM articles WHERE url = ? OR canonical_url = ? LIMIT 1", (url, url)
+        )
+        return cur.fetchone() is not None
+
+    def count(self, table: str) -> int:
+        assert table in ("captures", "articles")
+        return int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def article_from_row(row: sqlite3.Row) -> dict[str, Any]:
+    out = {k: row[k] for k in row.keys() if k != "id"}  # noqa: SIM118
+    out["tags"] = json.loads(out["tags"] or "[]")
+    out["categories"] = json.loads(out["categories"] or "[]")
+    return out

@@ -1,0 +1,54 @@
+"""One writer per archive: an advisory lock on ``ARCHIVE_DIR/.lock``."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+LOCK_NAME = ".lock"
+EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
+
+
+class ArchiveLocked(Exception):
+    """Another process is writing to the archive."""
+
+
+class ArchiveLock:
+    def __init__(self, root: Path) -> None:
+        self.path = Path(root) / LOCK_NAME
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = ""
+            try:
+                holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
+            finally:
+                os.close(fd)
+            who = f" (pid {holder})" if holder else ""
+            raise ArchiveLocked(
+                f"another crawl is writing to {self.path.parent}{who}; try again later"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def is_held_elsewhere(self) -> bool:
+        """True when another process holds the lock (checked without taking it for long)."""
+        try:
+            self.acquire()
+        except ArchiveLocked:
+            return True
+        self.release()
+        return False

@@ -1,0 +1,223 @@
+"""The archive's single writer: WARC records and index rows, on a thread of its own.
+
+Callers (the crawler, on its event loop) hand over work and get a
+:class:`concurrent.futures.Future` back; nothing here blocks them. The writer thread
+keeps the order the durability rules need — WARC record written and flushed, then
+its index row — and commits the index in batches: whenever its queue runs dry or
+``commit_every`` rows are pending.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from archive.capture import HttpExchange, conversion_record, exchange_records
+from archive.cdxj import write_cdxj
+from archive.index import ArchiveIndex
+from archive.layout import ArchiveLayout
+from archive.rows import article_row, capture_row
+from archive.warcfile import RecordLocation, WarcFileWriter
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """Where a record landed."""
+
+    record_id: str
+    filename: str
+    offset: int
+    length: int
+    warc_date: str
+
+
+@dataclass
+class RecorderCounts:
+    responses: int = 0
+    conversions: int = 0
+    records: int = 0
+    commits: int = 0
+    bytes_written: int = 0
+    files: list[str] = field(default_factory=list)
+
+
+_STOP = object()
+
+
+class ArchiveRecorder:
+    """Owns the WARC writer and the index connection of one archive directory."""
+
+    def __init__(
+        self,
+        layout: ArchiveLayout,
+        *,
+        prefix: str = "archive",
+        max_size: int = 1_000_000_000,
+        info_fields: Callable[[], Sequence[tuple[str, str]]] = lambda: (),
+        commit_every: int = 500,
+        fsync: bool = True,
+    ) -> None:
+        self.layout = layout
+        self.writer = WarcFileWriter(
+            layout.warc_dir, prefix=prefix, max_size=max_size, info_fields=info_fields, fsync=fsync
+        )
+        self.commit_every = commit_every
+        self.counts = RecorderCounts()
+        self.error: BaseException | None = None
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._index: ArchiveIndex | None = None
+        self._pending_rows = 0
+
+    # -- public, called from any thread --------------------------------------------------
+    def start(self) -> None:
+        """Open the index (on the writer thread, which owns it) and start writing.
+        Raises when the index cannot be opened."""
+        self.layout.root.mkdir(parents=True, exist_ok=True)
+        opened: Future[None] = Future()
+        self._thread = threading.Thread(
+            target=self._run, args=(opened,), name="archive-writer", daemon=True
+        )
+        self._thread.start()
+        opened.result()
+
+    def record_exchange(self, exchange: HttpExchange) -> Future[Stored]:
+        return self._submit(self._write_exchange, exchange)
+
+    def record_article(self, document: dict[str, Any]) -> Future[Stored]:
+        """Write the conversion record of an extracted article and its index row.
+        ``document`` carries the article fields, including ``warc_record_id``, the id of
+        the response it was extracted from."""
+        return self._submit(self._write_article, document)
+
+    @property
+    def backlog(self) -> int:
+        return self._queue.qsize()
+
+    def close(self) -> RecorderCounts:
+        """Drain the queue, close the WARC file (fsync + rename), commit the index and
+        write the CDXJ. Blocks until done: call it off the event loop."""
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            self._thread.join()
+            self._thread = None
+        self.counts.files = list(self.writer.closed_files)
+        self.counts.bytes_written = self.writer.bytes_written
+        return self.counts
+
+    # -- the writer thread --------------------------------------------------------------
+    def _submit(self, fn: Callable[[Any], Stored], arg: Any) -> Future[Stored]:
+        fut: Future[Stored] = Future()
+        if self.error is not None:
+            fut.set_exception(RuntimeError(f"archive writer failed earlier: {self.error}"))
+            return fut
+        self._queue.put((fn, arg, fut))
+        return fut
+
+    def _run(self, opened: Future[None]) -> None:
+        try:
+            self._index = ArchiveIndex(self.layout.index_path)
+        except BaseException as exc:
+            opened.set_exception(exc)
+            return
+        opened.set_result(None)
+        try:
+            self._serve()
+        finally:
+            self._finish()
+
+    def _serve(self) -> None:
+        last_commit = time.monotonic()
+        while True:
+            task = self._queue.get()
+            if task is _STOP:
+                return
+            fn, arg, fut = task
+            if self.error is not None:
+                fut.set_exception(RuntimeError(f"archive writer failed earlier: {self.error}"))
+                continue
+            try:
+                result = fn(arg)
+            except BaseException as exc:  # a failed write stops all writing
+                self.error = exc
+                logger.error("archive write failed: %s", exc)
+                fut.set_exception(exc)
+                continue
+            now = time.monotonic()
+            if self._pending_rows >= self.commit_every or (
+                self._queue.empty() and now - last_commit > 0.2
+            ):
+                self._commit()
+                last_commit = now
+            fut.set_result(result)
+
+    def _finish(self) -> None:
+        """Last steps on the writer thread: WARC file closed and renamed, index
+        committed, CDXJ written from it."""
+        try:
+            self.writer.close()
+        except OSError as exc:
+            self.error = self.error or exc
+            logger.error("closing the WARC file failed: %s", exc)
+        assert self._index is not None
+        try:
+            self._index.commit()
+            write_cdxj(self._index, self.layout.cdxj_path)
+        except Exception as exc:
+            self.error = self.error or exc
+            logger.error("writing the index failed: %s", exc)
+        finally:
+            self._index.close()
+            self._index = None
+
+    def _commit(self) -> None:
+        if self._index is not None and self._pending_rows:
+            self._index.commit()
+            self._pending_rows = 0
+            self.counts.commits += 1
+
+    def _write_exchange(self, ex: HttpExchange) -> Stored:
+        response, request = exchange_records(ex)
+        resp_loc, req_loc = self.writer.write([response, request])
+        self.counts.responses += 1
+        self.counts.records += 2
+        assert self._index is not None
+        content_type = next(
+            (v.decode("latin-1") for k, v in ex.response_headers if k.lower() == b"content-type"),
+            None,
+        )
+        self._index.add_capture(
+            capture_row(
+                response.header, ex.status, content_type, resp_loc, request.record_id, req_loc
+            )
+        )
+        self._pending_rows += 1
+        return _stored(response.record_id, resp_loc, response.header("WARC-Date") or "")
+
+    def _write_article(self, document: dict[str, Any]) -> Stored:
+        record = conversion_record(
+            document["url"], document["warc_record_id"], document, datetime.now(UTC)
+        )
+        (loc,) = self.writer.write([record])
+        self.counts.conversions += 1
+        self.counts.records += 1
+        assert self._index is not None
+        self._index.add_article(article_row(document, record.record_id, loc))
+        self._pending_rows += 1
+        return _stored(record.record_id, loc, record.header("WARC-Date") or "")
+
+
+def _stored(record_id: str, loc: RecordLocation, date: str) -> Stored:
+    return Stored(record_id, loc.filename, loc.offset, loc.length, date)
+
+
+__all__ = ["ArchiveRecorder", "RecorderCounts", "Stored"]

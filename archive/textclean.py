@@ -1,0 +1,273 @@
+"""Helpers for :mod:`archive.extraction`: boilerplate pruning before trafilatura runs, character
+protection around it, and line-level cleaning of its text output. Pure (no Scrapy)."""
+
+from __future__ import annotations
+
+import re
+
+from lxml.etree import XPath
+from lxml.html import HtmlElement
+
+__all__ = ["clean_text", "protect_chars", "prune_boilerplate", "unprotect_chars"]
+
+# ---------------------------------------------------------------------------
+# Character protection
+# ---------------------------------------------------------------------------
+# trafilatura drops "non-printable" characters (ZWNJ/ZWJ, which Persian, Urdu, Indic scripts
+# and emoji sequences need; soft hyphens; bidi marks) and HTML-unescapes its text output (so a
+# displayed "&copy" or "&amp;" would change). Such characters are swapped for printable
+# placeholders from an unused block (Sutton SignWriting) on the way in and restored after.
+
+_PROTECTED_RANGES = (
+    (0x26, 0x26),  # "&"
+    (0xAD, 0xAD),
+    (0x600, 0x605),
+    (0x61C, 0x61C),
+    (0x6DD, 0x6DD),
+    (0x70F, 0x70F),
+    (0x890, 0x891),
+    (0x8E2, 0x8E2),
+    (0x180E, 0x180E),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x1343F),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
+)
+_PLACEHOLDER_BASE = 0x1D800
+_PROTECTED = [cp for lo, hi in _PROTECTED_RANGES for cp in range(lo, hi + 1)]
+_PROTECT_TABLE = {cp: _PLACEHOLDER_BASE + i for i, cp in enumerate(_PROTECTED)}
+_UNPROTECT_TABLE = {v: k for k, v in _PROTECT_TABLE.items()}
+_PLACEHOLDER_RE = re.compile(
+    f"[{chr(_PLACEHOLDER_BASE)}-{chr(_PLACEHOLDER_BASE + len(_PROTECTED) - 1)}]"
+)
+
+
+# a protected character other than "&", or a placeholder already in the page
+_SPECIAL_RE = re.compile(
+    "["
+    + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _PROTECTED_RANGES[1:])
+    + f"{chr(_PLACEHOLDER_BASE)}-{chr(_PLACEHOLDER_BASE + len(_PROTECTED) - 1)}"
+    + "]"
+)
+_AMP_TEXT_XPATH = XPath("//text()[contains(., '&')][not(parent::script or parent::style)]")
+
+
+def protect_chars(tree: HtmlElement, source: str) -> bool:
+    """Swap protected characters in the text of ``tree`` (in place) for placeholders;
+    ``source`` is the HTML the tree was parsed from. Returns False (and changes nothing) if
+    the page already uses the placeholder block."""
+    if not source.isascii():
+        special = {m.group() for m in _SPECIAL_RE.finditer(source)}
+        if special:
+            if any(_PLACEHOLDER_RE.match(ch) for ch in special):
+                return False
+            for el in tree.iter():
+                if el.text:
+                    el.text = el.text.translate(_PROTECT_TABLE)
+                if el.tail:
+                    el.tail = el.tail.translate(_PROTECT_TABLE)
+            return True
+    # only "&" to protect: visit just the text nodes holding one
+    for text in _AMP_TEXT_XPATH(tree):
+        parent = text.getparent()
+        if parent is None:
+            continue
+        if text.is_text:
+            parent.text = parent.text.translate(_PROTECT_TABLE)
+        elif text.is_tail:
+            parent.tail = parent.tail.translate(_PROTECT_TABLE)
+    return True
+
+
+def unprotect_chars(text: str) -> str:
+    return text.translate(_UNPROTECT_TABLE)
+
+
+# ---------------------------------------------------------------------------
+# Boilerplate pruning (on the tree, before trafilatura)
+# ---------------------------------------------------------------------------
+
+# words of class/id values (split on spaces, "-" and "_") marking blocks that are never article
+# text on news sites
+_BOILERPLATE_WORDS = frozenset(
+    {
+        "byline",
+        "bylines",
+        "share",
+        "sharing",
+        "sharebar",
+        "sharetools",
+        "social",
+        "related",
+        "newsletter",
+        "cookie",
+        "cookies",
+        "consent",
+        "gdpr",
+        "tags",
+        "taglist",
+        "breadcrumb",
+        "breadcrumbs",
+        "promo",
+        "advert",
+        "advertisement",
+        "ad",
+        "ads",
+        "paywall",
+        "subscribe",
+        "subscription",
+        "mostread",
+        "popular",
+        "trending",
+        "outbrain",
+        "taboola",
+    }
+)
+_CLASS_OR_ID_XPATH = XPath("//*[@class or @id]")
+_REL_LINK_XPATH = XPath("//a[@rel]")
+_WORD_SPLIT_RE = re.compile(r"[\s_\-]+")
+# a container this big is not boilerplate, whatever its class says (a wrapper of the article)
+_MAX_PRUNED_TEXT = 1500
+_KEEP_TAGS = frozenset({"html", "body", "main", "article", "section"})
+_INLINE_TAGS = frozenset({"a", "span", "b", "strong", "em", "i", "small", "abbr", "font"})
+_MAX_BYLINE_TEXT = 150
+
+
+def _is_boilerplate(el: HtmlElement) -> bool:
+    for attr in ("class", "id"):
+        value = el.get(attr)
+        if value and not _BOILERPLATE_WORDS.isdisjoint(_WORD_SPLIT_RE.split(value.lower())):
+            return True
+    return False
+
+
+def prune_boilerplate(tree: HtmlElement) -> HtmlElement:
+    """Remove (in place) blocks that are boilerplate on news pages: bylines, share boxes,
+    related-article lists, tag lists, cookie banners... Returns ``tree``."""
+    doomed: dict[HtmlElement, int] = {}  # element -> text size above which it is kept
+    for el in _CLASS_OR_ID_XPATH(tree):
+        if el.tag not in _KEEP_TAGS and _is_boilerplate(el):
+            doomed[el] = _MAX_PRUNED_TEXT
+    for link in _REL_LINK_XPATH(tree):
+        # the outermost block whose links are all tag links ("Tags: <ul>...</ul>")
+        block = None
+        for ancestor in link.iterancestors("ul", "ol", "p", "div"):
+            if not _is_tag_list(ancestor):
+                break
+            block = ancestor
+        if block is not None:
+            doomed.setdefault(block, _MAX_PRUNED_TEXT)
+    # a short block holding a <time> is a byline / dateline ("By X · Aug 13, 2021")
+    for time_el in tree.iter("time"):
+        block = time_el.getparent()
+        while block is not None and block.tag in _INLINE_TAGS:
+            block = block.getparent()
+        if block is not None and block.tag not in _KEEP_TAGS:
+            doomed.setdefault(block, _MAX_BYLINE_TEXT)
+    for el, limit in doomed.items():
+        parent = el.getparent()
+        if parent is None or len(el.text_content()) > limit:
+            continue
+        tail = el.tail
+        if tail and tail.strip():
+            prev = el.getprevious()
+            if prev is not None:
+                prev.tail = (prev.tail or "") + tail
+            else:
+                parent.text = (parent.text or "") + tail
+        parent.remove(el)
+    return tree
+
+
+def _is_tag_list(el: HtmlElement) -> bool:
+    """A list whose links are all rel=tag / rel=category links."""
+    if el.tag not in ("ul", "ol", "p", "div"):
+        return False
+    links = el.findall(".//a")
+    if not links:
+        return False
+    return all(
+        not {"tag", "category"}.isdisjoint((a.get("rel") or "").lower().split()) for a in links
+    )
+
+
+# ---------------------------------------------------------------------------
+# Line cleaning (on trafilatura's text)
+# ---------------------------------------------------------------------------
+
+_WS_RE = re.compile(r"\s+")
+
+
+def _key(value: str) -> str:
+    return "".join(ch for ch in value.casefold() if ch.isalnum())
+
+
+# Lines that are boilerplate wherever they appear: prompts and notices common to news sites.
+# Each pattern must match a whole line of at most _MAX_JUNK_LINE characters.
+_MAX_JUNK_LINE = 400
+_JUNK_LINE_RES = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        # cookie and consent notices
+        r".*\b(?:(?:we|this (?:web)?site|our (?:web)?site) uses? cookies|accept (?:all )?cookies"
+        r"|cookie (?:policy|settings|preferences))\b.*",
+        # advertisement markers
+        r"(?:story continues below )?(?:advertisement|advertising|sponsored(?: content)?|"
+        r"anzeige|publicidad|publicité|pubblicità)\W*",
+        # "Related: ...", "Read more: ...", "Also read ...", "You may also like"
+        r"(?:related(?: (?:post|article|story|stories|coverage|content|reading|video|links?))?"
+        r"|read (?:more|also|next)|also read|see also|more on this(?: story)?|recommended"
+        r"|you (?:may|might) also like|trending now|most read|popular now|watch)\s*[:|›»\-–—]"
+        r"(?:\s.*)?",
+        r"(?:you (?:may|might) also like|related (?:articles|stories|posts|content)|read more"
+        r"|more stories|recommended for you|most popular|most read)\W*",
+        # share / follow prompts
+        r"(?:share (?:this|on)\b.*|click to share\b.*|like this (?:story|article)\?.*"
+        r"|share it with a friend.*)",
+        r"(?:follow (?:us|\S+(?: \S+){0,5}) on (?:twitter|facebook|instagram|linkedin|youtube)"
+        r"\b.*)",
+        # newsletters and subscriptions
+        r".{0,80}\b(?:sign up (?:for|to) (?:our|the)\b.*newsletters?|subscribe to (?:our|the)\b"
+        r".*newsletters?|delivered to your inbox|newsletters?\W* sign up).*",
+        r"subscribe to .{0,60}newsletters?\.?",
+        # reprint / copy notices
+        r".*for your personal,? non-commercial use only\b.*",
+        # comment counters
+        r"(?:\d+\s+)?comments?|(?:leave|post|add) a (?:comment|reply)\W*|tell us what you think\W*",
+        # reporting credits ("(Reporting by X; editing by Y)", "X contributed reporting.")
+        r"\(?(?:additional )?reporting by\b.{0,250}|.{0,120}\bcontributed reporting\b.{0,120}",
+    )
+]
+# a table rule row as trafilatura renders tables ("|---|---|")
+_RULE_LINE_RE = re.compile(r"[|\-:=+ ]+")
+
+
+def _is_junk_line(line: str) -> bool:
+    if _RULE_LINE_RE.fullmatch(line):
+        return True
+    if len(line) > _MAX_JUNK_LINE:
+        return False
+    return any(rx.fullmatch(line) for rx in _JUNK_LINE_RES)
+
+
+def clean_text(text: str, titles: list[str], own_urls: list[str] | None = None) -> str:
+    """One paragraph per line, whitespace collapsed, no blank lines, no leading headline, no
+    boilerplate lines (cookie notices, share prompts, the page's own URL...)."""
+    urls = {u.rstrip("/") for u in own_urls or () if u}
+    lines = [_WS_RE.sub(" ", line).strip() for line in text.splitlines()]
+    lines = [
+        line for line in lines if line and not _is_junk_line(line) and line.rstrip("/") not in urls
+    ]
+    title_keys = {_key(t) for t in titles if t and _key(t)}
+    while lines and _key(lines[0]) in title_keys:
+        lines.pop(0)
+    return "\n".join(lines)

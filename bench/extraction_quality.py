@@ -1,0 +1,172 @@
+"""Extraction-quality benchmark for :func:`archive.extraction.extract_article`.
+
+Usage::
+
+    python bench/extraction_quality.py DIR [--workers N] [--worst K] [--baseline]
+
+DIR holds ``html/<id>.html.gz`` (gzip, UTF-8 pages) and ``ground_truth.json`` mapping each id
+to ``{"url": ..., "articleBody": ...}``. Score: overlapping runs of 4 ``\\w+`` tokens (case
+kept) compared as multisets per page; precision is averaged over pages with a non-empty
+prediction, recall over pages with a non-empty truth, F1 = 2PR/(P+R) of the two means.
+``--baseline`` scores plain ``trafilatura.extract(html, url=url)`` with its defaults instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+_TOKEN_RE = re.compile(r"\w+")
+SHINGLE = 4
+
+
+def shingles(text: str) -> Counter[tuple[str, ...]]:
+    """Multiset of the overlapping runs of 4 consecutive tokens of ``text``."""
+    tokens = _TOKEN_RE.findall(text or "")
+    return Counter(tuple(tokens[i : i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1))
+
+
+@dataclass
+class PageScore:
+    page_id: str
+    url: str
+    tp: int
+    fp: int
+    fn: int
+    ms: float
+    has_title: bool
+    has_date: bool
+    error: str | None
+
+    @property
+    def precision(self) -> float | None:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision or 0.0, self.recall or 0.0
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def score_text(prediction: str, truth: str) -> tuple[int, int, int]:
+    pred, gold = shingles(prediction), shingles(truth)
+    tp = sum((pred & gold).values())
+    return tp, sum(pred.values()) - tp, sum(gold.values()) - tp
+
+
+def _run_page(job: tuple[str, str, str, str, bool]) -> PageScore:
+    page_id, path, url, truth, baseline = job
+    body = gzip.decompress(Path(path).read_bytes())
+    error = None
+    if baseline:
+        import trafilatura
+
+        html = body.decode("utf-8", "replace")
+        start = time.perf_counter()
+        text = trafilatura.extract(html, url=url) or ""
+        ms = (time.perf_counter() - start) * 1000
+        meta = trafilatura.extract_metadata(html, default_url=url)
+        has_title = bool(meta and meta.title)
+        has_date = bool(meta and meta.date)
+    else:
+        from archive.extraction import extract_article
+
+        start = time.perf_counter()
+        result = extract_article(body, url, "text/html")
+        ms = (time.perf_counter() - start) * 1000
+        article = result.article or {}
+        text = article.get("text") or ""
+        has_title = bool(article.get("title"))
+        has_date = bool(article.get("published"))
+        error = result.error
+    tp, fp, fn = score_text(text, truth)
+    return PageScore(page_id, url, tp, fp, fn, ms, has_title, has_date, error)
+
+
+def _warm_up(baseline: bool) -> None:
+    """Import and exercise the extractor once so the first timed page pays no import cost."""
+    page = b"<html><body><article><p>" + b"Warm up sentence for the extractor. " * 20
+    page += b"</p></article></body></html>"
+    if baseline:
+        import trafilatura
+
+        trafilatura.extract(page.decode(), url="https://example.org/a")
+    else:
+        from archive.extraction import extract_article
+
+        extract_article(page, "https://example.org/a")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("dir", type=Path)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--worst", type=int, default=10)
+    parser.add_argument(
+        "--baseline", action="store_true", help="score trafilatura.extract defaults"
+    )
+    args = parser.parse_args(argv)
+
+    truth = json.loads((args.dir / "ground_truth.json").read_text(encoding="utf-8"))
+    jobs = [
+        (
+            pid,
+            str(args.dir / "html" / f"{pid}.html.gz"),
+            item["url"],
+            item["articleBody"],
+            args.baseline,
+        )
+        for pid, item in sorted(truth.items())
+    ]
+    if args.workers > 1:
+        with ProcessPoolExecutor(
+            args.workers, initializer=_warm_up, initargs=(args.baseline,)
+        ) as ex:
+            scores = list(ex.map(_run_page, jobs, chunksize=4))
+    else:
+        _warm_up(args.baseline)
+        scores = [_run_page(job) for job in jobs]
+
+    precisions = [s.precision for s in scores if s.precision is not None]
+    recalls = [s.recall for s in scores if s.recall is not None]
+    p = statistics.fmean(precisions) if precisions else 0.0
+    r = statistics.fmean(recalls) if recalls else 0.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    n = len(scores)
+    label = "trafilatura.extract defaults" if args.baseline else "archive.extraction"
+    print(f"{label} on {n} pages ({args.dir})")
+    print(f"F1          {f1:.4f}")
+    print(f"precision   {p:.4f}  ({len(precisions)} pages with a prediction)")
+    print(f"recall      {r:.4f}")
+    print(f"median ms   {statistics.median(s.ms for s in scores):.1f}")
+    print(f"title found {sum(s.has_title for s in scores) / n:.1%}")
+    print(f"date found  {sum(s.has_date for s in scores) / n:.1%}")
+    errors = Counter(s.error for s in scores if s.error)
+    if errors:
+        print("errors      " + ", ".join(f"{e}: {c}" for e, c in errors.most_common()))
+    if args.worst > 0:
+        print(f"\n{args.worst} worst pages (F1, precision, recall, id, url):")
+        for s in sorted(scores, key=lambda s: s.f1)[: args.worst]:
+            pr = "  -  " if s.precision is None else f"{s.precision:.3f}"
+            rc = "  -  " if s.recall is None else f"{s.recall:.3f}"
+            print(f"  {s.f1:.3f}  {pr}  {rc}  {s.page_id[:12]}  {s.url}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

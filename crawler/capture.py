@@ -1,0 +1,110 @@
+"""WARC capture of every exchange, from the downloader middleware closest to the network.
+
+At priority 950 ``process_response`` runs before any other middleware has touched
+the response: the body is still content-encoded (HttpCompressionMiddleware, 590, has
+not run), redirects and error statuses have not been acted on, and every retry is a
+download of its own. ``process_request`` runs last, so the request headers are the
+ones sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import TYPE_CHECKING
+
+from scrapy import Request, signals
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+
+from archive.capture import HttpExchange
+from crawler.handlers import REASON_META
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from crawler.extensions import ArchiveExtension
+
+logger = logging.getLogger(__name__)
+
+CAPTURE_META = "archive_capture"  # concurrent Future[Stored] of the response record
+SENT_AT_META = "archive_sent_at"
+
+
+def header_list(headers: object) -> list[tuple[bytes, bytes]]:
+    """Scrapy Headers as (name, value) pairs, every repeated value kept."""
+    out: list[tuple[bytes, bytes]] = []
+    for name, values in headers.items():  # type: ignore[attr-defined]
+        for value in values:
+            out.append((bytes(name), bytes(value)))
+    return out
+
+
+def reason_phrase(request: Request, status: int) -> str:
+    reason = request.meta.get(REASON_META)
+    if reason is not None:
+        return str(reason)
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def exchange_from(request: Request, response: Response) -> HttpExchange:
+    truncated = None
+    if "dataloss" in response.flags or "partial" in response.flags:
+        truncated = "length"
+    return HttpExchange(
+        url=request.url,
+        method=request.method,
+        request_headers=header_list(request.headers),
+        request_body=request.body or b"",
+        status=response.status,
+        reason=reason_phrase(request, response.status),
+        response_headers=header_list(response.headers),
+        body=response.body,
+        protocol=response.protocol or "HTTP/1.1",
+        ip_address=str(response.ip_address) if response.ip_address else None,
+        date=request.meta.get(SENT_AT_META) or datetime.now(UTC),
+        truncated=truncated,
+    )
+
+
+class WarcCaptureMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        if not crawler.settings.getbool("ARCHIVE_ENABLED"):
+            raise NotConfigured("WARC capture is off: ARCHIVE_ENABLED is False")
+        self.crawler = crawler
+        self._archive: ArchiveExtension | None = None
+        crawler.signals.connect(self._opened, signal=signals.spider_opened)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
+        return cls(crawler)
+
+    def _opened(self) -> None:
+        from crawler.extensions import ArchiveExtension
+
+        self._archive = self.crawler.get_extension(ArchiveExtension)
+
+    def process_request(self, request: Request) -> None:
+        request.meta[SENT_AT_META] = datetime.now(UTC)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if self._archive is None or response.flags and "cached" in response.flags:
+            return response
+        if request.meta.get("archive_replayed"):
+            return response
+        stats = self.crawler.stats
+        assert stats is not None
+        try:
+            future = self._archive.record_exchange(exchange_from(request, response))
+        except Exception as exc:  # never let a capture problem pass silently
+            stats.inc_value("archive/errors")
+            logger.error("could not capture %s: %s", request.url, exc)
+            raise
+        request.meta[CAPTURE_META] = future
+        stats.inc_value("archive/responses")
+        stats.inc_value(f"archive/responses/status/{response.status}")
+        return response

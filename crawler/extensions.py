@@ -1,0 +1,154 @@
+"""The archive extension: opens the archive for the crawl and closes it safely.
+
+It owns the :class:`archive.recorder.ArchiveRecorder` (WARC files + index, on a
+writer thread), takes the archive's lock, and at the end of the crawl drains the
+writer, renames the WARC files, writes the CDXJ and logs the summary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import logging
+import platform
+import socket
+from collections.abc import Sequence
+from concurrent.futures import Future
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _dist_version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from archive.capture import HttpExchange
+from archive.layout import ArchiveLayout
+from archive.lock import ArchiveLock
+from archive.recorder import ArchiveRecorder, Stored
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+
+def version(dist: str) -> str:
+    try:
+        return _dist_version(dist)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def software_fields(crawler: Crawler) -> list[tuple[str, str]]:
+    settings = crawler.settings
+    return [
+        (
+            "software",
+            f"news-web-archiver/{version('news-web-archiver')} scrapy/{version('scrapy')} "
+            f"warcio/{version('warcio')} trafilatura/{version('trafilatura')} "
+            f"python/{platform.python_version()}",
+        ),
+        ("format", "WARC File Format 1.1"),
+        (
+            "conformsTo",
+            "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+        ),
+        ("hostname", socket.gethostname()),
+        ("operator", settings.get("ARCHIVE_OPERATOR") or getpass.getuser()),
+        ("isPartOf", crawler.spider.name if getattr(crawler, "spider", None) else "crawl"),
+        ("http-header-user-agent", str(settings.get("USER_AGENT"))),
+        ("robots", "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore"),
+    ]
+
+
+class ArchiveExtension:
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        if not settings.getbool("ARCHIVE_ENABLED"):
+            raise NotConfigured("archiving is off: ARCHIVE_ENABLED is False")
+        self.crawler = crawler
+        self.layout = ArchiveLayout(Path(settings.get("ARCHIVE_DIR")))
+        self.lock = ArchiveLock(self.layout.root)
+        self.lock.acquire()  # ArchiveLocked propagates: a second crawl stops at once
+        self.recorder = ArchiveRecorder(
+            self.layout,
+            prefix=settings.get("ARCHIVE_WARC_PREFIX"),
+            max_size=settings.getint("ARCHIVE_WARC_MAX_SIZE"),
+            info_fields=self._info_fields,
+        )
+        self._info: Sequence[tuple[str, str]] = ()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchiveExtension:
+        return cls(crawler)
+
+    def _info_fields(self) -> Sequence[tuple[str, str]]:
+        return self._info
+
+    def spider_opened(self) -> None:
+        self._info = software_fields(self.crawler)
+        self._loop = asyncio.get_event_loop()
+        self.recorder.start()
+        logger.info("archiving into %s", self.layout.root.resolve())
+
+    # -- used by the middleware and the pipeline ------------------------------------------
+    def record_exchange(self, exchange: HttpExchange) -> Future[Stored]:
+        return self._watch(self.recorder.record_exchange(exchange))
+
+    def record_article(self, document: dict[str, Any]) -> Future[Stored]:
+        return self._watch(self.recorder.record_article(document))
+
+    def _watch(self, fut: Future[Stored]) -> Future[Stored]:
+        fut.add_done_callback(self._check)
+        return fut
+
+    def _check(self, fut: Future[Stored]) -> None:
+        # runs on the writer thread: hand a failure over to the event loop
+        if fut.exception() is not None and self._loop is not None:
+            self._loop.call_soon_threadsafe(self._fail, fut.exception())
+
+    def _fail(self, exc: BaseException | None) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("archive/errors")
+        if stats.get_value("archive/write_failed"):
+            return
+        stats.set_value("archive/write_failed", str(exc))
+        logger.error("archive write failed, stopping the crawl: %s", exc)
+        engine = self.crawler.engine
+        if engine is not None and engine.running:
+            asyncio.ensure_future(engine.close_spider_async(reason="archive_write_failed"))
+
+    async def spider_closed(self, reason: str) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        try:
+            counts = await asyncio.to_thread(self.recorder.close)
+        finally:
+            self.lock.release()
+        if self.recorder.error is not None:
+            stats.set_value("archive/write_failed", str(self.recorder.error))
+        stats.set_value("archive/warc_files", len(counts.files))
+        stats.set_value("archive/bytes_written", counts.bytes_written)
+        stats.set_value("archive/records", counts.records)
+        for line in summary_lines(stats.get_stats(), self.layout.root, reason):
+            logger.info(line)
+
+
+def summary_lines(stats: dict[str, Any], root: Path, reason: str) -> list[str]:
+    pages = stats.get("archive/responses", 0)
+    articles = stats.get("archive/articles", 0)
+    failed = stats.get("archive/extraction_failed", 0)
+    written = stats.get("archive/bytes_written", 0)
+    lines = [
+        f"crawl finished ({reason}): {pages} pages fetched, {articles} articles archived, "
+        f"{failed} extraction failures, {written / 1e6:.1f} MB written",
+        f"archive: {root.resolve()} (WARC files in warc/, index.sqlite3, index.cdxj)",
+    ]
+    if stats.get("archive/write_failed"):
+        lines.append(f"archive write failed: {stats['archive/write_failed']}")
+    return lines

@@ -1,0 +1,86 @@
+"""Article extraction off the event loop, in a pool of worker processes.
+
+trafilatura costs tens of milliseconds of CPU a page: run on the reactor thread it
+would stall every download meanwhile. The pool takes pages asynchronously; the
+crawl's own back-pressure (Scrapy's scraper slot stops new downloads while too many
+response bytes are in process) bounds what waits for it. A worker that crashes or a
+page that runs past ARCHIVE_EXTRACT_TIMEOUT fails alone: the pool is rebuilt and the
+page is counted as an extraction failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING
+
+from archive.extraction import ExtractionResult, extract_article
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+TASKS_PER_WORKER = 1000  # recycle workers now and then: lxml can hold on to memory
+
+
+class ExtractionPool:
+    def __init__(self, workers: int = 0, timeout: float = 60.0) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self.timeout = timeout
+        self._executor: ProcessPoolExecutor | None = None
+        self.restarts = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractionPool:
+        settings = crawler.settings
+        return cls(
+            settings.getint("ARCHIVE_EXTRACT_WORKERS"),
+            settings.getfloat("ARCHIVE_EXTRACT_TIMEOUT"),
+        )
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["archive.extraction"])
+            self._executor = ProcessPoolExecutor(
+                self.workers, mp_context=ctx, max_tasks_per_child=TASKS_PER_WORKER
+            )
+        return self._executor
+
+    def _restart(self, why: str) -> None:
+        logger.warning("restarting the extraction workers: %s", why)
+        self.restarts += 1
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            for proc in list(getattr(executor, "_processes", {}).values()):
+                proc.kill()
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    async def extract(self, body: bytes, url: str, content_type: str | None) -> ExtractionResult:
+        loop = asyncio.get_running_loop()
+        for attempt in (1, 2):
+            executor = self._pool()
+            try:
+                job = loop.run_in_executor(executor, extract_article, body, url, content_type)
+                return await asyncio.wait_for(job, self.timeout)
+            except TimeoutError:
+                if self._executor is executor:
+                    self._restart(f"{url} took longer than {self.timeout:.0f} s")
+                return ExtractionResult(None, f"timeout after {self.timeout:.0f} s")
+            except BrokenProcessPool:
+                # this page, or another one in flight, killed a worker: try once more
+                if self._executor is executor:
+                    self._restart("a worker died")
+                if attempt == 2:
+                    return ExtractionResult(None, "extraction worker crashed")
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None

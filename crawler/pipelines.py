@@ -1,0 +1,50 @@
+"""Item pipeline: validate an article, then archive it as a conversion record + index row."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from scrapy.exceptions import DropItem
+
+from archive.extraction import EXTRACTOR
+from crawler.items import ArticleItem
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from crawler.extensions import ArchiveExtension
+
+logger = logging.getLogger(__name__)
+
+
+class ArchivePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        return cls(crawler)
+
+    def _archive(self) -> ArchiveExtension | None:
+        from crawler.extensions import ArchiveExtension
+
+        return self.crawler.get_extension(ArchiveExtension)
+
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticleItem):
+            return item
+        if not item.url or not item.text.strip():
+            raise DropItem(f"article without text: {item.url}")
+        archive = self._archive()
+        if archive is None or item.warc_record_id is None:
+            return item  # capture is off: nothing to refer to
+        document = asdict(item)
+        document["extractor"] = EXTRACTOR
+        await asyncio.wrap_future(archive.record_article(document))
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("archive/articles")
+        return item

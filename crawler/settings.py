@@ -1,0 +1,94 @@
+"""Scrapy settings of the news archiver.
+
+Everything can be overridden with ``-s NAME=VALUE``; the ARCHIVE_* settings are the
+archiver's own and are grouped at the end. ARCHIVE_DIR also comes from the
+environment variable of the same name.
+"""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "newsarchiver"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"
+
+# -- identity and politeness ------------------------------------------------------------
+USER_AGENT = "news-web-archiver/0.1 (archiving crawler; +https://pypi.org/project/scrapy/)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 8
+DOWNLOAD_DELAY = 0.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
+COOKIES_ENABLED = True
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # no listening port on a scheduled crawl
+
+# -- limits against hostile or broken servers (Scrapy's defaults are not safe) ---------
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # bytes on the wire and after decompression
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_FAIL_ON_DATALOSS = False  # keep a cut-off body, archived with WARC-Truncated
+REDIRECT_MAX_TIMES = 5
+METAREFRESH_ENABLED = False
+DEPTH_LIMIT = 100
+DEPTH_PRIORITY = 0
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+MEMUSAGE_ENABLED = True
+MEMUSAGE_LIMIT_MB = 3072
+MEMUSAGE_WARNING_MB = 2048
+CLOSESPIDER_TIMEOUT = 0
+
+# -- the archiving components -----------------------------------------------------------
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.handlers.ArchivingHTTPDownloadHandler",
+    "https": "crawler.handlers.ArchivingHTTPDownloadHandler",
+}
+DOWNLOADER_MIDDLEWARES = {
+    # robots.txt fetched once per host before anything else, without Scrapy 2.19's race
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.SafeRobotsTxtMiddleware": 100,
+    # 429/503 wait for Retry-After before the retry
+    "crawler.retry_after.RetryAfterMiddleware": 555,
+    # closest to the network: sees every exchange, body still content-encoded
+    "crawler.capture.WarcCaptureMiddleware": 950,
+}
+EXTENSIONS = {
+    "crawler.extensions.ArchiveExtension": 100,
+    "crawler.progress.ProgressExtension": 200,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ArchivePipeline": 300,
+}
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+# -- ARCHIVE_*: the archive ---------------------------------------------------------------
+ARCHIVE_ENABLED = True
+# where WARC files, index.sqlite3 and index.cdxj go (also from the environment)
+ARCHIVE_DIR = os.environ.get("ARCHIVE_DIR") or "archive-data"
+# WARC file name prefix; files are PREFIX-TIMESTAMP-SERIAL-HOST-PID.warc.gz
+ARCHIVE_WARC_PREFIX = "news"
+# start a new WARC file once the current one reaches this many bytes
+ARCHIVE_WARC_MAX_SIZE = 1_000_000_000
+# who runs the crawl, written into every warcinfo record
+ARCHIVE_OPERATOR = os.environ.get("ARCHIVE_OPERATOR", "")
+# run trafilatura at all (off: capture only)
+ARCHIVE_EXTRACT_ENABLED = True
+# extraction worker processes (0: one per CPU)
+ARCHIVE_EXTRACT_WORKERS = 0
+# seconds one page may take to extract before it is counted as failed
+ARCHIVE_EXTRACT_TIMEOUT = 60
+# stop walking a chain of listing pages after this many in a row brought no new article
+ARCHIVE_STOP_AFTER_SEEN = 3
+# hard cap on listing (non-article) pages per crawl
+ARCHIVE_MAX_LISTING_PAGES = 5000
+# longest Retry-After (seconds) honoured; longer ones give up on the URL
+ARCHIVE_RETRY_AFTER_MAX = 120
+# live progress: "auto" (on a terminal), "on" or "off"
+ARCHIVE_PROGRESS = "auto"

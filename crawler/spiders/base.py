@@ -1,0 +1,427 @@
+"""A generic news-site spider: robots.txt and its sitemaps, feeds, listings, articles.
+
+A site is a small subclass that says where the site lives and what its article URLs
+look like (see :mod:`crawler.spiders.ansarpress`). The base class does the rest:
+
+- robots.txt first (its Sitemap lines are entry points, and nothing else is requested
+  from the host before its rules are known), then the sitemaps, the start pages and
+  every RSS/Atom feed the pages link to;
+- every link is normalised (fragment, tracking and session parameters dropped) and
+  classified: an article (the site's pattern), a listing (any other page under the
+  site's sections), or nothing (off-site, assets, outside the sections);
+- each article is requested once, however many URLs point at it; an article whose
+  rel=canonical names one already archived is not archived twice;
+- traps end by themselves: a chain of listing pages stops after
+  ARCHIVE_STOP_AFTER_SEEN pages in a row that brought no new article (endless
+  pagination, calendars, session-id URLs), ARCHIVE_MAX_LISTING_PAGES caps listings
+  and DEPTH_LIMIT caps everything;
+- article pages are extracted in worker processes and become ArticleItems that point
+  at their WARC response record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+from protego import Protego
+from scrapy import Request, Spider, signals
+from scrapy.exceptions import CloseSpider
+from scrapy.http import Response, TextResponse
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap
+
+from archive.extraction import looks_like_html
+from crawler.capture import CAPTURE_META
+from crawler.extraction import ExtractionPool
+from crawler.items import ArticleItem
+from crawler.urls import normalize_url, origin
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+ASSET_EXTENSIONS = re.compile(
+    r"\.(?:jpe?g|png|gif|webp|svg|ico|bmp|tiff?|css|js|mjs|json|pdf|docx?|xlsx?|pptx?|zip|gz|"
+    r"rar|7z|mp[34]|m4[av]|webm|ogg|wav|avi|mov|wmv|flv|woff2?|ttf|eot|exe|dmg|apk)$",
+    re.IGNORECASE,
+)
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
+
+# request priorities: robots and sitemaps first, then articles, then listings
+PRIO_SITEMAP = 50
+PRIO_FEED = 40
+PRIO_ARTICLE = 20
+PRIO_LISTING = 0
+
+
+ARTICLE_KEYS = (
+    "canonical_url",
+    "title",
+    "author",
+    "published",
+    "language",
+    "sitename",
+    "description",
+    "tags",
+    "categories",
+    "text",
+)
+
+
+class SpiderArgumentError(ValueError):
+    """A spider argument (-a NAME=VALUE) is wrong."""
+
+
+def check_base_url(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SpiderArgumentError(f"base_url must be an http(s) URL, got {value!r}")
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        raise SpiderArgumentError(f"base_url has a bad port: {value!r}") from exc
+    return origin(normalize_url(value))
+
+
+def check_max_articles(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise SpiderArgumentError(f"max_articles must be a whole number, got {value!r}") from None
+    if number < 1:
+        raise SpiderArgumentError(f"max_articles must be at least 1, got {number}")
+    return number
+
+
+class NewsSpider(Spider):
+    # -- what a site subclass sets ------------------------------------------------------
+    default_base_url: ClassVar[str] = ""
+    # hosts of the real site: their URLs are moved onto base_url when crawling a mirror
+    site_hosts: ClassVar[tuple[str, ...]] = ()
+    start_paths: ClassVar[tuple[str, ...]] = ("/",)
+    # listing pages must live under one of these paths
+    section_prefixes: ClassVar[tuple[str, ...]] = ("/",)
+    # regular expression (fullmatch) on the URL path of an article
+    article_path: ClassVar[str] = r""
+    # paths never requested (besides robots.txt rules): accounts, search, print views...
+    skip_path: ClassVar[str] = r"/(?:login|logout|register|signin|signup|account|print|share)\b"
+
+    def __init__(
+        self,
+        *args: Any,
+        base_url: str | None = None,
+        max_articles: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.article_path:
+            raise SpiderArgumentError(f"{type(self).__name__} sets no article_path")
+        self.base_url = check_base_url(base_url or self.default_base_url)
+        self.max_articles = check_max_articles(max_articles)
+        self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
+        self._article_re = re.compile(self.article_path)
+        self._skip_re = re.compile(self.skip_path) if self.skip_path else None
+        self._scheduled_articles: set[str] = set()
+        self._extracted: set[str] = set()
+        self._listing_pages = 0
+        self._articles_out = 0
+        self.stop_after_seen = 3
+        self.max_listing_pages = 5000
+        self.extractor: ExtractionPool | None = None
+
+    @classmethod
+    def check_arguments(cls, **spargs: Any) -> None:
+        """Validate -a arguments before the crawl starts (raises SpiderArgumentError)."""
+        check_base_url(spargs.get("base_url") or cls.default_base_url)
+        check_max_articles(spargs.get("max_articles"))
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.stop_after_seen = max(1, settings.getint("ARCHIVE_STOP_AFTER_SEEN"))
+        spider.max_listing_pages = settings.getint("ARCHIVE_MAX_LISTING_PAGES")
+        if settings.getbool("ARCHIVE_EXTRACT_ENABLED"):
+            spider.extractor = ExtractionPool.from_crawler(crawler)
+        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        return spider
+
+    def _closed(self) -> None:
+        if self.extractor is not None:
+            self.extractor.close()
+
+    def _inc(self, key: str, count: int = 1) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key, count)
+
+    # -- URLs ---------------------------------------------------------------------------
+    def rebase(self, url: str) -> str:
+        """Move a URL of the real site onto base_url (a mirror or a test server)."""
+        parts = urlsplit(url)
+        if parts.hostname and parts.hostname.lower() in self.site_hosts:
+            base = urlsplit(self.base_url)
+            return parts._replace(scheme=base.scheme, netloc=base.netloc).geturl()
+        return url
+
+    def clean(self, href: str, base: str) -> str | None:
+        href = href.strip()
+        if not href or href.startswith(("mailto:", "javascript:", "tel:", "data:", "#")):
+            return None
+        try:
+            url = normalize_url(self.rebase(urljoin(base, href)))
+        except ValueError:
+            return None
+        if origin(url) != self.base_url:
+            return None
+        return url
+
+    def article_key(self, url: str) -> str | None:
+        path = urlsplit(url).path
+        if self._article_re.fullmatch(path) or self._article_re.fullmatch(path.rstrip("/")):
+            return path.rstrip("/")
+        return None
+
+    def in_sections(self, path: str) -> bool:
+        for prefix in self.section_prefixes:
+            bare = prefix.rstrip("/")
+            if path in (prefix, bare) or path.startswith(bare + "/"):
+                return True
+        return False
+
+    def classify(self, url: str) -> str | None:
+        """ "article", "listing" or None (not to be requested)."""
+        path = urlsplit(url).path
+        if ASSET_EXTENSIONS.search(path):
+            return None
+        if self._skip_re is not None and self._skip_re.search(path):
+            return None
+        if self.article_key(url) is not None:
+            return "article"
+        if self.in_sections(path):
+            return "listing"
+        return None
+
+    # -- requests -----------------------------------------------------------------------
+    def article_request(self, url: str) -> Request | None:
+        key = self.article_key(url)
+        if key is None or key in self._scheduled_articles:
+            return None
+        self._scheduled_articles.add(key)
+        return Request(url, callback=self.parse_article, priority=PRIO_ARTICLE)
+
+    def listing_request(self, url: str, barren: int) -> Request | None:
+        if barren >= self.stop_after_seen:
+            self._inc("archive/listing_chains_stopped")
+            return None
+        if self.max_listing_pages and self._listing_pages >= self.max_listing_pages:
+            self._inc("archive/listing_cap_reached")
+            return None
+        self._listing_pages += 1
+        return Request(
+            url, callback=self.parse_listing, priority=PRIO_LISTING, meta={"barren": barren}
+        )
+
+    def sitemap_request(self, url: str) -> Request:
+        return Request(
+            url, callback=self.parse_sitemap, errback=self.quiet_errback, priority=PRIO_SITEMAP
+        )
+
+    def feed_request(self, url: str) -> Request:
+        return Request(
+            url, callback=self.parse_feed, errback=self.quiet_errback, priority=PRIO_FEED
+        )
+
+    def quiet_errback(self, failure: Any) -> None:
+        logger.info("could not fetch %s: %s", failure.request.url, failure.value)
+
+    # -- the crawl ------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Request]:
+        yield Request(
+            self.base_url + "/robots.txt",
+            callback=self.parse_robots,
+            errback=self.robots_failed,
+            priority=1000,
+            dont_filter=True,
+            meta={"dont_obey_robotstxt": True, "handle_httpstatus_all": True},
+        )
+
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        sitemaps: list[str] = []
+        if 200 <= response.status < 300:
+            text = response.body[: 512 * 1024].decode("utf-8", "replace")
+            try:
+                sitemaps = list(Protego.parse(text).sitemaps)
+            except Exception:
+                logger.warning("robots.txt of %s is unparsable", self.base_url)
+        elif response.status >= 500:
+            logger.error(
+                "robots.txt of %s answered %s: not crawling", self.base_url, response.status
+            )
+            self._inc("archive/robots_unavailable")
+            return
+        own = [u for u in (self.clean(s, response.url) for s in sitemaps) if u]
+        if not own:
+            own = [self.base_url + "/sitemap.xml"]
+        for url in own:
+            yield self.sitemap_request(url)
+        for path in self.start_paths:
+            req = self.listing_request(normalize_url(self.base_url + path), 0)
+            if req is not None:
+                yield req
+
+    def robots_failed(self, failure: Any) -> None:
+        logger.error("cannot reach %s: %s", self.base_url, failure.value)
+        self._inc("archive/robots_unavailable")
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            try:
+                body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+            except Exception as exc:
+                logger.warning("bad gzip sitemap %s: %s", response.url, exc)
+                self._inc("archive/bad_sitemaps")
+                return
+        try:
+            sitemap = Sitemap(body)
+        except Exception as exc:
+            logger.warning("unparsable sitemap %s: %s", response.url, exc)
+            self._inc("archive/bad_sitemaps")
+            return
+        for entry in sitemap:
+            url = self.clean(entry.get("loc", ""), response.url)
+            if url is None:
+                continue
+            if sitemap.type == "sitemapindex":
+                yield self.sitemap_request(url)
+                continue
+            kind = self.classify(url)
+            req = self.article_request(url) if kind == "article" else None
+            if req is not None:
+                yield req
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        try:
+            root = etree.fromstring(
+                response.body, parser=etree.XMLParser(resolve_entities=False, no_network=True)
+            )
+        except etree.XMLSyntaxError as exc:
+            logger.warning("unparsable feed %s: %s", response.url, exc)
+            self._inc("archive/bad_feeds")
+            return
+        links = root.xpath(
+            "//*[local-name()='item']/*[local-name()='link']/text()"
+            " | //*[local-name()='entry']/*[local-name()='link']"
+            "[not(@rel) or @rel='alternate']/@href"
+        )
+        for href in links:
+            url = self.clean(str(href), response.url)
+            if url and self.classify(url) == "article":
+                req = self.article_request(url)
+                if req is not None:
+                    yield req
+
+    def page_links(self, response: Response) -> tuple[list[str], list[str]]:
+        """(links, feeds) of an HTML page."""
+        if not isinstance(response, TextResponse) or not looks_like_html(response.body):
+            return [], []
+        try:
+            hrefs = response.xpath("//a/@href | //area/@href").getall()
+            feeds = [
+                href
+                for kind in FEED_TYPES
+                for href in response.xpath(
+                    f"//link[@rel='alternate'][starts-with(@type, '{kind}')]/@href"
+                ).getall()
+            ]
+        except Exception as exc:  # a page lxml cannot read: nothing to follow
+            logger.debug("no links from %s: %s", response.url, exc)
+            return [], []
+        return hrefs, feeds
+
+    def follow(self, response: Response) -> Iterator[Request]:
+        """The requests a page leads to, with the listing-chain accounting."""
+        hrefs, feeds = self.page_links(response)
+        for href in feeds:
+            url = self.clean(href, response.url)
+            if url:
+                yield self.feed_request(url)
+        articles: list[Request] = []
+        listings: list[str] = []
+        for href in hrefs:
+            url = self.clean(href, response.url)
+            if url is None:
+                continue
+            kind = self.classify(url)
+            if kind == "article":
+                req = self.article_request(url)
+                if req is not None:
+                    articles.append(req)
+            elif kind == "listing":
+                listings.append(url)
+        yield from articles
+        barren = 0 if articles else response.meta.get("barren", 0) + 1
+        for url in dict.fromkeys(listings):
+            req = self.listing_request(url, barren)
+            if req is not None:
+                yield req
+
+    def parse_listing(self, response: Response) -> Iterable[Request]:
+        return self.follow(response)
+
+    async def parse_article(self, response: Response) -> AsyncIterator[Any]:
+        for req in self.follow(response):
+            yield req
+        if self.max_articles and self._articles_out >= self.max_articles:
+            return
+        item = await self.article_item(response)
+        if item is None:
+            return
+        self._articles_out += 1
+        yield item
+        if self.max_articles and self._articles_out >= self.max_articles:
+            raise CloseSpider("max_articles")
+
+    async def article_item(self, response: Response) -> ArticleItem | None:
+        if self.extractor is None:
+            return None
+        content_type = response.headers.get(b"Content-Type")
+        result = await self.extractor.extract(
+            response.body,
+            response.url,
+            content_type.decode("latin-1") if content_type else None,
+        )
+        if result.article is None:
+            self._inc("archive/extraction_failed")
+            logger.warning("extraction failed for %s: %s", response.url, result.error)
+            return None
+        article = dict(result.article)
+        own = self.article_key(response.url) or response.url
+        canonical = article.get("canonical_url")
+        canonical_key = self.article_key(self.rebase(canonical)) if canonical else None
+        if own in self._extracted or (canonical_key and canonical_key in self._extracted):
+            self._inc("archive/duplicate_articles")
+            logger.info("%s is an article archived already (rel=canonical)", response.url)
+            return None
+        self._extracted.add(own)
+        if canonical_key:
+            self._extracted.add(canonical_key)
+            self._scheduled_articles.add(canonical_key)  # never fetched again under that URL
+        item = ArticleItem(url=response.url, **{k: article.get(k) for k in ARTICLE_KEYS})
+        capture = response.meta.get(CAPTURE_META)
+        if capture is not None:
+            stored = await asyncio.wrap_future(capture)
+            item.fetched_at = stored.warc_date
+            item.warc_filename = stored.filename
+            item.warc_record_id = stored.record_id
+            item.warc_offset = stored.offset
+        return item

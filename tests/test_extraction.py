@@ -1,0 +1,491 @@
+"""Tests for archive.extraction (synthetic pages only, no network)."""
+
+from __future__ import annotations
+
+import pickle
+import re
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from archive.extraction import (
+    EXTRACTOR,
+    ExtractionResult,
+    decode_html,
+    extract_article,
+    looks_like_html,
+)
+
+URL = "https://fixture.test/news/2021/08/green-budget.html"
+
+PARAS = [
+    "The city council approved its long-delayed “green” budget on Tuesday — a plan that had "
+    "stalled for months amid arguments over transport spending.",
+    "Councillor Ahmed said: ‘It’s a compromise… but a good one,’ adding that the €4.5 million "
+    "fund would start paying for new cycle lanes in the spring.",
+    "Opponents argued that the café tax was unfair to small traders and promised to keep "
+    "campaigning against it until the next election.",
+    "The vote passed by 31 to 12, with three abstentions, after a debate that lasted well into "
+    "the night and was briefly interrupted by protesters.",
+]
+TITLE = "Council approves “green” budget — at last"
+
+
+def fixture_page(
+    paras: list[str] = PARAS,
+    title: str = TITLE,
+    extra_head: str = "",
+    charset_meta: str = '<meta charset="utf-8">',
+) -> str:
+    """An article page shaped like the end-to-end fixture site's."""
+    body = "\n".join(f"<p>{p}</p>" for p in paras)
+    return f"""<!DOCTYPE html>
+<html lang="en-GB">
+<head>
+{charset_meta}
+<title>{title} | Fixture Press</title>
+<meta property="og:title" content="{title}">
+<meta property="og:site_name" content="Fixture Press">
+<meta name="author" content="Jane Doe">
+<meta name="description" content="The council voted on its budget on Tuesday.">
+<meta property="article:published_time" content="2021-08-13T14:05:00+00:00">
+<meta property="article:tag" content="Local politics">
+<meta property="article:tag" content="Budget">
+<link rel="canonical" href="/news/2021/08/green-budget">
+{extra_head}
+</head>
+<body>
+<header><nav><ul><li><a href="/">Home</a></li><li><a href="/world">World</a></li>
+<li><a href="/sport">Sport</a></li><li><a href="/about">About us</a></li></ul></nav></header>
+<div class="cookie-banner"><p>We use cookies to improve your experience on our website.
+Accept all cookies?</p><button>Accept</button></div>
+<main>
+<article>
+<h1>{title}</h1>
+<p class="byline">By Jane Doe · <time datetime="2021-08-13T14:05:00+00:00">Aug 13, 2021</time></p>
+{body}
+<ul class="tags"><li><a rel="tag" href="/tag/local-politics">Local politics</a></li>
+<li><a rel="tag" href="/tag/budget">Budget</a></li>
+<li><a rel="tag" href="/tag/cafes">Cafés</a></li></ul>
+</article>
+<div class="share-box"><h3>Share this article</h3><a href="#">Facebook</a>
+<a href="#">Twitter</a> <a href="#">Email</a></div>
+<section class="related"><h2>Related articles</h2><ul>
+<li><a href="/news/a">Mayor opens the new bridge over the river after years of delay</a></li>
+<li><a href="/news/b">Bus fares to rise again next year, says the regional operator</a></li>
+</ul></section>
+</main>
+<aside><h2>Most read</h2><ol><li><a href="/x">Storm damages seafront homes overnight</a></li>
+<li><a href="/y">Local team wins the cup final in extra time</a></li></ol></aside>
+<footer><p>© 2021 Fixture Press. All rights reserved.</p><a href="/privacy">Privacy policy</a>
+<a href="/terms">Terms of use</a></footer>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def fixture_result() -> ExtractionResult:
+    return extract_article(fixture_page().encode("utf-8"), URL, "text/html; charset=utf-8")
+
+
+def test_extractor_name() -> None:
+    assert EXTRACTOR.startswith("trafilatura/")
+    assert "+newsarchiver/" in EXTRACTOR
+
+
+def test_module_is_scrapy_free() -> None:
+    import archive.extraction  # noqa: F401
+
+    assert "scrapy" not in sys.modules or "archive.extraction" not in str(
+        getattr(sys.modules.get("scrapy"), "__file__", "")
+    )
+    source = open(archive.extraction.__file__, encoding="utf-8").read()  # noqa: SIM115
+    assert "import scrapy" not in source and "from scrapy" not in source
+
+
+def test_fixture_layout_text_exact(fixture_result: ExtractionResult) -> None:
+    assert fixture_result.error is None
+    article = fixture_result.article
+    assert article is not None
+    assert article["text"] == "\n".join(PARAS)
+
+
+def test_fixture_layout_keys_and_metadata(fixture_result: ExtractionResult) -> None:
+    article = fixture_result.article
+    assert article is not None
+    assert set(article) == {
+        "canonical_url",
+        "title",
+        "author",
+        "published",
+        "language",
+        "sitename",
+        "description",
+        "tags",
+        "categories",
+        "text",
+    }
+    assert article["title"] == TITLE
+    assert article["author"] == "Jane Doe"
+    assert article["published"] == "2021-08-13T14:05:00+00:00"
+    assert article["language"] == "en"
+    assert article["sitename"] == "Fixture Press"
+    assert article["description"] == "The council voted on its budget on Tuesday."
+    assert article["tags"] == ["Local politics", "Budget", "Cafés"]
+    assert article["canonical_url"] == "https://fixture.test/news/2021/08/green-budget"
+    assert fixture_result.encoding == "utf-8"
+
+
+def test_boilerplate_dropped_and_sentence_kept(fixture_result: ExtractionResult) -> None:
+    assert fixture_result.article is not None
+    text = fixture_result.article["text"]
+    assert "the café tax was unfair to small traders" in text
+    for junk in (
+        "Home",
+        "About us",
+        "cookies",
+        "Share this article",
+        "Facebook",
+        "Related articles",
+        "Mayor opens",
+        "Most read",
+        "Storm damages",
+        "All rights reserved",
+        "Privacy policy",
+        "By Jane Doe",
+        "Local politics",
+    ):
+        assert junk not in text
+
+
+def test_one_paragraph_per_line_and_no_headline(fixture_result: ExtractionResult) -> None:
+    assert fixture_result.article is not None
+    lines = fixture_result.article["text"].split("\n")
+    assert lines == PARAS
+    assert all(line and line == " ".join(line.split()) for line in lines)
+    assert TITLE not in lines
+
+
+def test_typography_survives(fixture_result: ExtractionResult) -> None:
+    assert fixture_result.article is not None
+    text = fixture_result.article["text"]
+    for ch in "“”‘’—…€é":
+        assert ch in text
+
+
+def test_whitespace_collapsed_inside_lines() -> None:
+    paras = [
+        "First   paragraph\n   spread over\tseveral source lines, with enough words to count as "
+        "real article text for the extractor.",
+        *PARAS[1:],
+    ]
+    result = extract_article(fixture_page(paras).encode(), URL)
+    assert result.article is not None
+    first = result.article["text"].split("\n")[0]
+    assert first.startswith("First paragraph spread over several source lines, with")
+
+
+def test_non_latin_script_and_zero_width_joiners_survive() -> None:
+    urdu = [
+        "یہ ایک آزمائشی جملہ ہے جو اردو رسم الخط میں لکھا گیا ہے اور اسے بالکل ویسا ہی رہنا چاہیے۔",
+        "فارسی: می‌خواهم این متن با نیم‌فاصله‌ها دست نخورده باقی بماند تا درستی استخراج روشن شود.",
+        "Emoji with joiner: family 👨\u200d👩\u200d👧 and a soft\u00adhyphen stay exactly as "
+        "written in this paragraph of the test page.",
+        "AT&T said the “R&D” budget (&copy; &not; literal text) would grow by 5% next year, "
+        "according to the statement.",
+    ]
+    page = fixture_page([p.replace("&", "&amp;") for p in urdu], title="آزمائشی سرخی").replace(
+        'lang="en-GB"', 'lang="ur-PK"'
+    )
+    result = extract_article(page.encode("utf-8"), URL)
+    assert result.article is not None, result.error
+    assert result.article["text"] == "\n".join(urdu)
+    assert result.article["language"] == "ur"
+    assert result.article["title"] == "آزمائشی سرخی"
+
+
+# --- encodings ----------------------------------------------------------------------------
+
+CP1252_PARAS = [
+    "It’s “quoted” text — with an em dash, a price of €20 and a café on the corner of the "
+    "square where the market meets every Saturday.",
+    *PARAS[1:],
+]
+
+
+def test_windows_1252_from_header() -> None:
+    page = fixture_page(CP1252_PARAS, charset_meta="")
+    body = page.encode("cp1252")
+    result = extract_article(body, URL, "text/html; charset=windows-1252")
+    assert result.article is not None
+    assert result.encoding == "cp1252"
+    assert result.article["text"].split("\n")[0] == CP1252_PARAS[0]
+    assert result.article["title"] == TITLE
+
+
+def test_iso_8859_1_header_means_windows_1252() -> None:
+    body = fixture_page(CP1252_PARAS, charset_meta="").encode("cp1252")
+    result = extract_article(body, URL, "text/html; charset=ISO-8859-1")
+    assert result.article is not None
+    assert result.article["text"].split("\n")[0] == CP1252_PARAS[0]
+
+
+def test_windows_1252_from_meta_only() -> None:
+    page = fixture_page(CP1252_PARAS, charset_meta='<meta charset="windows-1252">')
+    result = extract_article(page.encode("cp1252"), URL, "text/html")
+    assert result.article is not None
+    assert result.encoding == "cp1252"
+    assert result.article["text"].split("\n")[0] == CP1252_PARAS[0]
+
+
+def test_http_equiv_latin1_meta() -> None:
+    meta = '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">'
+    page = fixture_page(CP1252_PARAS, charset_meta=meta)
+    result = extract_article(page.encode("cp1252"), URL, None)
+    assert result.article is not None
+    assert result.article["text"].split("\n")[0] == CP1252_PARAS[0]
+
+
+def test_declared_utf8_with_stray_cp1252_byte() -> None:
+    page = fixture_page(charset_meta='<meta charset="utf-8">')
+    body = page.encode("utf-8").replace(b"stalled for months", b"stalled\x92s for months")
+    result = extract_article(body, URL, "text/html; charset=utf-8")
+    assert result.article is not None
+    assert result.encoding == "utf-8"
+    assert "stalled’s for months" in result.article["text"]
+    assert "“green” budget on Tuesday — a plan" in result.article["text"]
+
+
+def test_decode_html_order() -> None:
+    text = "<html><head><meta charset='koi8-r'></head><body>é</body></html>"
+    # header wins over meta
+    assert decode_html(text.encode("cp1252"), "text/html; charset=latin-1")[1] == "cp1252"
+    # unknown header charset falls through to meta
+    russian = text.replace("é", "Привет")
+    assert decode_html(russian.encode("koi8-r"), "text/html; charset=x-bogus") == (
+        russian,
+        "koi8-r",
+    )
+    # BOM
+    decoded, enc = decode_html(b"\xef\xbb\xbf<html><body>\xe2\x80\x94</body></html>", None)
+    assert enc == "utf-8" and decoded.startswith("<html>") and "—" in decoded
+    # no declaration: utf-8 if valid, else windows-1252
+    assert decode_html("<p>€ é</p>".encode(), None) == ("<p>€ é</p>", "utf-8")
+    assert decode_html("<p>€ é</p>".encode("cp1252"), None) == ("<p>€ é</p>", "cp1252")
+    # ascii declaration means windows-1252
+    assert decode_html(b"<p>\x93x\x94</p>", "text/html; charset=us-ascii") == (
+        "<p>“x”</p>",
+        "cp1252",
+    )
+
+
+def test_mislabelled_latin1_header_on_utf8_bytes() -> None:
+    body = fixture_page().encode("utf-8")
+    result = extract_article(body, URL, "text/html; charset=iso-8859-1")
+    assert result.article is not None
+    assert result.article["text"] == "\n".join(PARAS)
+
+
+# --- not html -----------------------------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        PDF,
+        PNG,
+        b"",
+        b"   \n  ",
+        b"GIF89a\x01\x00\x01\x00\x80\x00\x00",
+        b"\xff\xd8\xff\xe0\x00\x10JFIF",
+        b"PK\x03\x04\x14\x00\x00\x00",
+        b"\x1f\x8b\x08\x00\x00\x00\x00\x00",
+        bytes(range(256)) * 4,
+        b'{"json": "not a page"}',
+        b'<?xml version="1.0"?><rss version="2.0"><channel></channel></rss>',
+    ],
+)
+def test_not_html(body: bytes) -> None:
+    assert not looks_like_html(body)
+    result = extract_article(body, URL, "text/html")
+    assert result.article is None
+    assert result.error == "not html"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<!DOCTYPE html><html><body>x</body></html>",
+        b"\xef\xbb\xbf  <!-- generated --><html lang=en>",
+        b"<html>",
+        b"\n\n<head><title>t</title></head>",
+        b"<body><p>hi</p></body>",
+        b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0">',
+        b"<div class='x'><p>fragment</p></div>",
+        "<!doctype html><html>".encode("utf-16"),
+    ],
+)
+def test_looks_like_html(body: bytes) -> None:
+    assert looks_like_html(body)
+
+
+def test_pdf_served_as_html_rejected() -> None:
+    result = extract_article(PDF + b"<html><body><p>x</p></body></html>", URL, "text/html")
+    assert result == ExtractionResult(None, "not html")
+
+
+def test_no_main_text() -> None:
+    page = b"<!DOCTYPE html><html><head><title>Empty</title></head><body></body></html>"
+    result = extract_article(page, URL)
+    assert result.article is None
+    assert result.error == "no main text"
+
+
+# --- metadata -----------------------------------------------------------------------------
+
+
+def test_title_suffix_stripped_without_og_title() -> None:
+    page = fixture_page().replace(f'<meta property="og:title" content="{TITLE}">', "")
+    result = extract_article(page.replace(f"<h1>{TITLE}</h1>", "").encode(), URL)
+    assert result.article is not None
+    assert result.article["title"] == TITLE
+    # the article's displayed <h1> is preferred over the <title> tag
+    page = page.replace(f"<h1>{TITLE}</h1>", "<h1>A different display headline</h1>")
+    result = extract_article(page.encode(), URL)
+    assert result.article is not None
+    assert result.article["title"] == "A different display headline"
+
+
+def test_logo_h1_outside_article_ignored() -> None:
+    page = fixture_page().replace(f'<meta property="og:title" content="{TITLE}">', "")
+    page = page.replace(f"<h1>{TITLE}</h1>", "").replace("<header>", "<header><h1>FP</h1>")
+    result = extract_article(page.encode(), URL)
+    assert result.article is not None
+    assert result.article["title"] == TITLE
+
+
+def test_title_from_title_tag_with_site_name_first() -> None:
+    page = fixture_page().replace(f'<meta property="og:title" content="{TITLE}">', "")
+    page = page.replace(
+        f"<title>{TITLE} | Fixture Press</title>",
+        "<title>Fixture Press - Budget vote passes</title>",
+    )
+    page = page.replace(f"<h1>{TITLE}</h1>", "")
+    result = extract_article(page.encode(), URL)
+    assert result.article is not None
+    assert result.article["title"] == "Budget vote passes"
+
+
+def test_published_from_jsonld_and_time_element() -> None:
+    base = fixture_page().replace(
+        '<meta property="article:published_time" content="2021-08-13T14:05:00+00:00">', ""
+    )
+    ld = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", '
+        '"@type": "NewsArticle", "datePublished": "2021-08-12T09:30:00-04:00", '
+        '"author": {"@type": "Person", "name": "Sam Lee"}}</script>'
+    )
+    result = extract_article(base.replace("</head>", ld + "</head>").encode(), URL)
+    assert result.article is not None
+    assert result.article["published"] == "2021-08-12T09:30:00-04:00"
+    # the <time datetime> of the byline when no meta / JSON-LD date exists
+    result = extract_article(base.encode(), URL)
+    assert result.article is not None
+    assert result.article["published"] == "2021-08-13T14:05:00+00:00"
+
+
+def test_published_zulu_and_date_only() -> None:
+    page = fixture_page().replace("2021-08-13T14:05:00+00:00", "2021-08-13T14:05:00Z")
+    result = extract_article(page.encode(), URL)
+    assert result.article is not None
+    assert result.article["published"] == "2021-08-13T14:05:00+00:00"
+    page = fixture_page().replace("2021-08-13T14:05:00+00:00", "2021-08-13")
+    result = extract_article(page.encode(), URL)
+    assert result.article is not None
+    assert result.article["published"] == "2021-08-13"
+
+
+def test_tags_from_rel_tag_links_and_keywords() -> None:
+    page = fixture_page(extra_head='<meta name="keywords" content="council, budget , Transport">')
+    page = page.replace('<meta property="article:tag" content="Local politics">', "")
+    result = extract_article(page.encode(), URL)
+    assert result.article is not None
+    # article:tag first, then rel=tag links (as displayed), then keywords; case-insensitive dedup
+    assert result.article["tags"] == ["Budget", "Local politics", "Cafés", "council", "Transport"]
+
+
+def test_canonical_absolute_and_missing() -> None:
+    page = fixture_page().replace(
+        'href="/news/2021/08/green-budget"', 'href="../other/story.html?id=1"'
+    )
+    result = extract_article(page.encode(), URL)
+    assert result.article is not None
+    assert result.article["canonical_url"] == "https://fixture.test/news/2021/other/story.html?id=1"
+    page = fixture_page().replace('<link rel="canonical" href="/news/2021/08/green-budget">', "")
+    result = extract_article(page.encode(), URL)
+    assert result.article is not None
+    assert result.article["canonical_url"] is None
+
+
+def test_language_from_og_locale() -> None:
+    page = fixture_page(extra_head='<meta property="og:locale" content="ur_PK">')
+    page = page.replace(' lang="en-GB"', "")
+    result = extract_article(page.encode(), URL)
+    assert result.article is not None
+    assert result.article["language"] == "ur"
+
+
+# --- robustness ---------------------------------------------------------------------------
+
+
+def test_result_is_picklable(fixture_result: ExtractionResult) -> None:
+    clone = pickle.loads(pickle.dumps(fixture_result))
+    assert clone == fixture_result
+    assert clone.article is not None and clone.article["text"] == "\n".join(PARAS)
+    assert pickle.loads(pickle.dumps(extract_article)) is extract_article
+
+
+def test_exception_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    import archive.extraction as mod
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("kaputt\nsecond line")
+
+    monkeypatch.setattr(mod, "bare_extraction", boom)
+    result = extract_article(fixture_page().encode(), URL)
+    assert result.article is None
+    assert result.error == "exception: RuntimeError: kaputt second line"
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    body=st.one_of(
+        st.binary(max_size=2000),
+        st.text(max_size=500).map(lambda t: f"<html><body><p>{t}</p></body></html>".encode()),
+        st.text(max_size=300).map(lambda t: ("<!DOCTYPE html>" + t).encode("utf-8", "replace")),
+    ),
+    content_type=st.one_of(
+        st.none(), st.sampled_from(["text/html", "text/html; charset=utf-16", "x; charset=zz"])
+    ),
+)
+def test_never_raises(body: bytes, content_type: str | None) -> None:
+    result = extract_article(body, URL, content_type)
+    assert isinstance(result, ExtractionResult)
+    assert (result.article is None) != (result.error is None)
+    if result.error is not None:
+        assert "\n" not in result.error
+
+
+def test_fixture_layout_without_class_hints() -> None:
+    """Byline (a short block with <time>), tag list (rel=tag links) and cookie notice are
+    dropped even when no class attribute names them."""
+    short = ["Short first paragraph here.", "Second one is short too.", "Third."]
+    for paras in (PARAS, short):
+        page = re.sub(r' class="[^"]*"', "", fixture_page(paras))
+        result = extract_article(page.encode(), URL)
+        assert result.article is not None
+        assert result.article["text"] == "\n".join(paras)
