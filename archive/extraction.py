@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 #: Name and version of the extraction, recorded with each result. Bump the local part
 #: whenever the output of :func:`extract_article` changes for the same input.
-EXTRACTOR = f"trafilatura/{trafilatura.__version__}+newsarchiver/2"
+EXTRACTOR = f"trafilatura/{trafilatura.__version__}+newsarchiver/1"
 
 # Built once per process (at import), shared by every call; a shallow copy per call only
 # carries the page URL.

@@ -51,10 +51,14 @@ _PLACEHOLDER_RE = re.compile(
 )
 
 
-# a protected character other than "&", or a placeholder already in the page
-_SPECIAL_RE = re.compile(
+# protected characters other than "&", and placeholders already in the page; split in a Basic
+# Multilingual Plane class and an astral one, each much faster to search for than the union
+_SPECIAL_BMP_RE = re.compile(
+    "[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _PROTECTED_RANGES[1:] if hi <= 0xFFFF) + "]"
+)
+_SPECIAL_ASTRAL_RE = re.compile(
     "["
-    + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _PROTECTED_RANGES[1:])
+    + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _PROTECTED_RANGES if lo > 0xFFFF)
     + f"{chr(_PLACEHOLDER_BASE)}-{chr(_PLACEHOLDER_BASE + len(_PROTECTED) - 1)}"
     + "]"
 )
@@ -66,10 +70,10 @@ def protect_chars(tree: HtmlElement, source: str) -> bool:
     ``source`` is the HTML the tree was parsed from. Returns False (and changes nothing) if
     the page already uses the placeholder block."""
     if not source.isascii():
-        special = {m.group() for m in _SPECIAL_RE.finditer(source)}
-        if special:
-            if any(_PLACEHOLDER_RE.match(ch) for ch in special):
-                return False
+        astral = set(_SPECIAL_ASTRAL_RE.findall(source))
+        if any(_PLACEHOLDER_RE.match(ch) for ch in astral):
+            return False
+        if astral or _SPECIAL_BMP_RE.search(source):
             for el in tree.iter():
                 if el.text:
                     el.text = el.text.translate(_PROTECT_TABLE)

@@ -489,3 +489,94 @@ def test_fixture_layout_without_class_hints() -> None:
         result = extract_article(page.encode(), URL)
         assert result.article is not None
         assert result.article["text"] == "\n".join(paras)
+
+
+# --- quality improvements (each pinned by a synthetic case) -------------------------------
+
+
+def test_placeholder_block_in_page_is_left_alone() -> None:
+    paras = [
+        "A page that already uses the Sutton SignWriting block: \U0001d800 stays as written, "
+        "and so does AT&T in this paragraph of text.",
+        *PARAS[1:],
+    ]
+    result = extract_article(fixture_page([p.replace("&", "&amp;") for p in paras]).encode(), URL)
+    assert result.article is not None
+    assert result.article["text"] == "\n".join(paras)
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "Advertisement",
+        "Story continues below advertisement",
+        "Related: Mayor opens the new bridge over the river",
+        "READ MORE: Bus fares to rise again next year",
+        "You may also like:",
+        "Share this article",
+        "Like this story? Share it with a friend!",
+        "Follow us on Twitter and Facebook for the latest news.",
+        "Sign up for our daily newsletter to get the top stories delivered to your inbox.",
+        "Subscribe to the Morning Review newsletter",
+        "This copy is for your personal, non-commercial use only.",
+        "We use cookies to give you the best experience on our website.",
+        "(Reporting by Jane Doe; editing by John Roe)",
+        "Sam Lee contributed reporting from Leeds.",
+        "12 Comments",
+        "Leave a comment",
+        URL,
+    ],
+)
+def test_boilerplate_lines_dropped(junk: str) -> None:
+    paras = [PARAS[0], junk, *PARAS[1:], junk]
+    result = extract_article(fixture_page(paras).encode(), URL)
+    assert result.article is not None
+    assert result.article["text"] == "\n".join(PARAS)
+
+
+def test_article_lines_that_mention_boilerplate_words_kept() -> None:
+    paras = [
+        *PARAS,
+        "Related research published last year had reached the same conclusion about the "
+        "budget, the council's advisers said.",
+        "Readers can share their views at a public meeting on Thursday evening in the town hall.",
+        "The advertisement campaign for the scheme will run on buses until the end of March.",
+    ]
+    result = extract_article(fixture_page(paras).encode(), URL)
+    assert result.article is not None
+    assert result.article["text"] == "\n".join(paras)
+
+
+def test_table_rule_rows_dropped() -> None:
+    table = (
+        "<table><tr><th>Party</th><th>Votes</th></tr><tr><td>For</td><td>31</td></tr>"
+        "<tr><td>Against</td><td>12</td></tr></table>"
+    )
+    page = fixture_page().replace(f"<p>{PARAS[-1]}</p>", f"<p>{PARAS[-1]}</p>{table}")
+    result = extract_article(page.encode(), URL)
+    assert result.article is not None
+    lines = result.article["text"].split("\n")
+    assert lines[: len(PARAS)] == PARAS
+    assert not any(set(line) <= set("|-: ") for line in lines)
+
+
+def test_short_precision_result_retried_in_balanced_mode(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import archive.extraction as mod
+
+    real = mod.bare_extraction
+    focuses: list[str] = []
+
+    def fake(tree: object, options: object) -> object:
+        focuses.append(options.focus)  # type: ignore[attr-defined]
+        doc = real(tree, options=options)
+        if options.focus == "precision":  # type: ignore[attr-defined]
+            doc.text = "This copy is for your personal, non-commercial use only.\n" + URL
+        return doc
+
+    monkeypatch.setattr(mod, "bare_extraction", fake)
+    result = extract_article(fixture_page().encode(), URL)
+    assert focuses == ["precision", "balanced"]
+    assert result.article is not None
+    assert result.article["text"] == "\n".join(PARAS)

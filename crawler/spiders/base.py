@@ -134,6 +134,7 @@ class NewsSpider(Spider):
         self._extracted: set[str] = set()
         self._listing_pages = 0
         self._articles_out = 0
+        self._articles_reserved = 0  # extracted or being extracted, for max_articles
         self.stop_after_seen = 3
         self.max_listing_pages = 5000
         self.extractor: ExtractionPool | None = None
@@ -381,10 +382,12 @@ class NewsSpider(Spider):
     async def parse_article(self, response: Response) -> AsyncIterator[Any]:
         for req in self.follow(response):
             yield req
-        if self.max_articles and self._articles_out >= self.max_articles:
-            return
+        if self.max_articles and self._articles_reserved >= self.max_articles:
+            return  # enough articles under way: this page stays archived, not extracted
+        self._articles_reserved += 1
         item = await self.article_item(response)
         if item is None:
+            self._articles_reserved -= 1
             return
         self._articles_out += 1
         yield item

@@ -1,0 +1,33 @@
+# Two commands for a fresh machine: `make crawl` and `make test` (each sets up .venv first).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SPIDER ?= ansarpress
+ARGS ?=
+
+.PHONY: setup crawl test lint demo clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+crawl: setup
+	$(VENV)/bin/scrapy crawl $(SPIDER) $(ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy archive
+
+test: lint
+	$(VENV)/bin/pytest
+
+demo: setup
+	$(PY) scripts/demo.py
+
+clean:
+	rm -rf $(VENV) demo-archive .pytest_cache .mypy_cache .ruff_cache

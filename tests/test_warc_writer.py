@@ -1,0 +1,113 @@
+"""The WARC writer on its own: records, digests, files, rollover."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from archive.capture import HttpExchange, agreeing_headers, exchange_records
+from archive.records import WarcRecord
+from archive.warcfile import OPEN_SUFFIX, WarcFileWriter
+from tests.warcs import check_record_digests, read_warc
+
+
+def exchange(body: bytes = b"hello", **kw: object) -> HttpExchange:
+    args: dict[str, object] = dict(
+        url="http://example.test/a/b?q=1&r=2",
+        method="GET",
+        request_headers=[(b"User-Agent", b"t"), (b"Accept", b"*/*")],
+        request_body=b"",
+        status=200,
+        reason="OK",
+        response_headers=[
+            (b"Content-Type", b"text/html"),
+            (b"Set-Cookie", b"a=1"),
+            (b"Set-Cookie", b"b=2"),
+            (b"Content-Length", b"999"),
+            (b"Transfer-Encoding", b"chunked"),
+        ],
+        body=body,
+        ip_address="127.0.0.1",
+    )
+    args.update(kw)
+    return HttpExchange(**args)  # type: ignore[arg-type]
+
+
+def test_headers_agree_with_the_stored_body() -> None:
+    headers = agreeing_headers(exchange().response_headers, 5)
+    assert (b"Content-Length", b"5") in headers
+    assert not [k for k, _ in headers if k.lower() == b"transfer-encoding"]
+    assert [v for k, v in headers if k == b"Set-Cookie"] == [b"a=1", b"b=2"]
+
+
+def test_file_lifecycle_and_records(tmp_path: Path) -> None:
+    writer = WarcFileWriter(tmp_path, prefix="t", info_fields=lambda: [("software", "x")])
+    response, request = exchange_records(exchange())
+    locs = writer.write([response, request])
+    assert writer.current_path is not None and writer.current_path.name.endswith(OPEN_SUFFIX)
+    assert list(tmp_path.glob("*.warc.gz")) == []
+    writer.close()
+    (path,) = tmp_path.glob("*.warc.gz")
+    assert path.name == locs[0].filename
+    assert path.name.startswith("t-") and path.name.count("-") == 4
+    recs = read_warc(path)
+    assert [r.type for r in recs] == ["warcinfo", "response", "request"]
+    assert (recs[1].offset, recs[1].length) == (locs[0].offset, locs[0].length)
+    for rec in recs:
+        check_record_digests(rec)
+    assert recs[2].block.startswith(b"GET /a/b?q=1&r=2 HTTP/1.1\r\nHost: example.test\r\n")
+    assert recs[1].http.statusline == "200 OK"
+    assert recs[1].h("WARC-Truncated") is None
+    check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(path)])
+    assert check.returncode == 0
+
+
+def test_rollover_starts_each_file_with_warcinfo(tmp_path: Path) -> None:
+    writer = WarcFileWriter(tmp_path, max_size=2000)
+    for i in range(6):
+        writer.write(list(exchange_records(exchange(body=bytes(range(256)) * 8 + bytes([i])))))
+    writer.close()
+    files = sorted(tmp_path.glob("*.warc.gz"))
+    assert len(files) >= 3
+    for path in files:
+        recs = read_warc(path)
+        assert recs[0].type == "warcinfo"
+        assert recs[0].h("WARC-Filename") == path.name
+        assert [r.type for r in recs[1:]] == ["response", "request"] * ((len(recs) - 1) // 2)
+
+
+def test_header_values_cannot_break_the_record() -> None:
+    rec = WarcRecord("resource", [("WARC-Target-URI", "http://x/\r\nWARC-Type: evil")])
+    data = rec.to_bytes()
+    assert b"\r\nWARC-Type: evil" not in data
+    assert data.count(b"\r\nWARC-Type: ") == 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    body=st.binary(max_size=3000),
+    headers=st.lists(
+        st.tuples(
+            st.from_regex(rb"[A-Za-z][A-Za-z0-9-]{0,20}", fullmatch=True),
+            st.binary(max_size=40).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b"")),
+        ),
+        max_size=8,
+    ),
+    status=st.integers(100, 599),
+)
+def test_round_trip(tmp_path_factory, body: bytes, headers: list, status: int) -> None:  # type: ignore[no-untyped-def]
+    tmp = tmp_path_factory.mktemp("rt")
+    writer = WarcFileWriter(tmp)
+    ex = exchange(body=body, response_headers=headers, status=status, reason="Whatever")
+    writer.write(list(exchange_records(ex)))
+    writer.close()
+    (path,) = tmp.glob("*.warc.gz")
+    recs = read_warc(path)
+    assert recs[1].payload == body
+    assert recs[1].http.get_statuscode() == str(status)
+    for rec in recs:
+        check_record_digests(rec)
