@@ -21,6 +21,20 @@ from archive.records import (
 _FRAMING = {b"transfer-encoding"}
 
 
+REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+
+
+@dataclass(frozen=True)
+class PreviousCapture:
+    """An earlier capture of the same URL: when the new payload is identical, the new
+    capture is written as a revisit record that refers to it."""
+
+    record_id: str
+    url: str
+    warc_date: str
+    payload_digest: str
+
+
 @dataclass
 class HttpExchange:
     """A request and its response. ``body`` is the entity as received: de-chunked but
@@ -40,6 +54,7 @@ class HttpExchange:
     truncated: str | None = None  # "length" or "time" when the body was cut
     response_id: str = field(default_factory=new_record_id)
     request_id: str = field(default_factory=new_record_id)
+    previous: PreviousCapture | None = None
 
 
 def request_target(url: str) -> str:
@@ -93,14 +108,33 @@ def exchange_records(ex: HttpExchange) -> tuple[WarcRecord, WarcRecord]:
         agreeing_headers(ex.response_headers, len(ex.body)),
         ex.body,
     )
-    response = WarcRecord(
-        "response",
-        resp_headers,
-        payload=body,
-        head=head,
-        content_type="application/http;msgtype=response",
-        record_id=ex.response_id,
-    )
+    prev = ex.previous
+    if prev is not None and sha1_digest(body) == prev.payload_digest:
+        # identical payload: keep the HTTP head, refer to the stored payload (§6.7.2)
+        resp_headers += [
+            ("WARC-Profile", REVISIT_PROFILE),
+            ("WARC-Refers-To", prev.record_id),
+            ("WARC-Refers-To-Target-URI", prev.url),
+            ("WARC-Refers-To-Date", prev.warc_date),
+            ("WARC-Payload-Digest", prev.payload_digest),
+        ]
+        response = WarcRecord(
+            "revisit",
+            resp_headers,
+            payload=b"",
+            head=head,
+            content_type="application/http;msgtype=response",
+            record_id=ex.response_id,
+        )
+    else:
+        response = WarcRecord(
+            "response",
+            resp_headers,
+            payload=body,
+            head=head,
+            content_type="application/http;msgtype=response",
+            record_id=ex.response_id,
+        )
     req_lines = [(b"Host", host_header(ex.url))]
     req_lines += [(k, v) for k, v in ex.request_headers if k.lower() != b"host"]
     if ex.request_body and not any(k.lower() == b"content-length" for k, _ in req_lines):
@@ -140,7 +174,9 @@ def conversion_record(
     )
 
 
-def metadata_record(url: str, fields: dict[str, Any], refers_to: str | None = None) -> WarcRecord:
+def metadata_record(
+    url: str, fields: dict[str, Any], refers_to: str | None = None
+) -> WarcRecord:
     """A JSON metadata record (run reports and the like): no payload digest (§6.7)."""
     headers = [("WARC-Date", warc_date()), ("WARC-Target-URI", url)]
     if refers_to:
@@ -155,7 +191,9 @@ def metadata_record(url: str, fields: dict[str, Any], refers_to: str | None = No
 
 
 __all__ = [
+    "REVISIT_PROFILE",
     "HttpExchange",
+    "PreviousCapture",
     "agreeing_headers",
     "conversion_record",
     "exchange_records",

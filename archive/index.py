@@ -6,9 +6,11 @@ index can be rebuilt from the WARC files.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,22 @@ ARTICLE_COLUMNS = (
     "conversion_filename",
     "conversion_offset",
     "conversion_length",
+)
+
+RUN_COLUMNS = (
+    "run_id",
+    "spider",
+    "started",
+    "finished",
+    "pages",
+    "new_articles",
+    "revisits",
+    "errors",
+    "finish_reason",
+    "exit_status",
+    "record_id",
+    "warc_filename",
+    "warc_offset",
 )
 
 _SCHEMA = f"""
@@ -117,8 +135,34 @@ CREATE TRIGGER IF NOT EXISTS articles_ad AFTER DELETE ON articles BEGIN
     INSERT INTO articles_fts (articles_fts, rowid, title, text)
     VALUES ('delete', old.id, old.title, old.text);
 END;
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL UNIQUE,
+    spider TEXT,
+    started TEXT,
+    finished TEXT,
+    pages INTEGER,
+    new_articles INTEGER,
+    revisits INTEGER,
+    errors INTEGER,
+    finish_reason TEXT,
+    exit_status INTEGER,
+    record_id TEXT,
+    warc_filename TEXT,
+    warc_offset INTEGER
+);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');
 """
+
+
+@dataclass(frozen=True)
+class KnownArticle:
+    url: str
+    canonical_url: str | None
+    text_sha1: str
+    warc_date: str
+    payload_digest: str | None
+    record_id: str
 
 
 class IndexUnavailable(Exception):
@@ -168,6 +212,14 @@ class ArchiveIndex:
             values,
         )
 
+    def add_run(self, row: Mapping[str, Any]) -> None:
+        cols = ", ".join(RUN_COLUMNS)
+        marks = ", ".join("?" for _ in RUN_COLUMNS)
+        self.db.execute(
+            f"INSERT OR REPLACE INTO runs ({cols}) VALUES ({marks})",
+            [row.get(c) for c in RUN_COLUMNS],
+        )
+
     def commit(self) -> None:
         self.db.commit()
 
@@ -192,8 +244,20 @@ class ArchiveIndex:
         )
         return cur.fetchone() is not None
 
+    def known_articles(self) -> Iterator[KnownArticle]:
+        """The latest archived version of every article, with its capture: what an
+        incremental crawl skips, or revisits when it is old enough."""
+        query = """
+            SELECT a.url, a.canonical_url, a.text, c.warc_date, c.payload_digest, c.record_id
+            FROM articles a JOIN captures c ON c.record_id = a.warc_record_id
+            WHERE a.id IN (SELECT max(id) FROM articles GROUP BY url)
+        """
+        for url, canonical, text, date, digest, record_id in self.db.execute(query):
+            text_sha1 = hashlib.sha1((text or "").encode("utf-8")).hexdigest()
+            yield KnownArticle(url, canonical, text_sha1, date, digest, record_id)
+
     def count(self, table: str) -> int:
-        assert table in ("captures", "articles")
+        assert table in ("captures", "articles", "runs")
         return int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 

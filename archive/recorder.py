@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from archive.capture import HttpExchange, conversion_record, exchange_records
+from archive.capture import HttpExchange, conversion_record, exchange_records, metadata_record
 from archive.cdxj import write_cdxj
 from archive.index import ArchiveIndex
 from archive.layout import ArchiveLayout
-from archive.rows import article_row, capture_row
+from archive.records import WarcRecord
+from archive.rows import RUN_URI_PREFIX, article_row, capture_row, run_row
 from archive.warcfile import RecordLocation, WarcFileWriter
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class Stored:
     offset: int
     length: int
     warc_date: str
+    record_type: str = "response"
 
 
 @dataclass
@@ -98,6 +100,10 @@ class ArchiveRecorder:
         ``document`` carries the article fields, including ``warc_record_id``, the id of
         the response it was extracted from."""
         return self._submit(self._write_article, document)
+
+    def record_run(self, report: dict[str, Any]) -> Future[Stored]:
+        """Write a run report as a metadata record and its ``runs`` row."""
+        return self._submit(self._write_run, report)
 
     @property
     def backlog(self) -> int:
@@ -201,7 +207,7 @@ class ArchiveRecorder:
             )
         )
         self._pending_rows += 1
-        return _stored(response.record_id, resp_loc, response.header("WARC-Date") or "")
+        return _stored(response, resp_loc)
 
     def _write_article(self, document: dict[str, Any]) -> Stored:
         record = conversion_record(
@@ -213,11 +219,21 @@ class ArchiveRecorder:
         assert self._index is not None
         self._index.add_article(article_row(document, record.record_id, loc))
         self._pending_rows += 1
-        return _stored(record.record_id, loc, record.header("WARC-Date") or "")
+        return _stored(record, loc)
+
+    def _write_run(self, report: dict[str, Any]) -> Stored:
+        record = metadata_record(RUN_URI_PREFIX + report["run_id"], report)
+        (loc,) = self.writer.write([record])
+        self.counts.records += 1
+        assert self._index is not None
+        self._index.add_run(run_row(report, record.record_id, loc))
+        self._pending_rows += 1
+        return _stored(record, loc)
 
 
-def _stored(record_id: str, loc: RecordLocation, date: str) -> Stored:
-    return Stored(record_id, loc.filename, loc.offset, loc.length, date)
+def _stored(record: WarcRecord, loc: RecordLocation) -> Stored:
+    date = record.header("WARC-Date") or ""
+    return Stored(record.record_id, loc.filename, loc.offset, loc.length, date, record.warc_type)
 
 
 __all__ = ["ArchiveRecorder", "RecorderCounts", "Stored"]

@@ -115,3 +115,17 @@ def cdxj_line(row: Mapping[str, Any]) -> str:
     fields["offset"] = str(row["warc_offset"])
     fields["filename"] = row["warc_filename"]
     return f"{row['surt']} {row['timestamp']} {json.dumps(fields, ensure_ascii=False)}"
+
+
+RUN_URI_PREFIX = "urn:news-archive:run:"
+
+
+def run_row(
+    document: Mapping[str, Any], record_id: str, location: RecordLocation
+) -> dict[str, Any]:
+    """The ``runs`` row of a run report (a metadata record at ``urn:news-archive:run:ID``)."""
+    row = dict(document)
+    row["record_id"] = record_id
+    row["warc_filename"] = location.filename
+    row["warc_offset"] = location.offset
+    return row

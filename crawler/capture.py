@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CAPTURE_META = "archive_capture"  # concurrent Future[Stored] of the response record
+PREVIOUS_META = "archive_previous"  # PreviousCapture: write a revisit if the payload is the same
 SENT_AT_META = "archive_sent_at"
 
 
@@ -68,6 +69,7 @@ def exchange_from(request: Request, response: Response) -> HttpExchange:
         ip_address=str(response.ip_address) if response.ip_address else None,
         date=request.meta.get(SENT_AT_META) or datetime.now(UTC),
         truncated=truncated,
+        previous=request.meta.get(PREVIOUS_META),
     )
 
 

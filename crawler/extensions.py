@@ -12,8 +12,10 @@ import getpass
 import logging
 import platform
 import socket
+import uuid
 from collections.abc import Sequence
 from concurrent.futures import Future
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _dist_version
 from pathlib import Path
@@ -23,9 +25,12 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from archive.capture import HttpExchange
+from archive.index import ArchiveIndex, KnownArticle
 from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock
 from archive.recorder import ArchiveRecorder, Stored
+from archive.records import warc_date
+from crawler.outcome import crawl_exit_status
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -78,6 +83,8 @@ class ArchiveExtension:
             info_fields=self._info_fields,
         )
         self._info: Sequence[tuple[str, str]] = ()
+        self.run_id = str(uuid.uuid4())
+        self._started = datetime.now(UTC)
         self._loop: asyncio.AbstractEventLoop | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -92,8 +99,19 @@ class ArchiveExtension:
     def spider_opened(self) -> None:
         self._info = software_fields(self.crawler)
         self._loop = asyncio.get_event_loop()
+        self._started = datetime.now(UTC)
         self.recorder.start()
         logger.info("archiving into %s", self.layout.root.resolve())
+
+    def known_articles(self) -> list[KnownArticle]:
+        """What the archive already holds (read before the crawl writes anything new)."""
+        if not self.layout.index_path.exists():
+            return []
+        index = ArchiveIndex(self.layout.index_path, readonly=True)
+        try:
+            return list(index.known_articles())
+        finally:
+            index.close()
 
     # -- used by the middleware and the pipeline ------------------------------------------
     def record_exchange(self, exchange: HttpExchange) -> Future[Stored]:
@@ -123,10 +141,29 @@ class ArchiveExtension:
         if engine is not None and engine.running:
             asyncio.ensure_future(engine.close_spider_async(reason="archive_write_failed"))
 
+    def run_report(self, reason: str) -> dict[str, Any]:
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        spider = getattr(self.crawler, "spider", None)
+        return {
+            "run_id": self.run_id,
+            "spider": spider.name if spider is not None else None,
+            "started": warc_date(self._started),
+            "finished": warc_date(),
+            "pages": stats.get("archive/responses", 0),
+            "new_articles": stats.get("archive/articles", 0),
+            "revisits": stats.get("archive/revisits", 0),
+            "errors": stats.get("log_count/ERROR", 0) + stats.get("archive/errors", 0),
+            "finish_reason": reason,
+            "exit_status": crawl_exit_status(stats, reason),
+        }
+
     async def spider_closed(self, reason: str) -> None:
         stats = self.crawler.stats
         assert stats is not None
         try:
+            report = self.run_report(reason)
+            if self.recorder.error is None:
+                self.recorder.record_run(report)
             counts = await asyncio.to_thread(self.recorder.close)
         finally:
             self.lock.release()

@@ -65,6 +65,7 @@ EXTENSIONS = {
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,
 }
+DUPEFILTER_CLASS = "crawler.dupefilter.ArchiveAwareDupeFilter"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
@@ -84,6 +85,9 @@ ARCHIVE_EXTRACT_ENABLED = True
 ARCHIVE_EXTRACT_WORKERS = 0
 # seconds one page may take to extract before it is counted as failed
 ARCHIVE_EXTRACT_TIMEOUT = 60
+# fetch an archived article again once its latest capture is this old ("", 0: never;
+# seconds, or 45m / 12h / 7d); unchanged pages become revisit records
+ARCHIVE_REFRESH_AFTER = ""
 # stop walking a chain of listing pages after this many in a row brought no new article
 ARCHIVE_STOP_AFTER_SEEN = 3
 # hard cap on listing (non-article) pages per crawl

@@ -10,37 +10,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
 from archive.layout import ArchiveLayout
 from archive.lock import EXIT_LOCKED, ArchiveLock
+from crawler.outcome import EXIT_FAILED, EXIT_USAGE, crawl_exit_status
+from crawler.spiders.base import parse_duration
 
 if TYPE_CHECKING:
     import argparse
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 3
-OK_REASONS = {"finished", "max_articles"}
-
-
-def crawl_exit_status(stats: dict[str, Any]) -> int:
-    reason = stats.get("finish_reason")
-    if stats.get("archive/write_failed") or stats.get("archive/errors"):
-        return EXIT_FAILED
-    if stats.get("archive/robots_unavailable"):
-        return EXIT_FAILED
-    if reason == "shutdown":
-        return EXIT_INTERRUPTED
-    if reason not in OK_REASONS:
-        return EXIT_FAILED
-    if not stats.get("downloader/response_count"):
-        return EXIT_FAILED
-    return EXIT_OK
 
 
 def fail(message: str, code: int) -> None:
@@ -64,6 +45,10 @@ class Command(ScrapyCrawl):
                 check(**opts.spargs)
             except ValueError as exc:
                 fail(str(exc), EXIT_USAGE)
+        try:
+            parse_duration(self.settings.get("ARCHIVE_REFRESH_AFTER"))
+        except ValueError as exc:
+            fail(str(exc), EXIT_USAGE)
         if self.settings.getbool("ARCHIVE_ENABLED"):
             root = ArchiveLayout(Path(self.settings.get("ARCHIVE_DIR"))).root
             try:

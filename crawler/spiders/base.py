@@ -11,10 +11,11 @@ look like (see :mod:`crawler.spiders.ansarpress`). The base class does the rest:
   site's sections), or nothing (off-site, assets, outside the sections);
 - each article is requested once, however many URLs point at it; an article whose
   rel=canonical names one already archived is not archived twice;
-- traps end by themselves: a chain of listing pages stops after
-  ARCHIVE_STOP_AFTER_SEEN pages in a row that brought no new article (endless
-  pagination, calendars, session-id URLs), ARCHIVE_MAX_LISTING_PAGES caps listings
-  and DEPTH_LIMIT caps everything;
+- traps end by themselves: a listing page that brought no new article goes on only to
+  its own next pages (same path), and such a chain stops after ARCHIVE_STOP_AFTER_SEEN
+  pages in a row with nothing new (endless pagination, calendars, session-id URLs);
+  ARCHIVE_MAX_LISTING_PAGES caps listings and DEPTH_LIMIT caps everything. On an
+  archive that is caught up this keeps a run to the entry pages;
 - article pages are extracted in worker processes and become ArticleItems that point
   at their WARC response record.
 """
@@ -22,9 +23,11 @@ look like (see :mod:`crawler.spiders.ansarpress`). The base class does the rest:
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
@@ -36,8 +39,10 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
+from archive.capture import PreviousCapture
 from archive.extraction import looks_like_html
-from crawler.capture import CAPTURE_META
+from archive.index import KnownArticle
+from crawler.capture import CAPTURE_META, PREVIOUS_META
 from crawler.extraction import ExtractionPool
 from crawler.items import ArticleItem
 from crawler.urls import normalize_url, origin
@@ -90,6 +95,23 @@ def check_base_url(value: str) -> str:
     return origin(normalize_url(value))
 
 
+def parse_duration(value: Any) -> timedelta | None:
+    """ "90", "45m", "12h", "7d" → a timedelta; empty or 0 → None (off)."""
+    text = str(value or "").strip().lower()
+    if not text or text == "0":
+        return None
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    factor = units.get(text[-1], 0)
+    number = text[:-1] if factor else text
+    try:
+        seconds = float(number) * (factor or 1)
+    except ValueError:
+        raise SpiderArgumentError(
+            f"ARCHIVE_REFRESH_AFTER must be a duration like 3600, 12h or 7d, got {value!r}"
+        ) from None
+    return timedelta(seconds=seconds) if seconds > 0 else None
+
+
 def check_max_articles(value: Any) -> int | None:
     if value in (None, ""):
         return None
@@ -138,6 +160,9 @@ class NewsSpider(Spider):
         self.stop_after_seen = 3
         self.max_listing_pages = 5000
         self.extractor: ExtractionPool | None = None
+        self.refresh_after: timedelta | None = None
+        # article key -> its latest archived version (incremental crawls)
+        self._known: dict[str, KnownArticle] = {}
 
     @classmethod
     def check_arguments(cls, **spargs: Any) -> None:
@@ -151,6 +176,7 @@ class NewsSpider(Spider):
         settings = crawler.settings
         spider.stop_after_seen = max(1, settings.getint("ARCHIVE_STOP_AFTER_SEEN"))
         spider.max_listing_pages = settings.getint("ARCHIVE_MAX_LISTING_PAGES")
+        spider.refresh_after = parse_duration(settings.get("ARCHIVE_REFRESH_AFTER"))
         if settings.getbool("ARCHIVE_EXTRACT_ENABLED"):
             spider.extractor = ExtractionPool.from_crawler(crawler)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
@@ -217,7 +243,37 @@ class NewsSpider(Spider):
         if key is None or key in self._scheduled_articles:
             return None
         self._scheduled_articles.add(key)
-        return Request(url, callback=self.parse_article, priority=PRIO_ARTICLE)
+        meta: dict[str, Any] = {}
+        known = self._known.get(key)
+        if known is not None:
+            if not self.is_stale(known):
+                self._inc("archive/articles_known")
+                return None
+            self._inc("archive/articles_refreshed")
+            meta[PREVIOUS_META] = PreviousCapture(
+                known.record_id, known.url, known.warc_date, known.payload_digest or ""
+            )
+            meta["archive_known_text"] = known.text_sha1
+        return Request(url, callback=self.parse_article, priority=PRIO_ARTICLE, meta=meta)
+
+    def already_archived(self, request: Request) -> bool:
+        """True for an article the archive holds and that is not due for a refresh
+        (asked by the duplicate filter, for requests that did not come through
+        article_request: redirect targets)."""
+        if PREVIOUS_META in request.meta:
+            return False
+        key = self.article_key(request.url)
+        known = self._known.get(key) if key else None
+        return known is not None and not self.is_stale(known)
+
+    def is_stale(self, known: KnownArticle) -> bool:
+        if self.refresh_after is None:
+            return False
+        try:
+            fetched = datetime.fromisoformat(known.warc_date.replace("Z", "+00:00"))
+        except ValueError:
+            return True
+        return datetime.now(UTC) - fetched >= self.refresh_after
 
     def listing_request(self, url: str, barren: int) -> Request | None:
         if barren >= self.stop_after_seen:
@@ -245,7 +301,23 @@ class NewsSpider(Spider):
         logger.info("could not fetch %s: %s", failure.request.url, failure.value)
 
     # -- the crawl ------------------------------------------------------------------------
+    async def load_known(self) -> None:
+        """Read what the archive holds, so that only new articles are fetched."""
+        from crawler.extensions import ArchiveExtension
+
+        archive = self.crawler.get_extension(ArchiveExtension)
+        if archive is None:
+            return
+        for known in await asyncio.to_thread(archive.known_articles):
+            for url in (known.url, known.canonical_url):
+                key = self.article_key(self.rebase(url)) if url else None
+                if key and key not in self._known:
+                    self._known[key] = known
+        if self._known:
+            logger.info("%d articles archived already: fetching only new ones", len(self._known))
+
     async def start(self) -> AsyncIterator[Request]:
+        await self.load_known()
         yield Request(
             self.base_url + "/robots.txt",
             callback=self.parse_robots,
@@ -277,6 +349,7 @@ class NewsSpider(Spider):
         for path in self.start_paths:
             req = self.listing_request(normalize_url(self.base_url + path), 0)
             if req is not None:
+                req.meta["start_page"] = True
                 yield req
 
     def robots_failed(self, failure: Any) -> None:
@@ -371,7 +444,12 @@ class NewsSpider(Spider):
                 listings.append(url)
         yield from articles
         barren = 0 if articles else response.meta.get("barren", 0) + 1
+        here = urlsplit(response.url).path
+        spread = barren == 0 or response.meta.get("start_page", False)
         for url in dict.fromkeys(listings):
+            # a page that brought nothing new only goes on to its own next pages
+            if not spread and urlsplit(url).path != here:
+                continue
             req = self.listing_request(url, barren)
             if req is not None:
                 yield req
@@ -384,6 +462,8 @@ class NewsSpider(Spider):
             yield req
         if self.max_articles and self._articles_reserved >= self.max_articles:
             return  # enough articles under way: this page stays archived, not extracted
+        if await self.unchanged(response):
+            return
         self._articles_reserved += 1
         item = await self.article_item(response)
         if item is None:
@@ -393,6 +473,17 @@ class NewsSpider(Spider):
         yield item
         if self.max_articles and self._articles_out >= self.max_articles:
             raise CloseSpider("max_articles")
+
+    async def unchanged(self, response: Response) -> bool:
+        """A refreshed article whose payload is identical was archived as a revisit
+        record: there is nothing new to extract."""
+        if PREVIOUS_META not in response.meta or CAPTURE_META not in response.meta:
+            return False
+        stored = await asyncio.wrap_future(response.meta[CAPTURE_META])
+        if stored.record_type == "revisit":
+            self._inc("archive/revisits")
+            return True
+        return False
 
     async def article_item(self, response: Response) -> ArticleItem | None:
         if self.extractor is None:
@@ -411,6 +502,10 @@ class NewsSpider(Spider):
         own = self.article_key(response.url) or response.url
         canonical = article.get("canonical_url")
         canonical_key = self.article_key(self.rebase(canonical)) if canonical else None
+        known_text = response.meta.get("archive_known_text")
+        if known_text and known_text == hashlib.sha1(article["text"].encode()).hexdigest():
+            self._inc("archive/refreshed_unchanged_text")
+            return None  # new bytes (a new capture), same article: no new version
         if own in self._extracted or (canonical_key and canonical_key in self._extracted):
             self._inc("archive/duplicate_articles")
             logger.info("%s is an article archived already (rel=canonical)", response.url)

@@ -138,8 +138,12 @@ class NewsSite:
         *,
         per_page: int = 3,
         offsite_url: str | None = None,
+        session_ids: bool = True,
     ) -> None:
         self.per_page = per_page
+        # a fresh ?sessionid= on category links in every render (a crawler trap); off,
+        # pages render byte-identical each time (for revisit tests)
+        self.session_ids = session_ids
         self.offsite_url = offsite_url.rstrip("/") if offsite_url else None
         self._lock = threading.Lock()
         self._articles: dict[int, FixtureArticle] = {}
@@ -169,6 +173,13 @@ class NewsSite:
         with self._lock:
             if article.id in self._articles:
                 raise ValueError(f"duplicate article id {article.id}")
+            self._articles[article.id] = article
+
+    def replace_article(self, article: FixtureArticle) -> None:
+        """Change an existing article (an edited story)."""
+        with self._lock:
+            if article.id not in self._articles:
+                raise KeyError(article.id)
             self._articles[article.id] = article
 
     @property
@@ -227,7 +238,9 @@ class NewsSite:
     # --------------------------------------------------------------- page chrome
     def _category_link(self, slug: str) -> str:
         name = slug.replace("-", " ").title()
-        href = f"/english/category/{slug}?sessionid={secrets.token_hex(8)}"
+        href = f"/english/category/{slug}"
+        if self.session_ids:
+            href += f"?sessionid={secrets.token_hex(8)}"
         return f'<a href="{href}">{_t(name)}</a>'
 
     def _header(self) -> str:

@@ -1,0 +1,36 @@
+"""A duplicate filter that also knows what the archive holds.
+
+The spider skips articles the archive already has, but requests can reach the
+scheduler without passing the spider (a redirect to an article, say). Asking the
+spider here too keeps the two in agreement: an archived article is never fetched
+again unless it is due for a refresh.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scrapy import Request
+from scrapy.dupefilters import RFPDupeFilter
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+
+class ArchiveAwareDupeFilter(RFPDupeFilter):
+    crawler: Crawler | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchiveAwareDupeFilter:
+        dupefilter = super().from_crawler(crawler)
+        dupefilter.crawler = crawler
+        return dupefilter
+
+    def request_seen(self, request: Request) -> bool:
+        spider = getattr(self.crawler, "spider", None)
+        archived = getattr(spider, "already_archived", None)
+        if archived is not None and archived(request):
+            if self.crawler is not None and self.crawler.stats is not None:
+                self.crawler.stats.inc_value("archive/dupefilter_archived")
+            return True
+        return super().request_seen(request)

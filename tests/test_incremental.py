@@ -1,0 +1,160 @@
+"""Scheduled crawls: incremental runs, revisits, clean stops, run reports."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.crawling import REPO, crawl_command, crawl_env, run_crawl
+from tests.fixture_site import FixtureArticle, FixtureServer, NewsSite, default_articles
+from tests.warcs import check_record_digests, read_record_at, read_warc
+
+
+def article_paths(server: FixtureServer) -> list[str]:
+    """Requests for existing articles (the dead link /english/99999 is asked every run)."""
+    return [
+        p
+        for p in server.paths()
+        if re.fullmatch(r"/english/\d+", p) and p != "/english/99999"
+    ]
+
+
+def new_article(number: int) -> FixtureArticle:
+    template = default_articles()[0]
+    return dataclasses.replace(
+        template,
+        id=23700 + number,
+        title=f"Fresh Report Number {number} on Canal Repairs",
+        published=f"2021-09-{10 + number:02d}T09:00:00+00:00",
+        paragraphs=[
+            f"Engineers began work on canal section {number} on Tuesday morning, officials said.",
+            f"The repairs on section {number} are expected to take three weeks to finish.",
+        ],
+        discovery="all",
+    )
+
+
+@pytest.fixture
+def fresh_server() -> Iterator[FixtureServer]:
+    with FixtureServer(NewsSite(default_articles(), session_ids=False)) as server:
+        yield server
+
+
+def db_rows(root: Path, query: str) -> list[sqlite3.Row]:
+    db = sqlite3.connect(root / "index.sqlite3")
+    db.row_factory = sqlite3.Row
+    try:
+        return db.execute(query).fetchall()
+    finally:
+        db.close()
+
+
+def test_second_run_fetches_only_new_articles(tmp_path: Path, fresh_server: FixtureServer) -> None:
+    root = tmp_path / "archive"
+    first = run_crawl(root, fresh_server.base_url)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert len(set(article_paths(fresh_server))) == 12
+
+    fresh_server.site.add_article(new_article(1))
+    fresh_server.site.add_article(new_article(2))
+    fresh_server.clear_log()
+    second = run_crawl(root, fresh_server.base_url)
+    assert second.returncode == 0, second.stderr[-2000:]
+
+    assert sorted(article_paths(fresh_server)) == ["/english/23701", "/english/23702"]
+    paths = fresh_server.paths()
+    for entry in ("/robots.txt", "/english", "/english/feed", "/sitemap.xml"):
+        assert entry in paths
+    assert len(paths) < 45, paths  # entry pages, not the whole site
+    rows = db_rows(root, "SELECT url FROM articles")
+    assert len(rows) == len({r["url"] for r in rows}) == 14
+    runs = db_rows(root, "SELECT * FROM runs ORDER BY id")
+    assert [r["new_articles"] for r in runs] == [12, 2]
+    assert [r["exit_status"] for r in runs] == [0, 0]
+    assert all(r["pages"] > 0 and r["finish_reason"] == "finished" for r in runs)
+    # the run report is also in the WARC, as a metadata record
+    report = read_record_at(root / "warc" / runs[1]["warc_filename"], runs[1]["warc_offset"], 10**9)
+    assert report.type == "metadata"
+    assert report.h("WARC-Target-URI") == "urn:news-archive:run:" + runs[1]["run_id"]
+
+
+def test_refresh_writes_revisits_and_new_versions(
+    tmp_path: Path, fresh_server: FixtureServer
+) -> None:
+    root = tmp_path / "archive"
+    assert run_crawl(root, fresh_server.base_url).returncode == 0
+    site = fresh_server.site
+    edited = dataclasses.replace(
+        site.article(23602), paragraphs=[*site.article(23602).paragraphs, "Update: it rained."]
+    )
+    site.replace_article(edited)
+    time.sleep(1.1)
+    second = run_crawl(root, fresh_server.base_url, "-s", "ARCHIVE_REFRESH_AFTER=1")
+    assert second.returncode == 0, second.stderr[-2000:]
+
+    revisits = [
+        r
+        for path in sorted((root / "warc").glob("*.warc.gz"))
+        for r in read_warc(path)
+        if r.type == "revisit"
+    ]
+    assert len(revisits) == 11
+    for path in sorted((root / "warc").glob("*.warc.gz")):
+        check = subprocess.run(
+            [sys.executable, "-m", "warcio.cli", "check", str(path)], capture_output=True
+        )
+        assert check.returncode == 0, check.stdout
+    captures = {r["record_id"]: r for r in db_rows(root, "SELECT * FROM captures")}
+    for rev in revisits:
+        check_record_digests(rev)
+        assert rev.payload == b""
+        assert rev.h("WARC-Profile").endswith("/revisit/identical-payload-digest")
+        original = captures[rev.h("WARC-Refers-To")]
+        assert original["record_type"] == "response"
+        assert rev.h("WARC-Refers-To-Target-URI") == original["url"] == rev.h("WARC-Target-URI")
+        assert rev.h("WARC-Refers-To-Date") == original["warc_date"]
+        assert rev.h("WARC-Payload-Digest") == original["payload_digest"]
+        assert captures[rev.id]["record_type"] == "revisit"
+    versions = db_rows(
+        root, "SELECT text FROM articles WHERE url LIKE '%/english/23602' ORDER BY id"
+    )
+    assert [v["text"] for v in versions] == [default_articles()[1].text, edited.text]
+    assert len(db_rows(root, "SELECT id FROM articles")) == 13
+    runs = db_rows(root, "SELECT revisits, new_articles FROM runs ORDER BY id")
+    assert [tuple(r) for r in runs] == [(0, 12), (11, 1)]
+    cdxj = (root / "index.cdxj").read_text(encoding="utf-8")
+    assert cdxj.count('"mime": "warc/revisit"') == 11
+
+
+def test_sigterm_stops_cleanly(tmp_path: Path, site_server: FixtureServer) -> None:
+    root = tmp_path / "archive"
+    cmd = crawl_command(root, site_server.base_url, "-s", "DOWNLOAD_DELAY=0.3")
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, env=crawl_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(3)
+    start = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=30)
+    assert time.monotonic() - start < 10
+    assert proc.returncode == 3, stderr[-2000:]
+    assert "Traceback" not in stderr
+    assert not list((root / "warc").glob("*.open"))
+    for path in (root / "warc").glob("*.warc.gz"):
+        subprocess.run(["gzip", "-t", str(path)], check=True)
+        for rec in read_warc(path):
+            check_record_digests(rec)
+    for row in db_rows(root, "SELECT * FROM captures"):
+        rec = read_record_at(root / "warc" / row["warc_filename"], row["warc_offset"], 10**9)
+        assert rec.id == row["record_id"]
+    (run,) = db_rows(root, "SELECT * FROM runs")
+    assert run["finish_reason"] == "shutdown" and run["exit_status"] == 3
