@@ -30,7 +30,7 @@ from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock
 from archive.recorder import ArchiveRecorder, Stored
 from archive.records import warc_date
-from crawler.outcome import crawl_exit_status
+from crawler.outcome import crawl_exit_status, error_count
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -152,7 +152,7 @@ class ArchiveExtension:
             "pages": stats.get("archive/responses", 0),
             "new_articles": stats.get("archive/articles", 0),
             "revisits": stats.get("archive/revisits", 0),
-            "errors": stats.get("log_count/ERROR", 0) + stats.get("archive/errors", 0),
+            "errors": error_count(stats),
             "finish_reason": reason,
             "exit_status": crawl_exit_status(stats, reason),
         }

@@ -26,3 +26,18 @@ def crawl_exit_status(stats: dict[str, Any], reason: str | None = None) -> int:
     if not stats.get("downloader/response_count"):
         return EXIT_FAILED
     return EXIT_OK
+
+
+def error_count(stats: dict[str, Any]) -> int:
+    """Errors worth a look: logged errors, failed archive writes and downloads that
+    failed (not requests deliberately dropped, such as robots.txt refusals)."""
+    failed_downloads = sum(
+        int(value)
+        for key, value in stats.items()
+        if key.startswith("downloader/exception_type_count/") and not key.endswith("IgnoreRequest")
+    )
+    return (
+        int(stats.get("log_count/ERROR", 0))
+        + int(stats.get("archive/errors", 0))
+        + failed_downloads
+    )

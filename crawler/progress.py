@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from crawler.outcome import error_count
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
@@ -25,7 +27,7 @@ def progress_line(stats: dict[str, Any], elapsed: float) -> str:
     pages = stats.get("archive/responses", stats.get("downloader/response_count", 0))
     articles = stats.get("archive/articles", 0)
     failed = stats.get("archive/extraction_failed", 0)
-    errors = stats.get("log_count/ERROR", 0) + stats.get("downloader/exception_count", 0)
+    errors = error_count(stats)
     rate = pages / elapsed if elapsed > 0 else 0.0
     return (
         f"pages {pages}  articles {articles}  {rate:.1f} pages/s  "
