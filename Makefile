@@ -1,18 +1,25 @@
 # Two commands for a fresh machine: `make crawl` and `make test` (each sets up .venv first).
 PYTHON ?= python3
 VENV ?= .venv
+# pywb pins redis 2.10 (scrapy-redis needs a current one): it gets its own environment
+PYWB_VENV ?= .venv-pywb
 PY := $(VENV)/bin/python
 SPIDER ?= ansarpress
 ARGS ?=
 
 .PHONY: setup crawl test lint demo clean
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed $(PYWB_VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(PYWB_VENV)/.installed:
+	$(PYTHON) -m venv $(PYWB_VENV)
+	$(PYWB_VENV)/bin/pip install --quiet 'pywb>=2.10,<2.11'
 	touch $@
 
 crawl: setup
@@ -30,4 +37,4 @@ demo: setup
 	$(PY) scripts/demo.py
 
 clean:
-	rm -rf $(VENV) demo-archive .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PYWB_VENV) demo-archive .pytest_cache .mypy_cache .ruff_cache

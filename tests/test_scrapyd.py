@@ -36,7 +36,9 @@ def call(port: int, endpoint: str, data: list[tuple[str, str]] | None = None) ->
         return dict(json.loads(resp.read()))
 
 
-@pytest.mark.skipif(not SCRAPYD.exists(), reason="scrapyd is not installed")
+@pytest.mark.skipif(
+    not SCRAPYD.exists() and not os.environ.get("CI"), reason="scrapyd is not installed"
+)
 def test_scrapyd_schedules_a_crawl(tmp_path: Path, site_server: FixtureServer) -> None:
     port = free_port()
     home = tmp_path / "home"
