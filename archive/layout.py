@@ -12,6 +12,7 @@ from archive.warcfile import OPEN_SUFFIX
 DEFAULT_ARCHIVE_DIR = "archive-data"
 CDXJ_NAME = "index.cdxj"
 WARC_SUBDIR = "warc"
+WORKERS_SUBDIR = "workers"
 
 
 def default_archive_dir() -> Path:
@@ -21,19 +22,36 @@ def default_archive_dir() -> Path:
 
 @dataclass(frozen=True)
 class ArchiveLayout:
+    """An archive directory. With a ``worker`` name (distributed crawls), the index, the
+    CDXJ and the lock are that worker's own, under ``workers/NAME/``; the WARC files
+    stay shared."""
+
     root: Path
+    worker: str | None = None
 
     @property
     def warc_dir(self) -> Path:
         return self.root / WARC_SUBDIR
 
     @property
+    def home(self) -> Path:
+        """Where this layout's index and lock live."""
+        return self.root / WORKERS_SUBDIR / self.worker if self.worker else self.root
+
+    @property
     def index_path(self) -> Path:
-        return self.root / INDEX_NAME
+        return self.home / INDEX_NAME
 
     @property
     def cdxj_path(self) -> Path:
-        return self.root / CDXJ_NAME
+        return self.home / CDXJ_NAME
+
+    def worker_layouts(self) -> list[ArchiveLayout]:
+        """The per-worker indexes found under ``workers/``."""
+        base = self.root / WORKERS_SUBDIR
+        if not base.is_dir():
+            return []
+        return [ArchiveLayout(self.root, p.name) for p in sorted(base.iterdir()) if p.is_dir()]
 
     def warc_path(self, filename: str) -> Path:
         """The file a record's ``warc_filename`` names: closed, or still ``.open``."""

@@ -84,7 +84,7 @@ class ArchiveRecorder:
     def start(self) -> None:
         """Open the index (on the writer thread, which owns it) and start writing.
         Raises when the index cannot be opened."""
-        self.layout.root.mkdir(parents=True, exist_ok=True)
+        self.layout.home.mkdir(parents=True, exist_ok=True)
         opened: Future[None] = Future()
         self._thread = threading.Thread(
             target=self._run, args=(opened,), name="archive-writer", daemon=True

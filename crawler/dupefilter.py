@@ -17,6 +17,12 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 
+def archived_elsewhere(spider: object, request: Request) -> bool:
+    """True when the spider says the archive already holds this request's article."""
+    archived = getattr(spider, "already_archived", None)
+    return bool(archived is not None and archived(request))
+
+
 class ArchiveAwareDupeFilter(RFPDupeFilter):
     crawler: Crawler | None = None
 
@@ -27,9 +33,7 @@ class ArchiveAwareDupeFilter(RFPDupeFilter):
         return dupefilter
 
     def request_seen(self, request: Request) -> bool:
-        spider = getattr(self.crawler, "spider", None)
-        archived = getattr(spider, "already_archived", None)
-        if archived is not None and archived(request):
+        if archived_elsewhere(getattr(self.crawler, "spider", None), request):
             if self.crawler is not None and self.crawler.stats is not None:
                 self.crawler.stats.inc_value("archive/dupefilter_archived")
             return True

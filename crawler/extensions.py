@@ -73,8 +73,10 @@ class ArchiveExtension:
         if not settings.getbool("ARCHIVE_ENABLED"):
             raise NotConfigured("archiving is off: ARCHIVE_ENABLED is False")
         self.crawler = crawler
-        self.layout = ArchiveLayout(Path(settings.get("ARCHIVE_DIR")))
-        self.lock = ArchiveLock(self.layout.root)
+        self.layout = ArchiveLayout(
+            Path(settings.get("ARCHIVE_DIR")), settings.get("ARCHIVE_WORKER") or None
+        )
+        self.lock = ArchiveLock(self.layout.home)
         self.lock.acquire()  # ArchiveLocked propagates: a second crawl stops at once
         self.recorder = ArchiveRecorder(
             self.layout,
@@ -104,14 +106,19 @@ class ArchiveExtension:
         logger.info("archiving into %s", self.layout.root.resolve())
 
     def known_articles(self) -> list[KnownArticle]:
-        """What the archive already holds (read before the crawl writes anything new)."""
-        if not self.layout.index_path.exists():
-            return []
-        index = ArchiveIndex(self.layout.index_path, readonly=True)
-        try:
-            return list(index.known_articles())
-        finally:
-            index.close()
+        """What the archive already holds (read before the crawl writes anything new):
+        its index and, after distributed crawls, the workers' indexes not merged yet."""
+        root = ArchiveLayout(self.layout.root)
+        known: list[KnownArticle] = []
+        for layout in (root, *root.worker_layouts()):
+            if not layout.index_path.exists():
+                continue
+            index = ArchiveIndex(layout.index_path, readonly=True)
+            try:
+                known.extend(index.known_articles())
+            finally:
+                index.close()
+        return known
 
     # -- used by the middleware and the pipeline ------------------------------------------
     def record_exchange(self, exchange: HttpExchange) -> Future[Stored]:

@@ -66,6 +66,7 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,
 }
 DUPEFILTER_CLASS = "crawler.dupefilter.ArchiveAwareDupeFilter"
+ADDONS = {"crawler.redis.RedisAddon": 0}
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
@@ -96,3 +97,13 @@ ARCHIVE_MAX_LISTING_PAGES = 5000
 ARCHIVE_RETRY_AFTER_MAX = 120
 # live progress: "auto" (on a terminal), "on" or "off"
 ARCHIVE_PROGRESS = "auto"
+
+# -- ARCHIVE_REDIS_*: several workers on one frontier (scrapy-redis) ----------------------
+# a redis:// URL switches the crawl to the shared Redis scheduler (empty: one process)
+ARCHIVE_REDIS_URL = os.environ.get("ARCHIVE_REDIS_URL", "")
+# the name workers of one run share (default: the current UTC hour, YYYYMMDDHH)
+ARCHIVE_REDIS_RUN = os.environ.get("ARCHIVE_REDIS_RUN", "")
+# a worker exits once the shared queue has stayed empty this many seconds
+ARCHIVE_REDIS_IDLE_CLOSE = 10
+# this worker's name (default HOST-PID): its index is ARCHIVE_DIR/workers/NAME/
+ARCHIVE_WORKER = ""

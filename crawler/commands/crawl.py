@@ -49,7 +49,7 @@ class Command(ScrapyCrawl):
             parse_duration(self.settings.get("ARCHIVE_REFRESH_AFTER"))
         except ValueError as exc:
             fail(str(exc), EXIT_USAGE)
-        if self.settings.getbool("ARCHIVE_ENABLED"):
+        if self.settings.getbool("ARCHIVE_ENABLED") and not self.settings.get("ARCHIVE_REDIS_URL"):
             root = ArchiveLayout(Path(self.settings.get("ARCHIVE_DIR"))).root
             try:
                 held = ArchiveLock(root).is_held_elsewhere()
