@@ -162,6 +162,9 @@ class ArchiveExtension:
             "errors": error_count(stats),
             "finish_reason": reason,
             "exit_status": crawl_exit_status(stats, reason),
+            "stats": {
+                k: v if isinstance(v, int | float | str) else str(v) for k, v in stats.items()
+            },
         }
 
     async def spider_closed(self, reason: str) -> None:

@@ -2,9 +2,9 @@
 
 Sits at 555, just before RetryMiddleware (550) on the way back from the network. A
 429 or 503 that carries Retry-After (seconds or an HTTP date) is retried after that
-delay, with Scrapy's retry accounting, so RETRY_TIMES still bounds it. A delay longer than
-ARCHIVE_RETRY_AFTER_MAX gives up on the URL (counted). Responses without the header
-go on to RetryMiddleware as usual.
+delay, with Scrapy's retry accounting, so RETRY_TIMES still bounds it. A delay longer
+than ARCHIVE_RETRY_AFTER_MAX gives up on the URL at once (counted; no quick retries).
+Responses without the header go on to RetryMiddleware as usual.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ class RetryAfterMiddleware:
         stats = self.crawler.stats
         assert stats is not None
         if delay > self.max_delay:
+            request.meta["dont_retry"] = True  # retrying at once would ignore the server
             stats.inc_value("retry_after/too_long")
             logger.warning(
                 "%s asks to retry after %.0f s, more than ARCHIVE_RETRY_AFTER_MAX: giving up",

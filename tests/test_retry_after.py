@@ -49,6 +49,7 @@ def test_too_long_gives_up_and_no_header_passes_through() -> None:
     mw = middleware()
     result, waited = run(mw, 429, "3600")
     assert isinstance(result, Response) and waited < 0.5
+    assert result.request.meta["dont_retry"]  # no quick retries against the server's word
     assert mw.crawler.stats.get_value("retry_after/too_long") == 1
     result, _ = run(mw, 503, None)
     assert isinstance(result, Response)

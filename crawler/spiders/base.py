@@ -34,7 +34,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from protego import Protego
 from scrapy import Request, Spider, signals
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
@@ -254,7 +254,13 @@ class NewsSpider(Spider):
                 known.record_id, known.url, known.warc_date, known.payload_digest or ""
             )
             meta["archive_known_text"] = known.text_sha1
-        return Request(url, callback=self.parse_article, priority=PRIO_ARTICLE, meta=meta)
+        return Request(
+            url,
+            callback=self.parse_article,
+            errback=self.download_failed,
+            priority=PRIO_ARTICLE,
+            meta=meta,
+        )
 
     def already_archived(self, request: Request) -> bool:
         """True for an article the archive holds and that is not due for a refresh
@@ -284,7 +290,11 @@ class NewsSpider(Spider):
             return None
         self._listing_pages += 1
         return Request(
-            url, callback=self.parse_listing, priority=PRIO_LISTING, meta={"barren": barren}
+            url,
+            callback=self.parse_listing,
+            errback=self.download_failed,
+            priority=PRIO_LISTING,
+            meta={"barren": barren},
         )
 
     def sitemap_request(self, url: str) -> Request:
@@ -296,6 +306,14 @@ class NewsSpider(Spider):
         return Request(
             url, callback=self.parse_feed, errback=self.quiet_errback, priority=PRIO_FEED
         )
+
+    def download_failed(self, failure: Any) -> None:
+        """One line per page that could not be fetched (timeouts, size limits, broken
+        framing), counted; requests dropped on purpose (robots.txt) stay quiet."""
+        if failure.check(IgnoreRequest):
+            return
+        self._inc("archive/download_failed")
+        logger.warning("could not fetch %s: %s", failure.request.url, failure.getErrorMessage())
 
     def quiet_errback(self, failure: Any) -> None:
         logger.info("could not fetch %s: %s", failure.request.url, failure.value)

@@ -1,0 +1,306 @@
+"""A hostile news site on 127.0.0.1: bombs, broken framing, slow drips, loops, traps.
+
+Every page sits under /english so the news spider walks to it from the home page,
+which links every case. Article-shaped URLs (/english/<digits>) are the cases whose
+outcome involves extraction. The server speaks raw HTTP/1.1 on sockets so it can
+break the protocol on purpose.
+"""
+
+from __future__ import annotations
+
+import functools
+import socket
+import socketserver
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+ARTICLE = (
+    "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
+    "</head><body><article><h1>{title}</h1>{paras}</article></body></html>"
+)
+
+
+def article_html(title: str, sentences: list[str]) -> bytes:
+    paras = "".join(f"<p>{s}</p>" for s in sentences)
+    return ARTICLE.format(title=title, paras=paras).encode("utf-8")
+
+
+BOMB_SIZE = 1 << 28  # 256 MiB of zeros in 256 KiB: 16 times DOWNLOAD_MAXSIZE
+
+GOOD_TEXT = [
+    "The water board said on Monday that repairs to the main canal would take a month.",
+    "Farmers in the lower districts have asked for a temporary pump to reach their fields.",
+]
+
+
+@functools.cache
+def bomb(size: int, wbits: int) -> bytes:
+    """*size* zero bytes compressed (gzip: wbits 31, deflate: 15)."""
+    comp = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    chunk = b"\0" * (1 << 20)
+    out = [comp.compress(chunk) for _ in range(size >> 20)]
+    out.append(comp.flush())
+    return b"".join(out)
+
+
+@dataclass
+class Case:
+    path: str
+    expected: str  # what the crawler must do, in words (the README table)
+
+
+CASES = [
+    Case(
+        "/english/1001",
+        "gzip bomb (256 MiB of zeros in 256 KiB): raw response archived, decompression stopped at DOWNLOAD_MAXSIZE, page skipped and counted",
+    ),
+    Case("/english/1002", "deflate bomb: same as the gzip bomb"),
+    Case("/english/1003", "invalid chunked encoding: download fails, counted, crawl goes on"),
+    Case(
+        "/english/1004",
+        "Content-Length longer than the body: archived with WARC-Truncated: length and a Content-Length equal to the stored body",
+    ),
+    Case(
+        "/english/1005",
+        "Content-Length shorter than the body: the declared bytes are archived; the rest never becomes a response",
+    ),
+    Case(
+        "/english/1006",
+        "a body that drips a byte per second: cut by DOWNLOAD_TIMEOUT, counted, crawl goes on",
+    ),
+    Case(
+        "/english/loop-a",
+        "redirect loop: each hop archived until REDIRECT_MAX_TIMES, then dropped and counted",
+    ),
+    Case("/english/chain/0", "redirect chain of 12: each hop archived up to REDIRECT_MAX_TIMES"),
+    Case(
+        "/english/1007",
+        "503 with Retry-After: 1: retried after at least a second, both answers archived, the article extracted",
+    ),
+    Case(
+        "/english/1008",
+        "429 with Retry-After: 3600: not retried (longer than ARCHIVE_RETRY_AFTER_MAX), archived, counted",
+    ),
+    Case("/english/1009", "a 50 MB page: refused before its body by DOWNLOAD_MAXSIZE, counted"),
+    Case(
+        "/english/1010",
+        "binary (PNG) served as text/html: archived, no article (not html), counted",
+    ),
+    Case("/english/1011", "invalid charset name in the header: decoded by sniffing, text intact"),
+    Case(
+        "/english/1012",
+        "mis-declared charset (header says utf-8, bytes are windows-1252): text intact",
+    ),
+    Case(
+        "/english/1013",
+        "malformed HTML (unclosed tags, stray bytes): extracted or counted, never a crash",
+    ),
+    Case("/english/1014", "a normal article after all that: archived with its exact text"),
+]
+
+
+class HostileServer:
+    """Serves the hostile cases. ``robots`` chooses robots.txt: "normal", "500",
+    "huge"."""
+
+    def __init__(self, robots: str = "normal") -> None:
+        self.robots = robots
+        self.log: list[str] = []
+        self._lock = threading.Lock()
+        self._hits: dict[str, int] = {}
+        handler = self._make_handler()
+        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._server.block_on_close = False
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> HostileServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def hits(self, path: str) -> int:
+        with self._lock:
+            return self._hits.get(path, 0)
+
+    def _record(self, path: str) -> int:
+        with self._lock:
+            self.log.append(path)
+            self._hits[path] = self._hits.get(path, 0) + 1
+            return self._hits[path]
+
+    def _make_handler(self) -> type[socketserver.StreamRequestHandler]:
+        server = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            timeout = 60
+
+            def handle(self) -> None:
+                try:
+                    while True:
+                        line = self.rfile.readline(65536)
+                        if not line:
+                            return
+                        parts = line.decode("latin-1").split()
+                        if len(parts) != 3:
+                            return
+                        while self.rfile.readline(65536).strip():
+                            pass  # headers: not needed
+                        target = parts[1]
+                        count = server._record(target)
+                        keep = server._respond(target, count, self.wfile)
+                        self.wfile.flush()
+                        if not keep:
+                            return
+                except (ConnectionError, TimeoutError, OSError):
+                    return
+
+        return Handler
+
+    # -- responses ---------------------------------------------------------------------
+    def _respond(self, target: str, count: int, out: socket.SocketIO) -> bool:
+        """Write the response; False closes the connection."""
+        routes: dict[str, Callable[[int, socket.SocketIO], bool]] = {
+            "/robots.txt": self._robots,
+            "/english": self._home,
+            "/english/1001": lambda c, o: self._bomb(o, 31, b"gzip"),
+            "/english/1002": lambda c, o: self._bomb(o, 15, b"deflate"),
+            "/english/1003": self._bad_chunks,
+            "/english/1004": self._long_length,
+            "/english/1005": self._short_length,
+            "/english/1006": self._drip,
+            "/english/1007": self._retry_after_short,
+            "/english/1008": self._retry_after_long,
+            "/english/1009": self._huge,
+            "/english/1010": self._binary,
+            "/english/1011": self._bad_charset,
+            "/english/1012": self._misdeclared,
+            "/english/1013": self._malformed,
+            "/english/1014": self._normal,
+            "/english/loop-a": lambda c, o: self._redirect(o, "/english/loop-b"),
+            "/english/loop-b": lambda c, o: self._redirect(o, "/english/loop-a"),
+        }
+        if target.startswith("/english/chain/"):
+            step = int(target.rsplit("/", 1)[1])
+            if step < 12:
+                return self._redirect(out, f"/english/chain/{step + 1}")
+            return self._send(out, 200, b"<html><body>end of chain</body></html>")
+        route = routes.get(target)
+        if route is None:
+            return self._send(out, 404, b"<html><body>not here</body></html>", reason="Not Found")
+        return route(count, out)
+
+    @staticmethod
+    def _send(
+        out: socket.SocketIO,
+        status: int,
+        body: bytes,
+        ctype: str = "text/html; charset=utf-8",
+        reason: str = "OK",
+        extra: list[tuple[str, str]] | None = None,
+        length: int | None = None,
+    ) -> bool:
+        head = [f"HTTP/1.1 {status} {reason}", f"Content-Type: {ctype}"]
+        head += [f"{k}: {v}" for k, v in extra or []]
+        head.append(f"Content-Length: {len(body) if length is None else length}")
+        out.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        return length is None
+
+    def _robots(self, count: int, out: socket.SocketIO) -> bool:
+        if self.robots == "500":
+            return self._send(out, 500, b"oops", "text/plain", "Internal Server Error")
+        body = b"User-agent: *\nDisallow: /english/private/\n"
+        if self.robots == "huge":
+            body += b"# padding\n" * 600_000 + b"Disallow: /english/1014\n"
+        return self._send(out, 200, body, "text/plain")
+
+    def _home(self, count: int, out: socket.SocketIO) -> bool:
+        links = "".join(f'<a href="{c.path}">{c.path}</a> ' for c in CASES)
+        links += '<a href="/english/private/x">private</a>'
+        return self._send(out, 200, f"<html><body>{links}</body></html>".encode())
+
+    def _bomb(self, out: socket.SocketIO, wbits: int, coding: bytes) -> bool:
+        body = bomb(BOMB_SIZE, wbits)
+        return self._send(out, 200, body, extra=[("Content-Encoding", coding.decode())])
+
+    def _bad_chunks(self, count: int, out: socket.SocketIO) -> bool:
+        out.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"10\r\n<html><body>ok\r\nZZZ\r\nnot a chunk size\r\n"
+        )
+        return False
+
+    def _long_length(self, count: int, out: socket.SocketIO) -> bool:
+        body = article_html("Cut Short", GOOD_TEXT)
+        self._send(out, 200, body, length=len(body) + 5000)
+        return False  # close: the body ends early
+
+    def _short_length(self, count: int, out: socket.SocketIO) -> bool:
+        body = article_html("Longer Than Declared", GOOD_TEXT)
+        self._send(out, 200, body + b"<p>JUNK AFTER THE DECLARED END</p>" * 20, length=len(body))
+        return False
+
+    def _drip(self, count: int, out: socket.SocketIO) -> bool:
+        out.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000\r\n\r\n")
+        for _ in range(30):
+            out.write(b"x")
+            out.flush()
+            time.sleep(1)
+        return False
+
+    def _retry_after_short(self, count: int, out: socket.SocketIO) -> bool:
+        if count == 1:
+            return self._send(
+                out, 503, b"busy", "text/plain", "Service Unavailable", [("Retry-After", "1")]
+            )
+        return self._send(out, 200, article_html("Came Back Later", GOOD_TEXT))
+
+    def _retry_after_long(self, count: int, out: socket.SocketIO) -> bool:
+        return self._send(
+            out, 429, b"slow down", "text/plain", "Too Many Requests", [("Retry-After", "3600")]
+        )
+
+    def _huge(self, count: int, out: socket.SocketIO) -> bool:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 52428800\r\n\r\n"
+        out.write(head)
+        chunk = b"<p>" + b"a" * 65530 + b"</p>"
+        try:
+            for _ in range(52428800 // len(chunk)):
+                out.write(chunk)
+        except OSError:
+            pass
+        return False
+
+    def _binary(self, count: int, out: socket.SocketIO) -> bool:
+        png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
+        return self._send(out, 200, png)
+
+    def _bad_charset(self, count: int, out: socket.SocketIO) -> bool:
+        body = article_html("Charset Nonsense – Still Readable", GOOD_TEXT)
+        return self._send(out, 200, body, "text/html; charset=no-such-charset-42")
+
+    def _misdeclared(self, count: int, out: socket.SocketIO) -> bool:
+        text = [*GOOD_TEXT, "The café’s owner said prices rose by 5 € — again."]
+        body = article_html("Café Owners Complain", text).decode("utf-8").encode("cp1252")
+        return self._send(out, 200, body, "text/html; charset=utf-8")
+
+    def _malformed(self, count: int, out: socket.SocketIO) -> bool:
+        body = (
+            b"<html><head><title>Broken</title><body><div><p>The council met on Tuesday "
+            b"<b>to discuss the road<p>Residents \xff\xfe complained about dust <div><div>"
+            b"<p>Work will resume next week, officials said.<table><tr><td>"
+        )
+        return self._send(out, 200, body)
+
+    def _normal(self, count: int, out: socket.SocketIO) -> bool:
+        return self._send(out, 200, article_html("All Is Well", GOOD_TEXT))
+
+    def _redirect(self, out: socket.SocketIO, location: str) -> bool:
+        return self._send(out, 302, b"", reason="Found", extra=[("Location", location)])

@@ -1,0 +1,191 @@
+"""A crawl against a hostile server ends in bounded time and memory, and each case has
+the outcome its table entry states (tests/hostile_site.py, README "Hostile input")."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.crawling import REPO, crawl_command, crawl_env, run_crawl
+from tests.hostile_site import GOOD_TEXT, HostileServer
+from tests.warcs import check_record_digests, read_record_at, read_warc
+
+TIME_LIMIT = 90  # seconds for the whole hostile crawl
+MEMORY_LIMIT = 700 * 2**20  # peak RSS of the crawl process
+
+
+@dataclass
+class HostileCrawl:
+    returncode: int
+    seconds: float
+    stderr: str
+    server: HostileServer
+    root: Path
+    items: dict[str, dict[str, Any]]
+    captures: list[sqlite3.Row]
+    stats: dict[str, Any]
+
+    def captured(self, path: str) -> list[sqlite3.Row]:
+        url = self.server.base_url + path
+        return [c for c in self.captures if c["url"] == url]
+
+    def item(self, path: str) -> dict[str, Any] | None:
+        return self.items.get(self.server.base_url + path)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> HostileCrawl:
+    tmp = tmp_path_factory.mktemp("hostile")
+    root = tmp / "archive"
+    with HostileServer() as server:
+        cmd = crawl_command(
+            root, server.base_url, "-s", "DOWNLOAD_TIMEOUT=3", "-O", str(tmp / "items.jsonl")
+        )
+        start = time.monotonic()
+        proc = subprocess.run(
+            cmd, cwd=REPO, env=crawl_env(), capture_output=True, text=True, timeout=TIME_LIMIT
+        )
+        seconds = time.monotonic() - start
+    items = {}
+    for line in (tmp / "items.jsonl").read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        items[item["url"]] = item
+    db = sqlite3.connect(root / "index.sqlite3")
+    db.row_factory = sqlite3.Row
+    captures = db.execute("SELECT * FROM captures ORDER BY id").fetchall()
+    name, offset = db.execute("SELECT warc_filename, warc_offset FROM runs").fetchone()
+    report = json.loads(read_record_at(root / "warc" / name, offset, 10**9).payload)
+    return HostileCrawl(
+        proc.returncode, seconds, proc.stderr, server, root, items, captures, report["stats"]
+    )
+
+
+def test_bounded_time_memory_and_a_clean_archive(hostile: HostileCrawl) -> None:
+    assert hostile.returncode == 0, hostile.stderr[-3000:]
+    assert hostile.seconds < TIME_LIMIT
+    assert hostile.stats["memusage/max"] < MEMORY_LIMIT
+    assert "Traceback" not in hostile.stderr
+    for path in sorted((hostile.root / "warc").glob("*.warc.gz")):
+        for rec in read_warc(path):
+            check_record_digests(rec)
+    assert hostile.server.hits("/english/private/x") == 0
+    # the crawl went on to the normal article after all the others
+    assert hostile.item("/english/1014")["text"] == "\n".join(GOOD_TEXT)
+
+
+@pytest.mark.parametrize("path", ["/english/1001", "/english/1002"])
+def test_compression_bombs_are_archived_raw_and_skipped(hostile: HostileCrawl, path: str) -> None:
+    (capture,) = hostile.captured(path)
+    assert capture["status"] == 200
+    assert capture["warc_length"] < 2**20  # the compressed bytes, not 256 MiB
+    assert hostile.item(path) is None
+    assert f"{path}> because its body" in hostile.stderr  # "exceeded DOWNLOAD_MAXSIZE"
+
+
+def test_invalid_chunking_keeps_what_came(hostile: HostileCrawl) -> None:
+    (capture,) = hostile.captured("/english/1003")
+    assert capture["truncated"] == "length"
+
+
+def test_content_length_longer_than_body(hostile: HostileCrawl) -> None:
+    (capture,) = hostile.captured("/english/1004")
+    assert capture["truncated"] == "length"
+    rec = read_record_at(
+        hostile.root / "warc" / capture["warc_filename"], capture["warc_offset"], 10**9
+    )
+    assert rec.h("WARC-Truncated") == "length"
+    assert int(rec.http.get_header("Content-Length")) == len(rec.payload)
+    assert hostile.item("/english/1004")["text"] == "\n".join(GOOD_TEXT)
+
+
+def test_content_length_shorter_than_body(hostile: HostileCrawl) -> None:
+    (capture,) = hostile.captured("/english/1005")
+    rec = read_record_at(
+        hostile.root / "warc" / capture["warc_filename"], capture["warc_offset"], 10**9
+    )
+    assert b"JUNK" not in rec.payload
+    assert rec.payload.endswith(b"</html>")
+    assert hostile.item("/english/1005")["title"] == "Longer Than Declared"
+
+
+def test_drip_is_cut_by_the_timeout(hostile: HostileCrawl) -> None:
+    assert hostile.captured("/english/1006") == []
+    assert hostile.stats["retry/reason_count/scrapy.exceptions.DownloadTimeoutError"] >= 1
+    assert hostile.server.hits("/english/1006") == 3  # first try + RETRY_TIMES
+
+
+def test_redirect_loop_and_chain_end(hostile: HostileCrawl) -> None:
+    loop = hostile.captured("/english/loop-a") + hostile.captured("/english/loop-b")
+    assert 2 <= len(loop) <= 6
+    assert all(c["status"] == 302 for c in loop)
+    chain = [c for c in hostile.captures if "/english/chain/" in c["url"]]
+    assert len(chain) == 6  # the first request + REDIRECT_MAX_TIMES hops, each archived
+    assert hostile.server.hits("/english/chain/6") == 0
+
+
+def test_retry_after_is_honoured(hostile: HostileCrawl) -> None:
+    statuses = [c["status"] for c in hostile.captured("/english/1007")]
+    assert statuses == [503, 200]
+    first, second = (c["warc_date"] for c in hostile.captured("/english/1007"))
+    assert _seconds(second) - _seconds(first) >= 1.0
+    assert hostile.item("/english/1007")["title"] == "Came Back Later"
+
+
+def test_retry_after_too_long_gives_up_at_once(hostile: HostileCrawl) -> None:
+    assert [c["status"] for c in hostile.captured("/english/1008")] == [429]
+    assert hostile.stats["retry_after/too_long"] == 1
+
+
+def test_huge_page_is_refused(hostile: HostileCrawl) -> None:
+    assert hostile.captured("/english/1009") == []
+    assert "larger than download max size" in hostile.stderr
+
+
+def test_binary_served_as_html(hostile: HostileCrawl) -> None:
+    (capture,) = hostile.captured("/english/1010")
+    assert capture["mime"] == "text/html"
+    assert hostile.item("/english/1010") is None
+    assert "/english/1010: not html" in hostile.stderr
+    assert hostile.stats["archive/extraction_failed"] == 1
+
+
+def test_charsets(hostile: HostileCrawl) -> None:
+    assert hostile.item("/english/1011")["title"] == "Charset Nonsense – Still Readable"
+    misdeclared = hostile.item("/english/1012")
+    assert misdeclared["title"] == "Café Owners Complain"
+    assert "The café’s owner said prices rose by 5 € — again." in misdeclared["text"]
+
+
+def test_malformed_html(hostile: HostileCrawl) -> None:
+    item = hostile.item("/english/1013")
+    assert item is not None and "Work will resume next week" in item["text"]
+
+
+def test_robots_500_means_nothing_is_crawled(tmp_path: Path) -> None:
+    with HostileServer(robots="500") as server:
+        run = run_crawl(tmp_path / "a", server.base_url, "-s", "RETRY_TIMES=0")
+        assert run.returncode == 1
+        assert set(server.log) == {"/robots.txt"}
+    assert "robots.txt of" in run.stderr and "not crawling" in run.stderr
+
+
+def test_huge_robots_is_read_up_to_512_kib(tmp_path: Path) -> None:
+    with HostileServer(robots="huge") as server:
+        run = run_crawl(tmp_path / "a", server.base_url, "-a", "max_articles=2")
+        assert run.returncode == 0, run.stderr[-2000:]
+        # the Disallow past 512 KiB is not read: /english/1014 is allowed
+        assert server.hits("/robots.txt") == 1
+        assert server.hits("/english") == 1
+
+
+def _seconds(warc_date: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(warc_date.replace("Z", "+00:00")).timestamp()
