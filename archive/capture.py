@@ -174,9 +174,7 @@ def conversion_record(
     )
 
 
-def metadata_record(
-    url: str, fields: dict[str, Any], refers_to: str | None = None
-) -> WarcRecord:
+def metadata_record(url: str, fields: dict[str, Any], refers_to: str | None = None) -> WarcRecord:
     """A JSON metadata record (run reports and the like): no payload digest (§6.7)."""
     headers = [("WARC-Date", warc_date()), ("WARC-Target-URI", url)]
     if refers_to:

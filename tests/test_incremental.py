@@ -21,11 +21,7 @@ from tests.warcs import check_record_digests, read_record_at, read_warc
 
 def article_paths(server: FixtureServer) -> list[str]:
     """Requests for existing articles (the dead link /english/99999 is asked every run)."""
-    return [
-        p
-        for p in server.paths()
-        if re.fullmatch(r"/english/\d+", p) and p != "/english/99999"
-    ]
+    return [p for p in server.paths() if re.fullmatch(r"/english/\d+", p) and p != "/english/99999"]
 
 
 def new_article(number: int) -> FixtureArticle:
