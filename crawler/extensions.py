@@ -72,6 +72,8 @@ class ArchiveExtension:
         settings = crawler.settings
         if not settings.getbool("ARCHIVE_ENABLED"):
             raise NotConfigured("archiving is off: ARCHIVE_ENABLED is False")
+        if settings.getbool("ARCHIVE_REPLAY"):
+            raise NotConfigured("replaying from the archive: it is read, not written")
         self.crawler = crawler
         self.layout = ArchiveLayout(
             Path(settings.get("ARCHIVE_DIR")), settings.get("ARCHIVE_WORKER") or None

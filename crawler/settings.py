@@ -50,6 +50,9 @@ DOWNLOAD_HANDLERS = {
     "https": "crawler.handlers.ArchivingHTTPDownloadHandler",
 }
 DOWNLOADER_MIDDLEWARES = {
+    # ARCHIVE_REPLAY: every response from the archive, none from the network (after
+    # robots.txt, so the rules of the day still apply)
+    "crawler.replay.ArchiveReplayMiddleware": 120,
     # robots.txt fetched once per host before anything else, without Scrapy 2.19's race
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.robots.SafeRobotsTxtMiddleware": 100,
@@ -72,6 +75,8 @@ LOG_LEVEL = "INFO"
 
 # -- ARCHIVE_*: the archive ---------------------------------------------------------------
 ARCHIVE_ENABLED = True
+# re-crawl from the archive: answer every request from ARCHIVE_DIR (read-only), no network
+ARCHIVE_REPLAY = False
 # where WARC files, index.sqlite3 and index.cdxj go (also from the environment)
 ARCHIVE_DIR = os.environ.get("ARCHIVE_DIR") or "archive-data"
 # WARC file name prefix; files are PREFIX-TIMESTAMP-SERIAL-HOST-PID.warc.gz

@@ -49,8 +49,13 @@ class Command(ScrapyCrawl):
             parse_duration(self.settings.get("ARCHIVE_REFRESH_AFTER"))
         except ValueError as exc:
             fail(str(exc), EXIT_USAGE)
-        if self.settings.getbool("ARCHIVE_ENABLED") and not self.settings.get("ARCHIVE_REDIS_URL"):
-            root = ArchiveLayout(Path(self.settings.get("ARCHIVE_DIR"))).root
+        root = ArchiveLayout(Path(self.settings.get("ARCHIVE_DIR"))).root
+        if self.settings.getbool("ARCHIVE_REPLAY"):
+            if not (root / "index.sqlite3").exists():
+                fail(f"nothing to replay: {root} is not an archive", EXIT_USAGE)
+        elif self.settings.getbool("ARCHIVE_ENABLED") and not self.settings.get(
+            "ARCHIVE_REDIS_URL"
+        ):
             try:
                 held = ArchiveLock(root).is_held_elsewhere()
             except OSError as exc:

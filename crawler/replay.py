@@ -1,0 +1,118 @@
+"""Re-crawl from the archive: ``scrapy crawl SPIDER -s ARCHIVE_REPLAY=1``.
+
+Every request is answered from the archive's index and WARC files, none from the
+network: the latest capture of the URL (a revisit answered with the payload it
+refers to), with its real status and headers, so redirects, content-encoding and
+error statuses go through the same middlewares as on the day of the crawl. A URL the
+archive does not hold gets a 404 (counted in ``archive_replay/missing``). The items
+point at the archived responses, so they equal those of the crawl that made the
+archive. Nothing is written: the archive is read-only in this mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from concurrent.futures import Future
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scrapy import Request
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
+
+from archive.layout import ArchiveLayout
+from archive.reader import ArchivedRecord, WarcReadError, read_record
+from archive.recorder import Stored
+from crawler.capture import CAPTURE_META
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+REPLAYED_META = "archive_replayed"
+_LATEST = (
+    "SELECT record_id, record_type, warc_filename, warc_offset, warc_length, warc_date "
+    "FROM captures WHERE url = ? ORDER BY timestamp DESC, id DESC LIMIT 1"
+)
+
+
+class ArchiveReplayMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        if not crawler.settings.getbool("ARCHIVE_REPLAY"):
+            raise NotConfigured
+        self.crawler = crawler
+        self.layout = ArchiveLayout(Path(crawler.settings.get("ARCHIVE_DIR")))
+        if not self.layout.index_path.exists():
+            raise FileNotFoundError(f"no archive index at {self.layout.index_path}")
+        self._db: sqlite3.Connection | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchiveReplayMiddleware:
+        return cls(crawler)
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._db is None:
+            uri = f"file:{self.layout.index_path}?mode=ro"
+            self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        return self._db
+
+    def _lookup(self, url: str) -> tuple[ArchivedRecord, ArchivedRecord, str] | None:
+        """(record with the HTTP head, record with the payload, warc_date) of the latest
+        capture of *url*."""
+        row = self._connection().execute(_LATEST, (url,)).fetchone()
+        if row is None:
+            return None
+        record_id, record_type, name, offset, _length, date = row
+        head = read_record(self.layout.warc_path(name), offset)
+        body = head
+        if record_type == "revisit":
+            refers = head.header("WARC-Refers-To")
+            original = (
+                self._connection()
+                .execute(
+                    "SELECT warc_filename, warc_offset FROM captures WHERE record_id = ?", (refers,)
+                )
+                .fetchone()
+            )
+            if original is None:
+                return None
+            body = read_record(self.layout.warc_path(original[0]), original[1])
+        return head, body, date
+
+    async def process_request(self, request: Request) -> Response:
+        stats = self.crawler.stats
+        assert stats is not None
+        try:
+            found = await asyncio.to_thread(self._lookup, request.url)
+        except (OSError, sqlite3.Error, WarcReadError) as exc:
+            logger.warning("cannot replay %s: %s", request.url, exc)
+            stats.inc_value("archive_replay/errors")
+            found = None
+        request.meta[REPLAYED_META] = True
+        if found is None:
+            stats.inc_value("archive_replay/missing")
+            return Response(request.url, status=404, request=request, flags=["archive-missing"])
+        head, body, date = found
+        headers = Headers()
+        for name, value in head.http_headers:
+            headers.appendlist(name, value)
+        cls = responsetypes.from_args(headers=headers, url=request.url, body=body.payload)
+        stored: Future[Stored] = Future()
+        stored.set_result(
+            Stored(head.record_id, head.filename, head.offset, head.length, date, head.warc_type)
+        )
+        request.meta[CAPTURE_META] = stored
+        stats.inc_value("archive_replay/served")
+        return cls(
+            url=request.url,
+            status=head.http_status or 200,
+            headers=headers,
+            body=body.payload,
+            request=request,
+            flags=["archive"],
+            protocol="HTTP/1.1",
+        )

@@ -1,0 +1,52 @@
+"""Re-crawl from the archive (ARCHIVE_REPLAY=1): no network, the same items."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from tests.crawling import run_crawl
+from tests.fixture_site import FixtureServer, NewsSite, default_articles
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_replay_yields_the_same_items_without_network(tmp_path: Path) -> None:
+    root = tmp_path / "archive"
+    with FixtureServer(NewsSite(default_articles())) as server:
+        base = server.base_url
+        first = run_crawl(root, base, items_path=tmp_path / "first.jsonl")
+        assert first.returncode == 0, first.stderr[-2000:]
+    before = sorted(p.name for p in (root / "warc").iterdir())
+    # the site is gone: nothing listens on its port any more
+    replay = run_crawl(root, base, "-s", "ARCHIVE_REPLAY=1", items_path=tmp_path / "replay.jsonl")
+    assert replay.returncode == 0, replay.stderr[-2000:]
+    key = lambda item: item["url"]  # noqa: E731
+    assert sorted(replay.items, key=key) == sorted(first.items, key=key)
+    assert len(replay.items) == 12
+    assert "archive_replay/missing" not in replay.stderr
+    assert sorted(p.name for p in (root / "warc").iterdir()) == before  # read-only
+
+
+def test_missing_urls_get_404_and_a_count(tmp_path: Path) -> None:
+    root = tmp_path / "archive"
+    with FixtureServer(NewsSite(default_articles())) as server:
+        base = server.base_url
+        assert run_crawl(root, base, "-a", "max_articles=2").returncode == 0
+    replay = run_crawl(root, base, "-s", "ARCHIVE_REPLAY=1", items_path=tmp_path / "replay.jsonl")
+    assert replay.returncode == 0, replay.stderr[-2000:]
+    assert "'archive_replay/missing':" in replay.stderr
+    assert len(replay.items) >= 2  # every archived article page, extracted again
+
+
+def test_replay_of_no_archive_is_a_one_line_error(tmp_path: Path) -> None:
+    run = run_crawl(
+        tmp_path / "nothing", f"http://127.0.0.1:{closed_port()}", "-s", "ARCHIVE_REPLAY=1"
+    )
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    assert "nothing to replay" in run.stderr
