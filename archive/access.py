@@ -1,0 +1,99 @@
+"""Opening an archive directory for the commands: checks, and the index read-only.
+
+Read-only commands open ``index.sqlite3`` with ``mode=ro`` so they can never change
+it; SQLite errors are turned into the three cases a user can act on.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from urllib.parse import quote
+
+from archive.index import IndexUnavailable
+from archive.layout import ArchiveLayout
+from archive.lock import LOCK_NAME, is_locked
+
+
+class NotAnArchive(Exception):
+    """The directory is missing or holds no archive."""
+
+
+class IndexLocked(IndexUnavailable):
+    """Another process holds a lock on the index."""
+
+
+class IndexCorrupt(IndexUnavailable):
+    """``index.sqlite3`` is not a usable SQLite index."""
+
+
+class IndexMissing(IndexUnavailable):
+    """There is no ``index.sqlite3`` (yet)."""
+
+
+def archive_layout(root: Path) -> ArchiveLayout:
+    """The layout of an existing archive at *root*, or :class:`NotAnArchive`."""
+    root = Path(root)
+    if not root.exists():
+        raise NotAnArchive(f"archive directory {root} does not exist")
+    if not root.is_dir():
+        raise NotAnArchive(f"{root} is not a directory")
+    layout = ArchiveLayout(root)
+    if not layout.warc_dir.is_dir() and not layout.index_path.exists():
+        raise NotAnArchive(f"{root} is not an archive (no warc/ and no index.sqlite3)")
+    return layout
+
+
+def index_error(exc: sqlite3.Error, path: Path) -> IndexUnavailable:
+    """The actionable error behind a SQLite exception on the index at *path*."""
+    message = str(exc)
+    lowered = message.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return IndexLocked(
+            f"the index {path} is locked by another process ({message}); try again later"
+        )
+    if "not a database" in lowered or "malformed" in lowered or "no such table" in lowered:
+        return IndexCorrupt(f"the index {path} is corrupt ({message}); rebuild it with `reindex`")
+    return IndexUnavailable(f"cannot read the index {path}: {message}")
+
+
+def connect_readonly(path: Path, timeout: float = 5.0) -> sqlite3.Connection:
+    """A read-only connection (``mode=ro``) to an index, checked to be usable."""
+    path = Path(path)
+    if not path.is_file():
+        raise IndexMissing(f"no index at {path}; build it with `reindex`")
+    uri = "file:" + quote(str(path.resolve())) + "?mode=ro"
+    db = sqlite3.connect(uri, uri=True, timeout=timeout)
+    try:
+        db.row_factory = sqlite3.Row
+        db.execute("SELECT 1 FROM captures LIMIT 1").fetchall()
+        db.execute("SELECT 1 FROM articles LIMIT 1").fetchall()
+    except sqlite3.Error as exc:
+        db.close()
+        raise index_error(exc, path) from None
+    return db
+
+
+def table_exists(db: sqlite3.Connection, name: str) -> bool:
+    row = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone()
+    return row is not None
+
+
+def index_layouts(root: Path) -> list[ArchiveLayout]:
+    """The archive's own index first, then the indexes of workers not merged yet."""
+    main = ArchiveLayout(Path(root))
+    return [main, *main.worker_layouts()]
+
+
+def busy_writers(root: Path, *, mine: Path | None = None) -> list[str]:
+    """The crawls writing to the archive: ``"the archive"`` for its own lock, ``"worker
+    NAME"`` for a worker's; the lock file *mine* (held by the caller) is left out."""
+    busy = []
+    for layout in index_layouts(root):
+        if mine is not None and (layout.home / LOCK_NAME).resolve() == mine.resolve():
+            continue
+        if is_locked(layout.home):
+            busy.append(f"worker {layout.worker}" if layout.worker else "the archive")
+    return busy

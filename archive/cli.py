@@ -1,0 +1,209 @@
+"""``news-archive`` / ``python -m archive``: the archive's command line.
+
+A thin argparse layer: each command is a function of :mod:`archive.commands`. Every
+failure ends as one ``error: ...`` line on stderr and an exit status (see
+:data:`EXIT_CODES`), never a traceback (set ``NEWS_ARCHIVE_DEBUG=1`` to get one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import NoReturn
+
+from archive import commands
+from archive.access import IndexLocked, NotAnArchive, index_error
+from archive.commands import UsageError
+from archive.export import FORMATS
+from archive.index import IndexUnavailable
+from archive.layout import ArchiveLayout, default_archive_dir
+from archive.lock import EXIT_LOCKED, ArchiveLocked
+from archive.reader import WarcReadError
+from archive.search import QuerySyntaxError
+from archive.show import NotFound, Undecodable
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # problems found (verify), or the command could not do its work
+EXIT_USAGE = 2  # a wrong argument, a malformed search query
+EXIT_INTERRUPTED = 130
+EXIT_CODES = {
+    EXIT_OK: "success (verify: no problem found)",
+    EXIT_FAILED: "verify found problems, or the command failed",
+    EXIT_USAGE: "wrong arguments or a malformed search query",
+    EXIT_LOCKED: "the archive or its index is locked by another process: try again later",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date (YYYY-MM-DD): {value!r}") from None
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive integer: {value!r}")
+    return int(value)
+
+
+def _timestamp(value: str) -> str:
+    if not value.isdigit() or not 1 <= len(value) <= 14:
+        raise argparse.ArgumentTypeError(f"not a timestamp or a prefix of one: {value!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # --archive-dir is accepted before or after the command
+    dir_help = "the archive directory (default: $ARCHIVE_DIR, else ./archive-data)"
+    timeout_help = "seconds to wait for a locked index (default: 5)"
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--archive-dir", type=Path, default=argparse.SUPPRESS, metavar="DIR", help=dir_help
+    )
+    common.add_argument(
+        "--timeout", type=float, default=argparse.SUPPRESS, metavar="SECONDS", help=timeout_help
+    )
+
+    parser = _Parser(
+        prog="news-archive",
+        description="Verify, rebuild, search, show and export a news web archive.",
+        epilog="exit status: "
+        + "; ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items()),
+    )
+    parser.add_argument("--archive-dir", type=Path, default=None, metavar="DIR", help=dir_help)
+    parser.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help=timeout_help)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("verify", parents=[common], help="check WARC files and index")
+    p.add_argument(
+        "--repair",
+        action="store_true",
+        help="cut torn .open files back and close them, fix the index (takes the lock)",
+    )
+
+    sub.add_parser("reindex", parents=[common], help="rebuild the index from the WARC files")
+
+    p = sub.add_parser("search", parents=[common], help="full-text search (FTS5 syntax)")
+    p.add_argument("query", help='FTS5 query: words, "a phrase", AND/OR/NOT, prefix*')
+    p.add_argument(
+        "--since", type=_iso_date, metavar="DATE", help="published on or after (YYYY-MM-DD)"
+    )
+    p.add_argument(
+        "--until", type=_iso_date, metavar="DATE", help="published on or before (YYYY-MM-DD)"
+    )
+    p.add_argument(
+        "--tag", action="append", default=[], metavar="TAG", help="has this tag (repeatable)"
+    )
+    p.add_argument(
+        "--site", metavar="HOST", help="host of the URL (a domain matches its subdomains)"
+    )
+    p.add_argument(
+        "--limit", type=_positive, default=20, metavar="N", help="at most N articles (20)"
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    p = sub.add_parser("show", parents=[common], help="a capture and its article")
+    p.add_argument("target", metavar="URL|RECORD_ID")
+    p.add_argument(
+        "--capture",
+        type=_timestamp,
+        metavar="TIMESTAMP",
+        help="the latest capture whose 14-digit timestamp starts with this",
+    )
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--raw", action="store_true", help="the archived HTML, decoded")
+    mode.add_argument("--history", action="store_true", help="every capture of the URL")
+    mode.add_argument("--json", action="store_true", help="capture and article as JSON")
+
+    p = sub.add_parser("export", parents=[common], help="every article as jsonl, csv or txt")
+    p.add_argument("--format", choices=FORMATS, required=True)
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="file for jsonl/csv ('-' or none: stdout); directory for txt (required)",
+    )
+
+    p = sub.add_parser("stats", parents=[common], help="what the archive holds")
+    p.add_argument("--json", action="store_true", help="one JSON object")
+
+    sub.add_parser(
+        "merge", parents=[common], help="fold the indexes of finished workers into the index"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _utf8_stdout()
+    layout: ArchiveLayout | None = None
+    try:
+        args = build_parser().parse_args(argv)
+        root = args.archive_dir if args.archive_dir is not None else default_archive_dir()
+        layout = ArchiveLayout(root)
+        return int(commands.run(args.command, args, root))
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else EXIT_FAILED
+    except KeyboardInterrupt:
+        return _fail("interrupted", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_FAILED
+    except Exception as exc:
+        if os.environ.get("NEWS_ARCHIVE_DEBUG"):
+            raise
+        return _report(exc, layout)
+
+
+def _report(exc: Exception, layout: ArchiveLayout | None) -> int:
+    if isinstance(exc, UsageError | QuerySyntaxError):
+        return _fail(str(exc), EXIT_USAGE)
+    if isinstance(exc, ArchiveLocked | IndexLocked):
+        return _fail(str(exc), EXIT_LOCKED)
+    if isinstance(exc, sqlite3.Error) and layout is not None:
+        error = index_error(exc, layout.index_path)
+        return _fail(str(error), EXIT_LOCKED if isinstance(error, IndexLocked) else EXIT_FAILED)
+    if isinstance(exc, WarcReadError):
+        hint = "; run `news-archive verify --repair`" if exc.torn else ""
+        return _fail(f"{exc.path}: offset {exc.offset}: {exc.reason}{hint}", EXIT_FAILED)
+    if isinstance(
+        exc, NotAnArchive | IndexUnavailable | NotFound | Undecodable | commands.CommandError
+    ):
+        return _fail(str(exc), EXIT_FAILED)
+    if isinstance(exc, OSError):
+        where = f": {exc.filename}" if exc.filename else ""
+        return _fail(f"{exc.strerror or exc}{where}", EXIT_FAILED)
+    return _fail(f"unexpected {type(exc).__name__}: {exc}", EXIT_FAILED)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+    return code
+
+
+def _utf8_stdout() -> None:
+    """Articles keep every character: write them as UTF-8 whatever the locale."""
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if encoding != "utf8" and reconfigure is not None:
+        reconfigure(encoding="utf-8")
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe, keep Python from complaining again at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

@@ -1,0 +1,267 @@
+"""The commands of :mod:`archive.cli`: call the modules that do the work, print results.
+
+Results go to stdout; summaries, warnings and progress bars go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+from archive import export, show
+from archive.access import archive_layout, connect_readonly
+from archive.layout import ArchiveLayout
+from archive.lock import ArchiveLock
+from archive.merge import merge_workers
+from archive.progressbar import progress, wanted
+from archive.reindex import reindex_archive
+from archive.repair import repair_archive
+from archive.search import MARK_END, MARK_START, SearchFilters, search_articles
+from archive.stats import archive_stats
+from archive.verify import verify_archive
+
+
+class CommandError(Exception):
+    """The command cannot do what was asked (a message for the user)."""
+
+
+class UsageError(Exception):
+    """A wrong command line."""
+
+
+def run(command: str, args: argparse.Namespace, root: Path) -> int:
+    handler: Callable[[argparse.Namespace, ArchiveLayout], int] = _COMMANDS[command]
+    return handler(args, archive_layout(root))
+
+
+@contextmanager
+def _index(args: argparse.Namespace, layout: ArchiveLayout) -> Iterator[sqlite3.Connection]:
+    db = connect_readonly(layout.index_path, args.timeout)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+@contextmanager
+def _locked(layout: ArchiveLayout) -> Iterator[ArchiveLock]:
+    lock = ArchiveLock(layout.root)
+    lock.acquire()
+    try:
+        yield lock
+    finally:
+        lock.release()
+
+
+def _warc_bytes(layout: ArchiveLayout) -> int:
+    return sum(p.stat().st_size for p in layout.warc_files())
+
+
+# -- verify / reindex ---------------------------------------------------------------------
+def cmd_verify(args: argparse.Namespace, layout: ArchiveLayout) -> int:
+    if args.repair:
+        with _locked(layout) as lock:
+            with progress("repairing", _warc_bytes(layout)) as advance:
+                repaired = repair_archive(
+                    layout, lock=lock, full_scan=True, timeout=args.timeout, on_bytes=advance
+                )
+            for line in repaired.lines():
+                print(f"repair: {line}")
+            if not repaired.changed:
+                print("repair: nothing to repair", file=sys.stderr)
+            with progress("verifying", _warc_bytes(layout)) as advance:
+                report = verify_archive(
+                    layout, timeout=args.timeout, on_bytes=advance, crawl_running=False
+                )
+    else:
+        with progress("verifying", _warc_bytes(layout)) as advance:
+            report = verify_archive(layout, timeout=args.timeout, on_bytes=advance)
+    for problem in report.problems:
+        print(problem)
+    print(f"verify: {report.summary()}", file=sys.stderr)
+    return 0 if report.clean else 1
+
+
+def cmd_reindex(args: argparse.Namespace, layout: ArchiveLayout) -> int:
+    if not layout.warc_files() and layout.index_path.exists():
+        raise CommandError(
+            f"no WARC files in {layout.warc_dir}: refusing to replace the index with an empty one"
+        )
+    with _locked(layout) as lock, progress("reindexing", _warc_bytes(layout)) as advance:
+        report = reindex_archive(layout, lock=lock, on_bytes=advance)
+    for skipped in report.skipped:
+        print(f"warning: skipped {skipped}", file=sys.stderr)
+    print(f"reindex: {report.summary()}", file=sys.stderr)
+    return 1 if report.skipped else 0
+
+
+# -- search -------------------------------------------------------------------------------
+def cmd_search(args: argparse.Namespace, layout: ArchiveLayout) -> int:
+    filters = SearchFilters(args.since, args.until, tuple(args.tag), args.site, args.limit)
+    with _index(args, layout) as db:
+        hits = search_articles(db, args.query, filters)
+    if args.json:
+        for hit in hits:
+            print(json.dumps(hit.to_json(), ensure_ascii=False))
+        return 0
+    if not hits:
+        print("no article matches", file=sys.stderr)
+        return 0
+    console = _console()
+    for hit in hits:
+        a = hit.article
+        when = (a.get("published") or "")[:10] or "undated"
+        if console is not None:
+            from rich.text import Text
+
+            console.print(Text(f"{hit.rank:>2}. ") + Text(a.get("title") or a["url"], "bold"))
+            console.print(Text(f"    {when} · {a['url']}", "dim"))
+            console.print(_highlighted("    " + hit.snippet))
+        else:
+            print(f"{hit.rank:>2}. {a.get('title') or a['url']}")
+            print(f"    {when} · {a['url']}")
+            print("    " + hit.snippet_with("**", "**"))
+    return 0
+
+
+def _console() -> Any:
+    """A rich console for a terminal, ``None`` for a pipe."""
+    if not sys.stdout.isatty():
+        return None
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _highlighted(snippet: str) -> Any:
+    from rich.text import Text
+
+    text = Text()
+    for i, part in enumerate(snippet.replace(MARK_END, MARK_START).split(MARK_START)):
+        text.append(part, "bold yellow" if i % 2 else "")
+    return text
+
+
+# -- show ---------------------------------------------------------------------------------
+def cmd_show(args: argparse.Namespace, layout: ArchiveLayout) -> int:
+    with _index(args, layout) as db:
+        shown = show.find(db, args.target, args.capture)
+        rows = show.history(db, shown.url) if args.history else []
+        if args.raw:
+            if shown.capture is None:
+                raise CommandError(f"the capture of {shown.url} is not in the index")
+            text, _encoding = show.raw_html(layout, db, shown.capture)
+            sys.stdout.write(text)
+            return 0
+    if args.history:
+        for r in rows:
+            print(
+                f"{r['timestamp']}  {r['status'] if r['status'] is not None else '-':>3}  "
+                f"{r['record_type']:<8}  {r['mime'] or '-':<24}  "
+                f"{r['warc_filename']}:{r['warc_offset']}"
+                f"{'  article' if r['article'] else ''}"
+            )
+        return 0
+    if args.json:
+        print(json.dumps({"capture": shown.capture, "article": shown.article}, ensure_ascii=False))
+        return 0
+    lines = show.describe(shown)
+    width = max(len(label) for label, _ in lines)
+    for label, value in lines:
+        print(f"{label + ':':<{width + 1}} {value}")
+    print()
+    if shown.article is not None:
+        print(shown.article["text"])
+    else:
+        print("(no article was extracted from this capture)")
+    return 0
+
+
+# -- export -------------------------------------------------------------------------------
+def cmd_export(args: argparse.Namespace, layout: ArchiveLayout) -> int:
+    to_stdout = args.output in (None, "-")
+    if args.format == "txt" and to_stdout:
+        raise UsageError("export --format txt writes one file per article: give -o DIRECTORY")
+    with _index(args, layout) as db:
+        total = export.count_articles(db)
+        articles = export.iter_articles(db)
+        show_bar = wanted() and not (to_stdout and sys.stdout.isatty())
+        with progress("exporting", total, enabled=show_bar, unit="articles") as advance:
+            on_article = lambda: advance(1)  # noqa: E731
+            if args.format == "txt":
+                count = export.write_txt(articles, Path(args.output), on_article)
+            elif to_stdout:
+                count = _write(args.format, articles, sys.stdout, on_article)
+                sys.stdout.flush()
+            else:
+                with open(args.output, "w", encoding="utf-8", newline="") as out:
+                    count = _write(args.format, articles, out, on_article)
+    where = "stdout" if to_stdout else args.output
+    print(f"export: {count} article(s) as {args.format} to {where}", file=sys.stderr)
+    return 0
+
+
+def _write(
+    fmt: str, articles: Iterator[dict[str, Any]], out: TextIO, on_article: Callable[[], None]
+) -> int:
+    if fmt == "csv":
+        return export.write_csv(articles, out, on_article)
+    return export.write_jsonl(articles, out, on_article)
+
+
+# -- stats --------------------------------------------------------------------------------
+def cmd_stats(args: argparse.Namespace, layout: ArchiveLayout) -> int:
+    with _index(args, layout) as db:
+        s = archive_stats(layout, db)
+    if args.json:
+        print(json.dumps(s.to_json(), ensure_ascii=False))
+        return 0
+    print(f"captures: {s.captures}")
+    print("  by status: " + (", ".join(f"{k}: {n}" for k, n in s.by_status) or "-"))
+    print("  by MIME type:")
+    for mime, n in s.by_mime:
+        print(f"    {n:>8}  {mime}")
+    print(f"articles: {s.articles}")
+    print("  per day (published):")
+    for day, n in s.articles_per_day:
+        print(f"    {day}  {n}")
+    print(
+        f"HTML pages (status 200): {s.html_pages}, with an article: {s.html_pages_with_article}, "
+        f"without: {s.html_pages_without_article} (listings, or extraction failed)"
+    )
+    print(f"WARC files: {s.warc_files} ({s.open_files} open), {s.warc_bytes:,} bytes")
+    print(f"runs: {s.runs}")
+    print("last run:" + ("" if s.last_run else " -"))
+    for key, value in s.last_run:
+        print(f"  {key}: {'-' if value is None else value}")
+    return 0
+
+
+# -- merge --------------------------------------------------------------------------------
+def cmd_merge(args: argparse.Namespace, layout: ArchiveLayout) -> int:
+    report = merge_workers(layout)
+    for name in report.busy:
+        print(f"merge: worker {name} is still crawling: left for later", file=sys.stderr)
+    print(
+        f"merge: {len(report.merged)} worker index(es) merged: {report.captures} captures, "
+        f"{report.articles} articles",
+        file=sys.stderr,
+    )
+    return 0
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, ArchiveLayout], int]] = {
+    "verify": cmd_verify,
+    "reindex": cmd_reindex,
+    "search": cmd_search,
+    "show": cmd_show,
+    "export": cmd_export,
+    "stats": cmd_stats,
+    "merge": cmd_merge,
+}

@@ -1,0 +1,232 @@
+"""``show``: one capture of a URL (or a record) with its article, its raw HTML, or the
+list of every capture of the URL."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from archive.layout import ArchiveLayout
+from archive.reader import ArchivedRecord, WarcReadError, read_record
+
+
+class NotFound(LookupError):
+    """No capture or article matches."""
+
+
+class Undecodable(ValueError):
+    """The archived body cannot be turned back into a document."""
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A capture (``captures`` row) and the article extracted from it; either may be
+    missing, not both."""
+
+    capture: dict[str, Any] | None
+    article: dict[str, Any] | None
+
+    @property
+    def url(self) -> str:
+        source = self.capture or self.article or {}
+        return str(source.get("url") or "")
+
+
+def is_record_id(target: str) -> bool:
+    return target.startswith(("<urn:", "urn:"))
+
+
+def _one(db: sqlite3.Connection, sql: str, *params: Any) -> dict[str, Any] | None:
+    row = db.execute(sql, params).fetchone()
+    return dict(row) if row is not None else None
+
+
+def _article(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    if row is not None:
+        row.pop("id", None)
+        row["tags"] = json.loads(row.get("tags") or "[]")
+        row["categories"] = json.loads(row.get("categories") or "[]")
+    return row
+
+
+def _article_of(db: sqlite3.Connection, capture: dict[str, Any]) -> dict[str, Any] | None:
+    """The article extracted from a capture; for a revisit (same payload as an earlier
+    capture, not extracted again), the article of that earlier capture."""
+    article = _one(
+        db,
+        "SELECT * FROM articles WHERE warc_record_id = ? ORDER BY fetched_at DESC, id DESC",
+        capture["record_id"],
+    )
+    if article is None and capture["record_type"] == "revisit" and capture["payload_digest"]:
+        article = _one(
+            db,
+            "SELECT a.* FROM articles a JOIN captures c ON c.record_id = a.warc_record_id "
+            "WHERE c.url = ? AND c.payload_digest = ? AND c.timestamp <= ? "
+            "ORDER BY c.timestamp DESC, a.fetched_at DESC, a.id DESC",
+            capture["url"],
+            capture["payload_digest"],
+            capture["timestamp"],
+        )
+    return _article(article)
+
+
+def _capture_by_id(db: sqlite3.Connection, record_id: str) -> dict[str, Any] | None:
+    return _one(db, "SELECT * FROM captures WHERE record_id = ?", record_id)
+
+
+def find(db: sqlite3.Connection, target: str, capture: str | None = None) -> Shown:
+    """The capture a URL or record id names: for a URL the latest capture, or the latest
+    whose 14-digit timestamp starts with *capture*."""
+    if is_record_id(target):
+        if capture is not None:
+            raise NotFound("--capture picks a capture of a URL, not of a record id")
+        return _find_record(db, target if target.startswith("<") else f"<{target}>")
+    sql = "SELECT * FROM captures WHERE url = ?"
+    params: list[Any] = [target]
+    if capture is not None:
+        sql += " AND substr(timestamp, 1, ?) = ?"
+        params += [len(capture), capture]
+    found = _one(db, sql + " ORDER BY timestamp DESC, warc_date DESC, id DESC", *params)
+    if found is not None:
+        return Shown(found, _article_of(db, found))
+    # a canonical URL, or an article whose capture is not indexed
+    article_sql = "SELECT * FROM articles WHERE (url = ? OR canonical_url = ?)"
+    article_params: list[Any] = [target, target]
+    if capture is not None:
+        article_sql += (
+            " AND warc_record_id IN (SELECT record_id FROM captures "
+            "WHERE substr(timestamp, 1, ?) = ?)"
+        )
+        article_params += [len(capture), capture]
+    article = _article(
+        _one(db, article_sql + " ORDER BY fetched_at DESC, id DESC", *article_params)
+    )
+    if article is not None:
+        return Shown(_capture_by_id(db, article["warc_record_id"]), article)
+    when = f" at {capture}" if capture is not None else ""
+    raise NotFound(f"no capture of {target}{when} in the index")
+
+
+def _find_record(db: sqlite3.Connection, record_id: str) -> Shown:
+    capture = _capture_by_id(db, record_id) or _one(
+        db, "SELECT * FROM captures WHERE request_record_id = ?", record_id
+    )
+    if capture is not None:
+        return Shown(capture, _article_of(db, capture))
+    article = _article(_one(db, "SELECT * FROM articles WHERE conversion_record_id = ?", record_id))
+    if article is not None:
+        return Shown(_capture_by_id(db, article["warc_record_id"]), article)
+    raise NotFound(f"no record {record_id} in the index")
+
+
+def history(db: sqlite3.Connection, url: str) -> list[dict[str, Any]]:
+    """Every capture of *url*, oldest first, each with ``article`` (0/1)."""
+    rows = db.execute(
+        "SELECT c.*, EXISTS (SELECT 1 FROM articles a WHERE a.warc_record_id = c.record_id) "
+        "AS article FROM captures c WHERE c.url = ? ORDER BY c.timestamp, c.warc_date, c.id",
+        (url,),
+    ).fetchall()
+    if not rows:
+        raise NotFound(f"no capture of {url} in the index")
+    return [dict(r) for r in rows]
+
+
+def describe(shown: Shown) -> list[tuple[str, str]]:
+    """(label, value) lines of metadata."""
+    out: list[tuple[str, str]] = []
+
+    def add(label: str, value: Any) -> None:
+        if value not in (None, "", []):
+            out.append((label, ", ".join(value) if isinstance(value, list) else str(value)))
+
+    c, a = shown.capture, shown.article
+    add("URL", shown.url)
+    if c is not None:
+        add("Captured", f"{c['warc_date']} ({c['timestamp']})")
+        add("Status", c["status"])
+        add("MIME", c["mime"])
+        add("Record", f"{c['record_id']} ({c['record_type']})")
+        add("WARC", f"{c['warc_filename']} offset {c['warc_offset']} length {c['warc_length']}")
+        add("Digest", c["payload_digest"])
+        add("Truncated", c["truncated"])
+    if a is not None:
+        add("Title", a["title"])
+        add("Author", a["author"])
+        add("Published", a["published"])
+        add("Language", a["language"])
+        add("Site", a["sitename"])
+        add("Canonical", a["canonical_url"])
+        add("Description", a["description"])
+        add("Tags", a["tags"])
+        add("Categories", a["categories"])
+        add("Extracted", f"{a['extractor'] or '?'} as {a['conversion_record_id']}")
+        if c is not None and a["warc_record_id"] != c["record_id"]:
+            add("From", f"{a['warc_record_id']} (an earlier capture with the same payload)")
+    return out
+
+
+def raw_html(
+    layout: ArchiveLayout, db: sqlite3.Connection, capture: dict[str, Any]
+) -> tuple[str, str]:
+    """The archived document of a capture, content-encoding removed and decoded with its
+    real charset: ``(text, encoding)``. A revisit shows the payload it repeats."""
+    record = _record_of(layout, capture)
+    if record.warc_type == "revisit":
+        original_id = record.header("WARC-Refers-To")
+        original = _capture_by_id(db, original_id) if original_id else None
+        if original is None:
+            raise NotFound(f"the revisit {record.record_id} repeats a capture not in the index")
+        record = _record_of(layout, original)
+    if record.warc_type != "response":
+        raise NotFound(f"{capture['record_id']} is a {record.warc_type} record: no document")
+    body = decode_content(record.payload, record.http_header("Content-Encoding"))
+    from archive.extraction import decode_html  # trafilatura is slow to import
+
+    return decode_html(body, record.http_header("Content-Type"))
+
+
+def _record_of(layout: ArchiveLayout, capture: dict[str, Any]) -> ArchivedRecord:
+    path = layout.warc_path(capture["warc_filename"])
+    record = read_record(path, capture["warc_offset"])
+    if record.record_id != capture["record_id"]:
+        raise WarcReadError(
+            path,
+            capture["warc_offset"],
+            f"the index names {capture['record_id']}, the file holds {record.record_id} "
+            "there (run `verify`)",
+        )
+    return record
+
+
+def decode_content(body: bytes, content_encoding: str | None) -> bytes:
+    """Undo the Content-Encoding (gzip, deflate, br; a list is undone last first). A body
+    cut short (WARC-Truncated) gives what decompresses. Raises :class:`Undecodable`."""
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
+    for coding in reversed(codings):
+        try:
+            body = _undo(coding, body)
+        except (zlib.error, OSError) as exc:
+            raise Undecodable(f"cannot undo Content-Encoding {coding}: {exc}") from None
+    return body
+
+
+def _undo(coding: str, body: bytes) -> bytes:
+    if coding in ("identity", "none"):
+        return body
+    if coding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(body)
+    if coding == "deflate":
+        try:
+            return zlib.decompressobj().decompress(body)
+        except zlib.error:  # raw deflate, as some servers send
+            return zlib.decompressobj(-zlib.MAX_WBITS).decompress(body)
+    if coding == "br":
+        try:
+            import brotli
+        except ImportError:
+            raise Undecodable("cannot undo Content-Encoding br: brotli is not installed") from None
+        return bytes(brotli.decompress(body))
+    raise Undecodable(f"cannot undo Content-Encoding {coding}")

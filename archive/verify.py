@@ -1,0 +1,287 @@
+"""``verify``: is every record whole, linked and indexed? Reads only, changes nothing.
+
+Checks each WARC file (gzip members, required headers, digests, warcinfo first), the
+links between records (request → response or revisit, conversion → response,
+revisit → the record it repeats), and the indexes (every row reads back its record;
+every capture, article and run record has its row in the archive's index or in a
+worker's not merged yet; the CDXJ matches the SQLite index). ``.open`` files are
+reported, torn or not, unless a crawl holds a lock: then they are being written and
+are skipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from archive.access import IndexLocked, busy_writers, connect_readonly, index_layouts
+from archive.index import IndexUnavailable
+from archive.indexcheck import CAPTURE_TYPES, IndexRows, RowCheck, check_rows, missing_records
+from archive.layout import ArchiveLayout
+from archive.reader import final_name
+from archive.rows import cdxj_line
+from archive.scan import FileScan, Problem, RecordRef, scan_file
+from archive.warcfile import OPEN_SUFFIX
+
+
+@dataclass
+class VerifyReport:
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0
+    records: int = 0
+    bytes: int = 0
+    index_rows: int = 0
+    skipped_open: list[str] = field(default_factory=list)  # being written by a crawl
+
+    @property
+    def clean(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        skipped = (
+            f", {len(self.skipped_open)} open file(s) skipped (a crawl is writing them)"
+            if self.skipped_open
+            else ""
+        )
+        return (
+            f"{self.files} WARC file(s), {self.records} records, {self.bytes} bytes, "
+            f"{self.index_rows} index rows checked: {len(self.problems)} problem(s){skipped}"
+        )
+
+
+def verify_archive(
+    layout: ArchiveLayout,
+    *,
+    timeout: float = 5.0,
+    on_bytes: Callable[[int], None] | None = None,
+    crawl_running: bool | None = None,
+) -> VerifyReport:
+    """Check the whole archive at ``layout.root``: its WARC files, its index and the
+    indexes of workers not merged yet. Raises :class:`~archive.access.IndexLocked` when
+    an index cannot be read for a lock; every other fault is a :class:`Problem`.
+
+    ``crawl_running`` says whether a crawl is writing (``None``: whether anyone holds
+    the archive's or a worker's lock; a caller that holds the lock passes ``False``)."""
+    report = VerifyReport()
+    if crawl_running is None:
+        crawl_running = bool(busy_writers(layout.root))
+    files = layout.warc_files()
+    to_scan = [p for p in files if not (crawl_running and p.name.endswith(OPEN_SUFFIX))]
+    report.skipped_open = [p.name for p in files if p not in to_scan]
+    disk_name = {final_name(p): p.name for p in files}
+
+    indexes = _load_indexes(layout, timeout, report)
+    scans = [scan_file(p, on_bytes=on_bytes) for p in to_scan]
+    report.files = len(scans)
+    report.records = sum(len(s.records) for s in scans)
+    report.bytes = sum(s.size for s in scans)
+
+    known_ids: dict[tuple[str, int], str] = {}
+    for rows in indexes:
+        known_ids.update(rows.ids_at())
+    for s in scans:
+        report.problems.extend(_with_ids(s, known_ids))
+        if s.is_open:
+            report.problems.append(_open_file_problem(s))
+    damaged_ids = {
+        d.record_id or known_ids.get((s.filename, d.offset)) for s in scans for d in s.damage
+    }
+    damaged_at = {(s.filename, d.offset) for s in scans for d in s.damage}
+    report.problems.extend(link_problems(scans, damaged_ids - {None}, damaged_at, disk_name))
+
+    indexed: set[str] = set()
+    for rows in indexes:
+        report.index_rows += len(rows.captures) + len(rows.articles) + len(rows.runs)
+        check = check_rows(rows, scans, disk_name)
+        indexed |= check.indexed
+        report.problems.extend(_row_problems(check, disk_name))
+    if indexes:
+        report.problems.extend(_missing_problems(missing_records(scans, indexed), disk_name))
+        if not crawl_running:
+            report.problems.extend(_cdxj_problems(layout, timeout))
+    return report
+
+
+def _load_indexes(layout: ArchiveLayout, timeout: float, report: VerifyReport) -> list[IndexRows]:
+    """The rows of the archive's index and of the workers' (an unreadable index is a
+    problem, a locked one an error)."""
+    out = []
+    for index in index_layouts(layout.root):
+        if index.worker and not index.index_path.exists():
+            continue
+        name = str(index.index_path.relative_to(layout.root))
+        try:
+            out.append(IndexRows.read(index, timeout))
+        except IndexLocked:
+            raise
+        except IndexUnavailable as exc:
+            report.problems.append(Problem(name, None, None, str(exc)))
+            if not index.worker:
+                return []  # without the archive's index, "missing" means nothing
+    return out
+
+
+def _with_ids(scan: FileScan, known_ids: dict[tuple[str, int], str]) -> Iterable[Problem]:
+    """The scan's problems, damaged members named by the index when their own header
+    cannot tell."""
+    for p in scan.problems:
+        if p.record_id is None and p.offset is not None:
+            known = known_ids.get((scan.filename, p.offset))
+            if known:
+                p = Problem(p.filename, p.offset, known, p.message)
+        yield p
+
+
+def _open_file_problem(scan: FileScan) -> Problem:
+    if scan.torn:
+        state = f"torn after offset {scan.complete_end}"
+    else:
+        state = "every record in it is complete"
+    return Problem(
+        scan.path.name,
+        None,
+        None,
+        f"still open and no crawl holds the lock: left by a crashed crawl ({state}); "
+        "`verify --repair` closes it",
+    )
+
+
+def link_problems(
+    scans: list[FileScan],
+    damaged_ids: set[str | None],
+    damaged_at: set[tuple[str, int]],
+    disk_name: dict[str, str],
+) -> list[Problem]:
+    """Requests paired with responses, conversions referring to responses, unique ids.
+    Links to damaged records are not reported again."""
+    problems: list[Problem] = []
+    by_id: dict[str, RecordRef] = {}
+
+    def problem(ref: RecordRef, message: str) -> None:
+        name = disk_name.get(ref.filename, ref.filename)
+        problems.append(Problem(name, ref.offset, ref.record_id or None, message))
+
+    refs = [ref for s in scans for ref in s.records]
+    for ref in refs:
+        if ref.record_id in by_id:
+            other = by_id[ref.record_id]
+            problem(ref, f"record id also used at {other.filename}:{other.offset}")
+        else:
+            by_id[ref.record_id] = ref
+    paired: set[str] = set()
+    for ref in refs:
+        if ref.warc_type == "request":
+            target = _linked(ref, ref.concurrent_to, "WARC-Concurrent-To", by_id, damaged_ids)
+            if isinstance(target, str):
+                problem(ref, target)
+            elif target is not None:
+                paired.add(target.record_id)
+                if target.date != ref.date:
+                    problem(ref, f"WARC-Date differs from its response's ({target.date})")
+                if target.uri != ref.uri:
+                    problem(ref, f"WARC-Target-URI differs from its response's ({target.uri})")
+        elif ref.warc_type == "conversion":
+            target = _linked(ref, ref.refers_to, "WARC-Refers-To", by_id, damaged_ids)
+            if isinstance(target, str):
+                problem(ref, target)
+            elif target is not None and target.uri != ref.uri:
+                problem(ref, f"WARC-Target-URI differs from its response's ({target.uri})")
+        elif (
+            ref.warc_type == "revisit"
+            and ref.refers_to
+            and ref.refers_to not in by_id
+            and ref.refers_to not in damaged_ids
+        ):
+            problem(ref, f"WARC-Refers-To {ref.refers_to} names no record in the archive")
+    ends = {s.filename: s.size for s in scans}
+    for ref in refs:
+        if ref.warc_type in CAPTURE_TYPES and ref.record_id not in paired:
+            end = ref.offset + ref.length
+            if (ref.filename, end) in damaged_at or end == ends[ref.filename]:
+                # its request is the damaged member after it, or was lost when a crash
+                # cut the file between the two records of the pair (repair kept the
+                # complete response): nothing more to tell or fix
+                continue
+            problem(ref, f"no request record has WARC-Concurrent-To naming this {ref.warc_type}")
+    return problems
+
+
+def _linked(
+    ref: RecordRef,
+    target_id: str | None,
+    header: str,
+    by_id: dict[str, RecordRef],
+    damaged_ids: set[str | None],
+) -> RecordRef | str | None:
+    """The response *ref* links to, a problem message, or ``None`` (damaged target)."""
+    if not target_id:
+        return f"a {ref.warc_type} record without {header}"
+    target = by_id.get(target_id)
+    if target is None:
+        if target_id in damaged_ids:
+            return None
+        return f"{header} {target_id} names no record in the archive"
+    if target.warc_type not in CAPTURE_TYPES:
+        return f"{header} names a {target.warc_type} record, not a response"
+    return target
+
+
+def _row_problems(check: RowCheck, disk_name: dict[str, str]) -> list[Problem]:
+    problems = []
+    for bad in check.bad_rows + check.wrong_links:
+        if bad.damaged:
+            continue  # the damaged member is reported already
+        where = "" if bad.source == "index.sqlite3" else f" of {bad.source}"
+        problems.append(
+            Problem(
+                disk_name.get(bad.filename, bad.filename),
+                bad.offset,
+                bad.record_id,
+                f"index row {bad.table} #{bad.rowid}{where} does not read back its record: "
+                f"{bad.reason}",
+            )
+        )
+    return problems
+
+
+def _missing_problems(missing: list[RecordRef], disk_name: dict[str, str]) -> list[Problem]:
+    return [
+        Problem(
+            disk_name.get(ref.filename, ref.filename),
+            ref.offset,
+            ref.record_id,
+            f"{ref.warc_type} record missing from the index (no {ref.table} row)",
+        )
+        for ref in missing
+    ]
+
+
+def _cdxj_problems(layout: ArchiveLayout, timeout: float) -> list[Problem]:
+    try:
+        db = connect_readonly(layout.index_path, timeout)
+        try:
+            mismatch = cdxj_mismatch(layout, db)
+        finally:
+            db.close()
+    except (IndexUnavailable, sqlite3.Error):
+        return []  # reported with the rows already
+    if mismatch is None:
+        return []
+    message = mismatch + "; `verify --repair` rewrites it"
+    return [Problem(layout.cdxj_path.name, None, None, message)]
+
+
+def cdxj_mismatch(layout: ArchiveLayout, db: sqlite3.Connection) -> str | None:
+    """How ``index.cdxj`` differs from the lines the captures in *db* give, or ``None``."""
+    expected = sorted(cdxj_line(dict(r)) for r in db.execute("SELECT * FROM captures"))
+    if not layout.cdxj_path.exists():
+        return "missing" if expected else None
+    actual = layout.cdxj_path.read_text(encoding="utf-8").splitlines()
+    if actual == expected:
+        return None
+    differ = len(set(actual) ^ set(expected))
+    return (
+        f"does not match index.sqlite3 ({differ} line(s) differ; {len(actual)} lines "
+        f"for {len(expected)} captures)"
+    )
