@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from archive import faults
 from archive.capture import HttpExchange, conversion_record, exchange_records, metadata_record
 from archive.cdxj import write_cdxj
 from archive.index import ArchiveIndex
@@ -123,6 +124,9 @@ class ArchiveRecorder:
     # -- the writer thread --------------------------------------------------------------
     def _submit(self, fn: Callable[[Any], Stored], arg: Any) -> Future[Stored]:
         fut: Future[Stored] = Future()
+        if self._thread is None:
+            fut.set_exception(RuntimeError("the archive writer is not running"))
+            return fut
         if self.error is not None:
             fut.set_exception(RuntimeError(f"archive writer failed earlier: {self.error}"))
             return fut
@@ -153,17 +157,17 @@ class ArchiveRecorder:
                 continue
             try:
                 result = fn(arg)
-            except BaseException as exc:  # a failed write stops all writing
+                now = time.monotonic()
+                if self._pending_rows >= self.commit_every or (
+                    self._queue.empty() and now - last_commit > 0.2
+                ):
+                    self._commit()
+                    last_commit = now
+            except BaseException as exc:  # a failed write or commit stops all writing
                 self.error = exc
                 logger.error("archive write failed: %s", exc)
                 fut.set_exception(exc)
                 continue
-            now = time.monotonic()
-            if self._pending_rows >= self.commit_every or (
-                self._queue.empty() and now - last_commit > 0.2
-            ):
-                self._commit()
-                last_commit = now
             fut.set_result(result)
 
     def _finish(self) -> None:
@@ -187,6 +191,7 @@ class ArchiveRecorder:
 
     def _commit(self) -> None:
         if self._index is not None and self._pending_rows:
+            faults.checkpoint("index_commit")
             self._index.commit()
             self._pending_rows = 0
             self.counts.commits += 1

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from archive import faults
 from archive.records import WarcRecord, gzip_member, warc_date, warc_fields
 
 OPEN_SUFFIX = ".open"
@@ -91,6 +92,11 @@ class WarcFileWriter:
         assert self._fh is not None and self.filename is not None
         data = gzip_member(record.to_bytes(), self.compress_level)
         offset = self._fh.tell()
+        faults.checkpoint("warc_record")
+        if faults.reached("warc_torn"):
+            self._fh.write(data[: len(data) // 2])
+            self._fh.flush()
+            faults.die()
         self._fh.write(data)
         self._fh.flush()
         self.bytes_written += len(data)
@@ -102,6 +108,7 @@ class WarcFileWriter:
         full."""
         if self._fh is not None and self._fh.tell() >= self.max_size:
             self.close()
+            faults.checkpoint("rollover")
         if self._fh is None:
             self._open_new()
         return [self._append(r) for r in records]

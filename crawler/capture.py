@@ -15,7 +15,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from scrapy import Request, signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
 from archive.capture import HttpExchange
@@ -91,6 +91,9 @@ class WarcCaptureMiddleware:
         self._archive = self.crawler.get_extension(ArchiveExtension)
 
     def process_request(self, request: Request) -> None:
+        if self._archive is not None and self._archive.failed:
+            # what cannot be archived is not fetched: the crawl is stopping
+            raise IgnoreRequest("the archive cannot be written")
         request.meta[SENT_AT_META] = datetime.now(UTC)
 
     def process_response(self, request: Request, response: Response) -> Response:

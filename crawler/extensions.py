@@ -12,6 +12,7 @@ import getpass
 import logging
 import platform
 import socket
+import sqlite3
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import Future
@@ -25,11 +26,12 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from archive.capture import HttpExchange
-from archive.index import ArchiveIndex, KnownArticle
+from archive.index import ArchiveIndex, IndexUnavailable, KnownArticle
 from archive.layout import ArchiveLayout
-from archive.lock import ArchiveLock
+from archive.lock import ArchiveLock, ArchiveLocked
 from archive.recorder import ArchiveRecorder, Stored
 from archive.records import warc_date
+from archive.repair import repair_archive
 from crawler.outcome import crawl_exit_status, error_count
 
 if TYPE_CHECKING:
@@ -80,6 +82,9 @@ class ArchiveExtension:
         )
         self.lock = ArchiveLock(self.layout.home)
         self.lock.acquire()  # ArchiveLocked propagates: a second crawl stops at once
+        # why the archive cannot be written, if it cannot: the crawl then stops at once
+        self.unusable: str | None = None
+        self._recover()
         self.recorder = ArchiveRecorder(
             self.layout,
             prefix=settings.get("ARCHIVE_WARC_PREFIX"),
@@ -97,14 +102,42 @@ class ArchiveExtension:
     def from_crawler(cls, crawler: Crawler) -> ArchiveExtension:
         return cls(crawler)
 
+    @property
+    def failed(self) -> bool:
+        """The archive cannot be written (unusable from the start, or a write failed)."""
+        return self.unusable is not None or self.recorder.error is not None
+
     def _info_fields(self) -> Sequence[tuple[str, str]]:
         return self._info
+
+    def _recover(self) -> None:
+        """Before anything is written: repair what a killed crawl left (a torn .open
+        file, index rows missing or pointing nowhere). A no-op on a clean archive."""
+        try:
+            report = repair_archive(self.layout, lock=self.lock)
+        except ArchiveLocked as exc:
+            if self.layout.worker:  # other workers are writing: their files are not torn
+                logger.info("not checking the archive while other workers run: %s", exc)
+                return
+            self.unusable = str(exc)
+        except (IndexUnavailable, OSError) as exc:
+            self.unusable = f"cannot repair the archive: {exc}"
+        else:
+            for line in report.lines():
+                logger.warning("recovered from an interrupted crawl: %s", line)
 
     def spider_opened(self) -> None:
         self._info = software_fields(self.crawler)
         self._loop = asyncio.get_event_loop()
         self._started = datetime.now(UTC)
-        self.recorder.start()
+        if self.unusable is None:
+            try:
+                self.recorder.start()
+            except Exception as exc:
+                self.unusable = f"cannot open the index: {exc}"
+        if self.unusable is not None:
+            self._fail(self.unusable)
+            return
         logger.info("archiving into %s", self.layout.root.resolve())
 
     def known_articles(self) -> list[KnownArticle]:
@@ -115,11 +148,14 @@ class ArchiveExtension:
         for layout in (root, *root.worker_layouts()):
             if not layout.index_path.exists():
                 continue
-            index = ArchiveIndex(layout.index_path, readonly=True)
             try:
-                known.extend(index.known_articles())
-            finally:
-                index.close()
+                index = ArchiveIndex(layout.index_path, readonly=True)
+                try:
+                    known.extend(index.known_articles())
+                finally:
+                    index.close()
+            except (IndexUnavailable, sqlite3.Error) as exc:
+                logger.warning("cannot read %s: %s", layout.index_path, exc)
         return known
 
     # -- used by the middleware and the pipeline ------------------------------------------

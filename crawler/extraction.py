@@ -14,6 +14,8 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
@@ -25,7 +27,23 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-TASKS_PER_WORKER = 1000  # recycle workers now and then: lxml can hold on to memory
+TASKS_PER_WORKER = 1000
+PARENT_CHECK_SECONDS = 1.0  # recycle workers now and then: lxml can hold on to memory
+
+
+def start_worker(crawler_pid: int) -> None:
+    """In each worker: exit when the crawler is gone. A crawl killed with SIGKILL closes
+    no pipe the workers would notice (each of them holds both ends of the task queue),
+    so without this they would wait for work forever."""
+
+    def watch() -> None:
+        # a dead parent may linger as a zombie, but its children are handed to another
+        # parent at once: that is the sign to look for
+        while os.getppid() == crawler_pid:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 class ExtractionPool:
@@ -45,10 +63,13 @@ class ExtractionPool:
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["archive.extraction"])
+            # spawn: a clean interpreter per worker, nothing of the reactor's state forked
             self._executor = ProcessPoolExecutor(
-                self.workers, mp_context=ctx, max_tasks_per_child=TASKS_PER_WORKER
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                max_tasks_per_child=TASKS_PER_WORKER,
+                initializer=start_worker,
+                initargs=(os.getpid(),),
             )
         return self._executor
 

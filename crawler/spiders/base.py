@@ -324,7 +324,7 @@ class NewsSpider(Spider):
         from crawler.extensions import ArchiveExtension
 
         archive = self.crawler.get_extension(ArchiveExtension)
-        if archive is None:
+        if archive is None or archive.unusable:
             return
         for known in await asyncio.to_thread(archive.known_articles):
             for url in (known.url, known.canonical_url):
@@ -497,7 +497,10 @@ class NewsSpider(Spider):
         record: there is nothing new to extract."""
         if PREVIOUS_META not in response.meta or CAPTURE_META not in response.meta:
             return False
-        stored = await asyncio.wrap_future(response.meta[CAPTURE_META])
+        try:
+            stored = await asyncio.wrap_future(response.meta[CAPTURE_META])
+        except Exception:
+            return True  # not archived: nothing to extract either
         if stored.record_type == "revisit":
             self._inc("archive/revisits")
             return True
@@ -535,7 +538,11 @@ class NewsSpider(Spider):
         item = ArticleItem(url=response.url, **{k: article.get(k) for k in ARTICLE_KEYS})
         capture = response.meta.get(CAPTURE_META)
         if capture is not None:
-            stored = await asyncio.wrap_future(capture)
+            try:
+                stored = await asyncio.wrap_future(capture)
+            except Exception as exc:  # the write failed: counted and stopping elsewhere
+                logger.warning("%s was not archived: %s", response.url, exc)
+                return None
             item.fetched_at = stored.warc_date
             item.warc_filename = stored.filename
             item.warc_record_id = stored.record_id

@@ -1,0 +1,35 @@
+"""Fault injection for the crash tests.
+
+``ARCHIVE_KILL_AT=POINT:N`` makes the process SIGKILL itself the Nth time it reaches
+POINT (``warc_record``: before a record is written; ``warc_torn``: halfway through
+writing one; ``rollover``: between closing a full WARC file and opening the next;
+``index_commit``: before an index commit). Unset, as always outside the tests, a
+checkpoint costs one comparison.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+_POINT, _, _N = (os.environ.get("ARCHIVE_KILL_AT") or "").partition(":")
+_AT = int(_N) if _N.isdigit() else 0
+_count = 0
+
+
+def reached(point: str) -> bool:
+    """True when the process is to die at this point now."""
+    global _count
+    if not _AT or point != _POINT:
+        return False
+    _count += 1
+    return _count == _AT
+
+
+def die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def checkpoint(point: str) -> None:
+    if reached(point):
+        die()
