@@ -85,6 +85,8 @@ ARCHIVE_WARC_PREFIX = "news"
 ARCHIVE_WARC_MAX_SIZE = 1_000_000_000
 # who runs the crawl, written into every warcinfo record
 ARCHIVE_OPERATOR = os.environ.get("ARCHIVE_OPERATOR", "")
+# also fetch what pages embed (stylesheets, scripts, images, from any host), for replay
+ARCHIVE_PAGE_ASSETS = True
 # run trafilatura at all (off: capture only)
 ARCHIVE_EXTRACT_ENABLED = True
 # extraction worker processes (0: one per CPU)

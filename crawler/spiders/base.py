@@ -64,6 +64,14 @@ PRIO_SITEMAP = 50
 PRIO_FEED = 40
 PRIO_ARTICLE = 20
 PRIO_LISTING = 0
+PRIO_ASSET = -10
+
+# what a page needs to be replayed as it looked: stylesheets, scripts, images, icons
+ASSET_XPATH = (
+    "//link[contains(concat(' ', normalize-space(@rel), ' '), ' stylesheet ')]/@href"
+    " | //link[contains(@rel, 'icon')]/@href | //script/@src | //img/@src"
+    " | //video/@poster | //source/@src | //input[@type='image']/@src"
+)
 
 
 ARTICLE_KEYS = (
@@ -160,6 +168,7 @@ class NewsSpider(Spider):
         self.stop_after_seen = 3
         self.max_listing_pages = 5000
         self.extractor: ExtractionPool | None = None
+        self.capture_assets = True
         self.refresh_after: timedelta | None = None
         # article key -> its latest archived version (incremental crawls)
         self._known: dict[str, KnownArticle] = {}
@@ -177,6 +186,7 @@ class NewsSpider(Spider):
         spider.stop_after_seen = max(1, settings.getint("ARCHIVE_STOP_AFTER_SEEN"))
         spider.max_listing_pages = settings.getint("ARCHIVE_MAX_LISTING_PAGES")
         spider.refresh_after = parse_duration(settings.get("ARCHIVE_REFRESH_AFTER"))
+        spider.capture_assets = settings.getbool("ARCHIVE_PAGE_ASSETS")
         if settings.getbool("ARCHIVE_EXTRACT_ENABLED"):
             spider.extractor = ExtractionPool.from_crawler(crawler)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
@@ -315,6 +325,34 @@ class NewsSpider(Spider):
         self._inc("archive/download_failed")
         logger.warning("could not fetch %s: %s", failure.request.url, failure.getErrorMessage())
 
+    def asset_requests(self, response: Response) -> Iterator[Request]:
+        """The stylesheets, scripts and images a page embeds, so that it replays as it
+        looked. From any host (a CDN is part of the page), robots.txt permitting; the
+        capture middleware archives them and nothing else is done with them."""
+        if not self.capture_assets or not isinstance(response, TextResponse):
+            return
+        try:
+            hrefs = response.xpath(ASSET_XPATH).getall()
+        except Exception:
+            return
+        for href in dict.fromkeys(h.strip() for h in hrefs):
+            if not href or href.startswith(("data:", "javascript:", "#")):
+                continue
+            url = urljoin(response.url, href).split("#", 1)[0]
+            if urlsplit(url).scheme not in ("http", "https"):
+                continue
+            yield Request(
+                url,
+                callback=self.parse_asset,
+                errback=self.quiet_errback,
+                priority=PRIO_ASSET,
+                meta={"allow_offsite": True, "page_asset": True},
+            )
+
+    def parse_asset(self, response: Response) -> None:
+        """Archived on the way in; nothing to follow."""
+        self._inc("archive/page_assets")
+
     def quiet_errback(self, failure: Any) -> None:
         logger.info("could not fetch %s: %s", failure.request.url, failure.value)
 
@@ -443,6 +481,7 @@ class NewsSpider(Spider):
     def follow(self, response: Response) -> Iterator[Request]:
         """The requests a page leads to, with the listing-chain accounting."""
         hrefs, feeds = self.page_links(response)
+        yield from self.asset_requests(response)
         for href in feeds:
             url = self.clean(href, response.url)
             if url:
