@@ -1,7 +1,8 @@
 # Two commands for a fresh machine: `make crawl` and `make test` (each sets up .venv first).
 PYTHON ?= python3
 VENV ?= .venv
-# pywb pins redis 2.10 (scrapy-redis needs a current one): it gets its own environment
+# pywb pins redis 2.10 (scrapy-redis needs a current one): it gets its own environment,
+# shared with py-wacz (the WACZ validator the tests run), kept out of .venv for its many pins
 PYWB_VENV ?= .venv-pywb
 PY := $(VENV)/bin/python
 SPIDER ?= ansarpress
@@ -9,7 +10,7 @@ ARGS ?=
 
 .PHONY: setup crawl test lint demo clean
 
-setup: $(VENV)/.installed $(PYWB_VENV)/.installed
+setup: $(VENV)/.installed $(PYWB_VENV)/.installed $(PYWB_VENV)/.wacz-installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +21,11 @@ $(VENV)/.installed: pyproject.toml
 $(PYWB_VENV)/.installed:
 	$(PYTHON) -m venv $(PYWB_VENV)
 	$(PYWB_VENV)/bin/pip install --quiet 'pywb>=2.10,<2.11'
+	touch $@
+
+# pywb named again so that pip keeps its pins while it resolves wacz's dependencies
+$(PYWB_VENV)/.wacz-installed: $(PYWB_VENV)/.installed
+	$(PYWB_VENV)/bin/pip install --quiet 'pywb>=2.10,<2.11' 'wacz>=0.6,<0.7'
 	touch $@
 
 crawl: setup

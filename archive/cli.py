@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -62,6 +63,29 @@ def _timestamp(value: str) -> str:
     if not value.isdigit() or not 1 <= len(value) <= 14:
         raise argparse.ArgumentTypeError(f"not a timestamp or a prefix of one: {value!r}")
     return value
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (0-65535): {value!r}")
+    return int(value)
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < 1e6:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}")
+    return seconds
+
+
+def _regex(value: str) -> re.Pattern[str]:
+    try:
+        return re.compile(value)
+    except re.error as exc:
+        raise argparse.ArgumentTypeError(f"not a regular expression: {value!r} ({exc})") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,8 +163,66 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", parents=[common], help="what the archive holds")
     p.add_argument("--json", action="store_true", help="one JSON object")
 
+    p = sub.add_parser("runs", parents=[common], help="the crawl runs and how they ended")
+    p.add_argument("--limit", type=_positive, default=50, help="newest N runs (default 50)")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+
     sub.add_parser(
         "merge", parents=[common], help="fold the indexes of finished workers into the index"
+    )
+
+    p = sub.add_parser(
+        "reextract",
+        parents=[common],
+        help="extract the archived articles again (new versions, in a new WARC file)",
+    )
+    p.add_argument(
+        "--all-html",
+        action="store_true",
+        help="also status-200 HTML captures of article URLs (those of the index's articles, "
+        "or matching --url-pattern) that have no article",
+    )
+    p.add_argument(
+        "--url-pattern",
+        type=_regex,
+        metavar="REGEX",
+        help=r"an article's URL path, in full (e.g. '/english/\d+'); implies --all-html",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="also pages whose latest extraction is by the current extractor already",
+    )
+    p.add_argument(
+        "--workers", type=_positive, metavar="N", help="extraction processes (default: CPUs)"
+    )
+    p.add_argument(
+        "--page-timeout",
+        type=_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="time limit per page (default: 60)",
+    )
+    # tests: record the extraction under another name than the current extractor's
+    p.add_argument("--extractor-label", help=argparse.SUPPRESS)
+
+    p = sub.add_parser("wacz", parents=[common], help="package the archive as a WACZ file")
+    p.add_argument("output", metavar="OUT.wacz", help="the package to write (replaced)")
+    p.add_argument("--title", help="the collection's title (default: from the directory)")
+
+    p = sub.add_parser(
+        "replay", parents=[common], help="serve the archive in a browser (search, read, replay)"
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument(
+        "--port", type=_port, default=8080, help="port of the application (8080; 0: any free)"
+    )
+    p.add_argument(
+        "--replay-port",
+        type=_port,
+        default=None,
+        metavar="PORT",
+        help="port of pywb, which replays the archived pages (default: PORT + 1; 0: any free)",
     )
     return parser
 

@@ -15,16 +15,18 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from archive import export, show
-from archive.access import archive_layout, connect_readonly
+from archive.access import archive_layout, busy_writers, connect_readonly
 from archive.layout import ArchiveLayout
-from archive.lock import ArchiveLock
+from archive.lock import ArchiveLock, ArchiveLocked
 from archive.merge import merge_workers
 from archive.progressbar import progress, wanted
+from archive.reextract import Selection, count_targets, current_extractor, reextract_archive
 from archive.reindex import reindex_archive
 from archive.repair import repair_archive
 from archive.search import MARK_END, MARK_START, SearchFilters, search_articles
 from archive.stats import archive_stats
 from archive.verify import verify_archive
+from archive.wacz import WaczError, write_wacz
 
 
 class CommandError(Exception):
@@ -153,6 +155,7 @@ def cmd_show(args: argparse.Namespace, layout: ArchiveLayout) -> int:
     with _index(args, layout) as db:
         shown = show.find(db, args.target, args.capture)
         rows = show.history(db, shown.url) if args.history else []
+        versions = show.article_versions(layout, db, shown.url) if args.history else {}
         if args.raw:
             if shown.capture is None:
                 raise CommandError(f"the capture of {shown.url} is not in the index")
@@ -160,6 +163,8 @@ def cmd_show(args: argparse.Namespace, layout: ArchiveLayout) -> int:
             sys.stdout.write(text)
             return 0
     if args.history:
+        # with more than one version of the article, each capture lists those made from it
+        several = sum(len(v) for v in versions.values()) > 1
         for r in rows:
             print(
                 f"{r['timestamp']}  {r['status'] if r['status'] is not None else '-':>3}  "
@@ -167,6 +172,10 @@ def cmd_show(args: argparse.Namespace, layout: ArchiveLayout) -> int:
                 f"{r['warc_filename']}:{r['warc_offset']}"
                 f"{'  article' if r['article'] else ''}"
             )
+            for v in versions.get(r["record_id"], []) if several else []:
+                print(
+                    f"    article  {v['date'] or '?'}  {v['extractor'] or '?'}  {v['title'] or '-'}"
+                )
         return 0
     if args.json:
         print(json.dumps({"capture": shown.capture, "article": shown.article}, ensure_ascii=False))
@@ -243,6 +252,44 @@ def cmd_stats(args: argparse.Namespace, layout: ArchiveLayout) -> int:
     return 0
 
 
+# -- runs ---------------------------------------------------------------------------------
+RUN_FIELDS = (
+    "started",
+    "finished",
+    "spider",
+    "pages",
+    "new_articles",
+    "revisits",
+    "errors",
+    "finish_reason",
+    "exit_status",
+)
+
+
+def cmd_runs(args: argparse.Namespace, layout: ArchiveLayout) -> int:
+    with _index(args, layout) as db:
+        rows = db.execute(
+            f"SELECT run_id, {', '.join(RUN_FIELDS)} FROM runs ORDER BY started DESC LIMIT ?",
+            (args.limit,),
+        ).fetchall()
+    if args.json:
+        for row in rows:
+            print(json.dumps(dict(zip(("run_id", *RUN_FIELDS), row, strict=True))))
+        return 0
+    if not rows:
+        print("no runs recorded")
+        return 0
+    print(f"{'started':<27} {'pages':>6} {'new':>5} {'revisits':>8} {'errors':>6}  end (exit)")
+    for row in rows:
+        run = dict(zip(("run_id", *RUN_FIELDS), row, strict=True))
+        print(
+            f"{run['started']:<27} {run['pages']:>6} {run['new_articles']:>5} "
+            f"{run['revisits']:>8} {run['errors']:>6}  {run['finish_reason']} "
+            f"({run['exit_status']})"
+        )
+    return 0
+
+
 # -- merge --------------------------------------------------------------------------------
 def cmd_merge(args: argparse.Namespace, layout: ArchiveLayout) -> int:
     report = merge_workers(layout)
@@ -256,6 +303,73 @@ def cmd_merge(args: argparse.Namespace, layout: ArchiveLayout) -> int:
     return 0
 
 
+# -- reextract ----------------------------------------------------------------------------
+def cmd_reextract(args: argparse.Namespace, layout: ArchiveLayout) -> int:
+    pattern = args.url_pattern
+    selection = Selection(args.all_html or pattern is not None, pattern, args.force)
+    label = args.extractor_label or current_extractor()
+    with _locked(layout) as lock:
+        with _index(args, layout) as db:
+            todo, _ = count_targets(db, selection, label)
+        with progress("re-extracting", todo, unit="articles") as advance:
+            report = reextract_archive(
+                layout,
+                selection,
+                lock=lock,
+                extractor=label,
+                workers=args.workers or 0,
+                page_timeout=args.page_timeout,
+                timeout=args.timeout,
+                on_page=lambda: advance(1),
+            )
+    for failure in report.failed:
+        print(f"reextract: extraction failed: {failure}", file=sys.stderr)
+    for failure in report.unreadable:
+        print(f"warning: skipped {failure}", file=sys.stderr)
+    print(f"reextract: {report.summary()}", file=sys.stderr)
+    return 1 if report.unreadable else 0
+
+
+# -- wacz ---------------------------------------------------------------------------------
+def cmd_wacz(args: argparse.Namespace, layout: ArchiveLayout) -> int:
+    out = Path(args.output)
+    if args.output == "-" or out.suffix != ".wacz" or out.name == ".wacz":
+        raise UsageError(f"the package must be a file named NAME.wacz, not {args.output!r}")
+    if out.is_dir():
+        raise CommandError(f"cannot write {out}: it is a directory")
+    if not out.parent.is_dir():
+        raise CommandError(f"cannot write {out}: no directory {out.parent}")
+    with _locked(layout) as lock:
+        busy = busy_writers(layout.root, mine=lock.path)
+        if busy:
+            raise ArchiveLocked(
+                f"another crawl ({', '.join(busy)}) is writing to {layout.root}; try again later"
+            )
+        with _index(args, layout) as db, progress("packaging", _warc_bytes(layout)) as advance:
+            try:
+                report = write_wacz(layout, db, out, title=args.title, on_bytes=advance)
+            except WaczError as exc:
+                raise CommandError(str(exc)) from None
+    print(f"wacz: {report.summary()}", file=sys.stderr)
+    return 0
+
+
+# -- replay -------------------------------------------------------------------------------
+def cmd_replay(args: argparse.Namespace, layout: ArchiveLayout) -> int:
+    from archive.web.serve import ReplayError, serve  # Flask only for this command
+
+    try:
+        return serve(
+            layout,
+            host=args.host,
+            port=args.port,
+            replay_port=args.replay_port,
+            timeout=args.timeout,
+        )
+    except ReplayError as exc:
+        raise CommandError(str(exc)) from None
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, ArchiveLayout], int]] = {
     "verify": cmd_verify,
     "reindex": cmd_reindex,
@@ -263,5 +377,9 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, ArchiveLayout], int]] = {
     "show": cmd_show,
     "export": cmd_export,
     "stats": cmd_stats,
+    "runs": cmd_runs,
     "merge": cmd_merge,
+    "reextract": cmd_reextract,
+    "wacz": cmd_wacz,
+    "replay": cmd_replay,
 }

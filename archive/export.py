@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from archive.index import CURRENT_ARTICLE
 from archive.rows import ARTICLE_FIELDS
 
 FORMATS = ("jsonl", "csv", "txt")
@@ -30,13 +31,14 @@ _ORDER = "ORDER BY fetched_at, url, conversion_record_id"
 
 
 def count_articles(db: sqlite3.Connection) -> int:
-    return int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
+    return int(db.execute(f"SELECT count(*) FROM articles a WHERE {CURRENT_ARTICLE}").fetchone()[0])
 
 
 def iter_articles(db: sqlite3.Connection) -> Iterator[dict[str, Any]]:
-    """Every article, its fields in export order, tags and categories as lists."""
+    """Every article (the current version of each: see :data:`CURRENT_ARTICLE`), its
+    fields in export order, tags and categories as lists."""
     columns = ", ".join(ARTICLE_FIELDS)
-    for row in db.execute(f"SELECT {columns} FROM articles {_ORDER}"):
+    for row in db.execute(f"SELECT {columns} FROM articles a WHERE {CURRENT_ARTICLE} {_ORDER}"):
         article = dict(zip(ARTICLE_FIELDS, row, strict=True))
         article["tags"] = json.loads(article["tags"] or "[]")
         article["categories"] = json.loads(article["categories"] or "[]")
@@ -57,9 +59,22 @@ def write_jsonl(
 ) -> int:
     count = 0
     for article in _counted(articles, on_article):
-        out.write(json.dumps(article, ensure_ascii=False) + "\n")
+        out.write(json_line(article))
         count += 1
     return count
+
+
+# characters some readers take for line ends (str.splitlines, JavaScript), kept
+# inside the JSON strings as escapes so that one line is always one article
+_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def json_line(value: Any) -> str:
+    """*value* as one JSON Lines line, every character kept (no ASCII escaping)."""
+    text = json.dumps(value, ensure_ascii=False)
+    for char, escape in _LINE_BREAKS.items():
+        text = text.replace(char, escape)
+    return text + "\n"
 
 
 def write_csv(

@@ -154,6 +154,14 @@ CREATE TABLE IF NOT EXISTS runs (
 INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');
 """
 
+#: SQL condition on an ``articles`` row named ``a``: it is the current version of the
+#: article of its response. A response extracted again (``reextract``) has several rows,
+#: one per extraction; the latest stands for it in search, export and counts.
+CURRENT_ARTICLE = (
+    "NOT EXISTS (SELECT 1 FROM articles newer "
+    "WHERE newer.warc_record_id = a.warc_record_id AND newer.id > a.id)"
+)
+
 
 @dataclass(frozen=True)
 class KnownArticle:

@@ -1,5 +1,6 @@
-"""Finding pywb's programs. pywb pins an old redis client that the rest of the
-project cannot share, so it is installed in a virtual environment of its own:
+"""Finding the programs of the tools environment. pywb pins an old redis client that the
+rest of the project cannot share, so it is installed in a virtual environment of its
+own, together with py-wacz (the ``wacz`` validator, which the tests run):
 ``$ARCHIVE_PYWB_DIR`` (a ``bin`` folder), else ``.venv-pywb/bin`` beside the project's
 ``.venv``, else the PATH."""
 
@@ -11,8 +12,9 @@ import sys
 from pathlib import Path
 
 
-def pywb_program(name: str) -> Path | None:
-    """The path of ``wayback``, ``wb-manager`` or another pywb program, or None."""
+def tool_program(name: str) -> Path | None:
+    """The path of a program of the tools environment (``wayback``, ``wb-manager``,
+    ``wacz``...), or None."""
     candidates = []
     if os.environ.get("ARCHIVE_PYWB_DIR"):
         candidates.append(Path(os.environ["ARCHIVE_PYWB_DIR"]) / name)
@@ -23,3 +25,13 @@ def pywb_program(name: str) -> Path | None:
             return path
     found = shutil.which(name)
     return Path(found) if found else None
+
+
+def pywb_program(name: str) -> Path | None:
+    """The path of ``wayback``, ``wb-manager`` or another pywb program, or None."""
+    return tool_program(name)
+
+
+def wacz_program() -> Path | None:
+    """py-wacz's ``wacz`` (``wacz validate -f FILE.wacz``), or None."""
+    return tool_program("wacz")

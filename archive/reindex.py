@@ -11,6 +11,7 @@ first); a damaged member inside a file is skipped and reported.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,8 +25,10 @@ from archive.indexrows import Row, RowBuilder
 from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, ArchiveLocked
 from archive.reader import WarcReadError, iter_records
+from archive.warcfile import OPEN_SUFFIX
 
 TMP_SUFFIX = ".tmp"
+_NAME_STAMP = re.compile(r"-(\d{17})-\d{5}-")  # archive.warcfile.warc_name
 _SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 # tables the schema of archive.index creates (FTS shadow tables start with articles_fts)
 _OWN_TABLES = ("meta", "captures", "articles", "runs")
@@ -94,7 +97,7 @@ def _reindex(layout: ArchiveLayout, on_bytes: Callable[[int], None] | None) -> R
     index = ArchiveIndex(tmp)
     try:
         builder = RowBuilder()
-        for path in layout.warc_files():
+        for path in chronological(layout.warc_files()):
             report.files += 1
             for record in iter_records(path, on_bytes=on_bytes, on_damage=damaged):
                 report.records += 1
@@ -119,6 +122,20 @@ def _reindex(layout: ArchiveLayout, on_bytes: Callable[[int], None] | None) -> R
     finally:
         index.close()
     return report
+
+
+def chronological(paths: Iterable[Path]) -> list[Path]:
+    """WARC files in the order they were begun: by the timestamp in their names
+    (``PREFIX-TIMESTAMP-SERIAL-HOST-PID.warc.gz``), whatever the prefix, so that the
+    rows of a later file (a later crawl, a ``reextract``) get the higher ids, as they
+    did when they were written; ``.open`` files last, as :meth:`ArchiveLayout.warc_files`
+    lists them."""
+
+    def key(path: Path) -> tuple[bool, str, str]:
+        stamp = _NAME_STAMP.search(path.name)
+        return path.name.endswith(OPEN_SUFFIX), stamp.group(1) if stamp else "", path.name
+
+    return sorted(paths, key=key)
 
 
 def _add(index: ArchiveIndex, rows: Iterable[Row], report: ReindexReport) -> None:

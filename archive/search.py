@@ -15,6 +15,8 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
+from archive.index import CURRENT_ARTICLE
+
 MARK_START = "\x02"
 MARK_END = "\x03"
 TITLE_WEIGHT = 5.0
@@ -87,7 +89,7 @@ def search_articles(
     if not query.strip():
         raise QuerySyntaxError("empty search query")
     db.create_function("site_matches", 2, _site_matches, deterministic=True)
-    where = ["articles_fts MATCH ?"]
+    where = ["articles_fts MATCH ?", CURRENT_ARTICLE]
     params: list[Any] = [query]
     if filters.since is not None:
         where.append("substr(a.published, 1, 10) >= ?")

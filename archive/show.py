@@ -134,6 +134,40 @@ def history(db: sqlite3.Connection, url: str) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+def article_versions(
+    layout: ArchiveLayout, db: sqlite3.Connection, url: str
+) -> dict[str, list[dict[str, Any]]]:
+    """The article versions extracted from the captures of *url* (the crawl's, then each
+    ``reextract``'s), by response record id, oldest first: ``date`` (of the conversion
+    record, read from its WARC file; ``None`` when it cannot be read), ``extractor``,
+    ``title``, ``conversion_record_id``."""
+    rows = db.execute(
+        "SELECT a.warc_record_id, a.extractor, a.title, a.conversion_record_id, "
+        "a.conversion_filename, a.conversion_offset FROM articles a "
+        "JOIN captures c ON c.record_id = a.warc_record_id WHERE c.url = ? ORDER BY a.id",
+        (url,),
+    ).fetchall()
+    out: dict[str, list[dict[str, Any]]] = {}
+    for response_id, extractor, title, conversion_id, filename, offset in rows:
+        out.setdefault(response_id, []).append(
+            {
+                "date": _record_date(layout, filename, offset, conversion_id),
+                "extractor": extractor,
+                "title": title,
+                "conversion_record_id": conversion_id,
+            }
+        )
+    return out
+
+
+def _record_date(layout: ArchiveLayout, filename: str, offset: int, record_id: str) -> str | None:
+    try:
+        record = read_record(layout.warc_path(filename), offset)
+    except (WarcReadError, OSError):
+        return None
+    return record.header("WARC-Date") if record.record_id == record_id else None
+
+
 def describe(shown: Shown) -> list[tuple[str, str]]:
     """(label, value) lines of metadata."""
     out: list[tuple[str, str]] = []

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from archive.access import table_exists
+from archive.index import CURRENT_ARTICLE
 from archive.layout import ArchiveLayout
 from archive.reader import WarcReadError, read_record
 from archive.warcfile import OPEN_SUFFIX
@@ -56,7 +57,8 @@ class ArchiveStats:
 def archive_stats(layout: ArchiveLayout, db: sqlite3.Connection) -> ArchiveStats:
     s = ArchiveStats()
     s.captures = _scalar(db, "SELECT count(*) FROM captures")
-    s.articles = _scalar(db, "SELECT count(*) FROM articles")
+    # articles: the current version of each (a re-extracted response counts once)
+    s.articles = _scalar(db, f"SELECT count(*) FROM articles a WHERE {CURRENT_ARTICLE}")
     if table_exists(db, "runs"):
         s.runs = _scalar(db, "SELECT count(*) FROM runs")
     s.by_status = _pairs(
@@ -71,8 +73,8 @@ def archive_stats(layout: ArchiveLayout, db: sqlite3.Connection) -> ArchiveStats
     )
     s.articles_per_day = _pairs(
         db,
-        "SELECT coalesce(substr(published, 1, 10), 'unknown') AS d, count(*) FROM articles "
-        "GROUP BY d ORDER BY d = 'unknown', d",
+        "SELECT coalesce(substr(published, 1, 10), 'unknown') AS d, count(*) FROM articles a "
+        f"WHERE {CURRENT_ARTICLE} GROUP BY d ORDER BY d = 'unknown', d",
     )
     # HTML pages fetched with their payload (revisits repeat a page already counted)
     pages = (

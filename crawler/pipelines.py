@@ -43,7 +43,10 @@ class ArchivePipeline:
             return item  # capture is off: nothing to refer to
         document = asdict(item)
         document["extractor"] = EXTRACTOR
-        await asyncio.wrap_future(archive.record_article(document))
+        try:
+            await asyncio.wrap_future(archive.record_article(document))
+        except Exception as exc:  # the writer failed: the crawl is stopping, say it once
+            raise DropItem(f"article not archived ({exc}): {item.url}") from None
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value("archive/articles")

@@ -115,6 +115,14 @@ def test_traps_end(crawl: Crawl) -> None:
     assert len(paths) < 80
 
 
+def test_page_assets_are_captured_once(crawl: Crawl) -> None:
+    paths = crawl.server.paths()
+    for asset, mime in (("/static/site.css", "text/css"), ("/static/logo.png", "image/png")):
+        assert paths.count(asset) == 1
+        (rec,) = crawl.responses(asset)
+        assert rec.http.get_header("Content-Type").startswith(mime)
+
+
 def test_warc_files_are_valid(crawl: Crawl) -> None:
     assert crawl.files, "no WARC file"
     assert not list((crawl.root / "warc").glob("*.open"))

@@ -46,7 +46,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> HostileCrawl:
     root = tmp / "archive"
     with HostileServer() as server:
         cmd = crawl_command(
-            root, server.base_url, "-s", "DOWNLOAD_TIMEOUT=3", "-O", str(tmp / "items.jsonl")
+            root, server.base_url, "-s", "DOWNLOAD_TIMEOUT=6", "-O", str(tmp / "items.jsonl")
         )
         start = time.monotonic()
         proc = subprocess.run(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import signal
 import sqlite3
@@ -77,6 +78,15 @@ def test_second_run_fetches_only_new_articles(tmp_path: Path, fresh_server: Fixt
     assert [r["new_articles"] for r in runs] == [12, 2]
     assert [r["exit_status"] for r in runs] == [0, 0]
     assert all(r["pages"] > 0 and r["finish_reason"] == "finished" for r in runs)
+    listed = subprocess.run(
+        [sys.executable, "-m", "archive", "--archive-dir", str(root), "runs", "--json"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    reports = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [r["new_articles"] for r in reports] == [2, 12]  # newest first
     # the run report is also in the WARC, as a metadata record
     report = read_record_at(root / "warc" / runs[1]["warc_filename"], runs[1]["warc_offset"], 10**9)
     assert report.type == "metadata"

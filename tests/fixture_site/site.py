@@ -11,7 +11,9 @@ import gzip
 import html
 import re
 import secrets
+import struct
 import threading
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +31,39 @@ RTL_LANGS = frozenset({"ar", "fa", "ps", "ur"})
 
 HTML_UTF8 = "text/html; charset=utf-8"
 XML_UTF8 = "application/xml; charset=utf-8"
+
+# page assets: every page links the stylesheet in its <head> and shows the logo
+STYLESHEET_PATH = "/static/site.css"
+LOGO_PATH = "/static/logo.png"
+STYLESHEET = (
+    "body { background: #faf6ee; color: #222; font-family: Georgia, serif; margin: 0; }\n"
+    ".site-header { background: #7a1f1f; padding: 8px 16px; }\n"
+    ".site-header a, .site-header .logo { color: #fff; }\n"
+    ".logo img { vertical-align: middle; }\n"
+    ".layout { display: flex; gap: 24px; padding: 16px; }\n"
+    "article h1 { font-size: 2em; }\n"
+)
+
+
+def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A plain PNG of one colour."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    row = b"\x00" + bytes(rgb) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+LOGO_PNG = _png(24, 24, (122, 31, 31))
 
 Params = dict[str, list[str]]
 
@@ -165,6 +200,8 @@ class NewsSite:
             (r"/english/(about|contact)", self._static),
             (r"/english/private/.*", self._private),
             (r"/english/search", self._search),
+            (re.escape(STYLESHEET_PATH), self._stylesheet),
+            (re.escape(LOGO_PATH), self._logo),
         ]
         self._routes = [(re.compile(pattern), handler) for pattern, handler in handlers]
 
@@ -247,7 +284,8 @@ class NewsSite:
         items = "".join(f"<li>{self._category_link(slug)}</li>" for slug in self.categories)
         return (
             '<header class="site-header">\n'
-            f'<a class="logo" href="/english">{SITE_NAME}</a>\n'
+            f'<a class="logo" href="/english"><img src="{LOGO_PATH}" alt="" width="24" '
+            f'height="24" /> {SITE_NAME}</a>\n'
             f'<nav class="main-menu"><ul><li><a href="/english">Home</a></li>{items}</ul></nav>\n'
             '<form class="search" action="/english/search" method="get">'
             '<input type="search" name="q" /><button type="submit">Search</button></form>\n'
@@ -286,7 +324,8 @@ class NewsSite:
             f'<!DOCTYPE html>\n<html lang="{_a(lang)}"{rtl}>\n<head>\n'
             f'<meta charset="{_a(charset)}" />\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1" />\n'
-            f"<title>{_t(title)}</title>\n{head}{canonical_link}"
+            f"<title>{_t(title)}</title>\n"
+            f'<link rel="stylesheet" href="{STYLESHEET_PATH}" />\n{head}{canonical_link}'
             f'<link rel="alternate" type="application/rss+xml" title="{SITE_NAME}" '
             'href="/english/feed" />\n'
             f"</head>\n<body>\n{self._header()}\n"
@@ -507,6 +546,13 @@ class NewsSite:
         query = params.get("q", [""])[-1]
         main = f"<h1>Search results for “{_t(query)}”</h1>\n<p>Search must never be crawled.</p>"
         return self._html("Search", main, base, "/english/search")
+
+    # -------------------------------------------------------------------- assets
+    def _stylesheet(self, base: str, params: Params) -> Response:
+        return Response(200, STYLESHEET.encode(), "text/css; charset=utf-8")
+
+    def _logo(self, base: str, params: Params) -> Response:
+        return Response(200, LOGO_PNG, "image/png", compressible=False)
 
     # ------------------------------------------------------------- feed / sitemaps
     def _feed(self, base: str, params: Params) -> Response:

@@ -1,0 +1,296 @@
+"""``wacz``: the whole archive as one WACZ 1.1.1 package (a ZIP file).
+
+The package (https://specs.webrecorder.net/wacz/1.1.1/) holds:
+
+* ``archive/NAME.warc.gz``: every closed WARC file, byte for byte, stored (not compressed
+  again: a reader seeks into them);
+* ``indexes/index.cdxj``: the CDXJ of the captures, the lines of ``index.cdxj``, written
+  from the index (plain CDXJ, as the spec allows);
+* ``pages/pages.jsonl``: a ``json-pages-1.0`` header, then one page per article (the
+  current version of each): ``id``, ``url``, ``ts`` (the capture's date), ``title``,
+  ``text`` for full-text search;
+* ``datapackage.json`` (Frictionless Data Package: ``profile``, ``wacz_version``,
+  ``title``, ``created``, ``software``, and every file with its ``sha256:`` hash and
+  size) and ``datapackage-digest.json`` (the hash of ``datapackage.json``).
+
+Everything is streamed: WARC files are copied in chunks into the ZIP entry while their
+hash is computed, the CDXJ and the pages come from the index row by row, spooled through a
+temporary file (in memory up to a few MB) so their size is known before they enter the
+ZIP. The package is written under a temporary name beside the output, fsynced, and
+renamed over it: a reader never sees half a package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import IO, Any
+
+from archive.index import CURRENT_ARTICLE
+from archive.layout import ArchiveLayout
+from archive.rows import cdxj_line
+from archive.warcfile import OPEN_SUFFIX
+
+WACZ_VERSION = "1.1.1"
+PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages", "hasText": True}
+CHUNK = 1 << 20
+SPOOL_IN_MEMORY = 8 << 20  # a spooled entry goes to a temporary file past this size
+_NAME_CHARS = re.compile(r"[^-a-z0-9._/]")  # a Data Package resource name
+
+
+class WaczError(Exception):
+    """The archive cannot be packaged (a message for the user)."""
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One file of the package, as ``datapackage.json`` lists it."""
+
+    path: str
+    hash: str  # "sha256:<hex>"
+    bytes: int
+
+    def to_json(self, name: str) -> dict[str, Any]:
+        return {"name": name, "path": self.path, "hash": self.hash, "bytes": self.bytes}
+
+
+@dataclass
+class WaczReport:
+    path: Path
+    warc_files: int = 0
+    warc_bytes: int = 0
+    captures: int = 0
+    pages: int = 0
+    size: int = 0  # of the package
+    resources: list[Resource] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"wrote {self.path} ({self.size:,} bytes): {self.warc_files} WARC file(s) "
+            f"({self.warc_bytes:,} bytes), {self.captures} captures, {self.pages} pages"
+        )
+
+
+def write_wacz(
+    layout: ArchiveLayout,
+    db: sqlite3.Connection,
+    out: Path,
+    *,
+    title: str | None = None,
+    on_bytes: Callable[[int], None] | None = None,
+) -> WaczReport:
+    """Package the archive of *layout* (its index open as *db*) as *out*. The caller
+    keeps crawls away (holds the archive lock). Raises :class:`WaczError`, ``OSError``."""
+    out = Path(out)
+    if layout.warc_dir.is_dir() and any(layout.warc_dir.glob("*.warc.gz" + OPEN_SUFFIX)):
+        raise WaczError(
+            f"{layout.warc_dir} holds .open WARC files left by an interrupted crawl: "
+            "run `news-archive verify --repair` first"
+        )
+    warcs = layout.warc_files(include_open=False)
+    if not warcs:
+        raise WaczError(f"no WARC files in {layout.warc_dir}: nothing to package")
+    report = WaczReport(out)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        with zipfile.ZipFile(tmp, "x", allowZip64=True) as zf:
+            for path in warcs:
+                resource = _copy_file(zf, path, "archive/" + path.name, on_bytes)
+                report.resources.append(resource)
+                report.warc_files += 1
+                report.warc_bytes += resource.bytes
+            counted = _Counter(cdxj_lines(db))
+            report.resources.append(_write_lines(zf, "indexes/index.cdxj", counted, out.parent))
+            report.captures = counted.count
+            pages = _Counter(page_lines(db))
+            report.resources.append(_write_lines(zf, "pages/pages.jsonl", pages, out.parent))
+            report.pages = pages.count - 1  # the header line
+            package = _json_bytes(datapackage(report.resources, title or _title(layout)))
+            _write_bytes(zf, "datapackage.json", package)
+            digest = {"path": "datapackage.json", "hash": _sha256(package)}
+            _write_bytes(zf, "datapackage-digest.json", _json_bytes(digest))
+        _fsync(tmp)
+        os.replace(tmp, out)
+        _fsync(out.parent)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    report.size = out.stat().st_size
+    return report
+
+
+# -- the contents ----------------------------------------------------------------------------
+def cdxj_lines(db: sqlite3.Connection) -> Iterator[str]:
+    """The lines of the archive's CDXJ (as :func:`archive.cdxj.write_cdxj` writes them:
+    sorted), from the index row by row. Rows come in (SURT, timestamp) order; the few that
+    share both are sorted by their whole line."""
+    group: list[str] = []
+    key: tuple[str, str] | None = None
+    for row in db.execute("SELECT * FROM captures ORDER BY surt, timestamp"):
+        row_key = (row["surt"], row["timestamp"])
+        if row_key != key and group:
+            yield from sorted(group)
+            group = []
+        key = row_key
+        group.append(cdxj_line(dict(row)))
+    yield from sorted(group)
+
+
+def page_lines(db: sqlite3.Connection) -> Iterator[str]:
+    """The lines of ``pages.jsonl``: the header, then one page per article (the current
+    version of each), in the order they were fetched."""
+    yield json.dumps(PAGES_HEADER)
+    rows = db.execute(
+        "SELECT a.warc_record_id, a.url, a.fetched_at, a.title, a.text FROM articles a "
+        f"WHERE {CURRENT_ARTICLE} ORDER BY a.fetched_at, a.url, a.id"
+    )
+    for record_id, url, fetched_at, title, text in rows:
+        page: dict[str, Any] = {"id": page_id(record_id), "url": url, "ts": fetched_at}
+        if title:
+            page["title"] = title
+        page["text"] = text or ""
+        yield json.dumps(page, ensure_ascii=False)
+
+
+def page_id(record_id: str) -> str:
+    """A page's id: the hex digits of its response's record id (``<urn:uuid:…>``)."""
+    match = re.fullmatch(r"<?urn:uuid:([0-9a-fA-F-]{36})>?", record_id or "")
+    if match:
+        return match.group(1).replace("-", "").lower()
+    return hashlib.sha1((record_id or "").encode("utf-8")).hexdigest()[:32]
+
+
+def datapackage(resources: list[Resource], title: str) -> dict[str, Any]:
+    names: set[str] = set()
+    listed = []
+    for resource in resources:
+        name = resource_name(resource.path, names)
+        names.add(name)
+        listed.append(resource.to_json(name))
+    return {
+        "profile": "data-package",
+        "wacz_version": WACZ_VERSION,
+        "title": title,
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "software": f"news-web-archiver {_version()}",
+        "resources": listed,
+    }
+
+
+def resource_name(path: str, taken: Iterable[str] = ()) -> str:
+    """A Data Package resource name for *path* (lower case letters, digits, ``-._/``),
+    unique among *taken*."""
+    base = _NAME_CHARS.sub("-", path.rsplit("/", 1)[-1].lower()) or "file"
+    taken = set(taken)
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+# -- writing entries ---------------------------------------------------------------------------
+def _entry(name: str, compress: int, mtime: float | None = None) -> zipfile.ZipInfo:
+    t = time.localtime(mtime if mtime is not None else time.time())
+    moment = (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec)
+    info = zipfile.ZipInfo(name, date_time=max((1980, 1, 1, 0, 0, 0), moment))
+    info.compress_type = compress
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def _copy_file(
+    zf: zipfile.ZipFile, path: Path, name: str, on_bytes: Callable[[int], None] | None
+) -> Resource:
+    """Copy a file into a stored (uncompressed) entry, chunk by chunk."""
+    with open(path, "rb") as src:
+        stat = os.fstat(src.fileno())
+        info = _entry(name, zipfile.ZIP_STORED, stat.st_mtime)
+        return _copy(src, zf, info, stat.st_size, on_bytes)
+
+
+def _copy(
+    src: IO[bytes],
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    size: int,
+    on_bytes: Callable[[int], None] | None = None,
+) -> Resource:
+    sha = hashlib.sha256()
+    total = 0
+    with zf.open(info, "w", force_zip64=size >= zipfile.ZIP64_LIMIT) as dst:
+        while chunk := src.read(CHUNK):
+            sha.update(chunk)
+            dst.write(chunk)
+            total += len(chunk)
+            if on_bytes is not None:
+                on_bytes(len(chunk))
+    return Resource(info.filename, "sha256:" + sha.hexdigest(), total)
+
+
+def _write_lines(zf: zipfile.ZipFile, name: str, lines: Iterable[str], spool_dir: Path) -> Resource:
+    """Lines into a compressed entry, through a spool file (so its size is known)."""
+    with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY, dir=str(spool_dir)) as spool:
+        for line in lines:
+            spool.write(line.encode("utf-8") + b"\n")
+        size = spool.tell()
+        spool.seek(0)
+        return _copy(spool, zf, _entry(name, zipfile.ZIP_DEFLATED), size)
+
+
+def _write_bytes(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+    zf.writestr(_entry(name, zipfile.ZIP_DEFLATED), data)
+
+
+class _Counter:
+    """An iterable that counts what passes through it."""
+
+    def __init__(self, items: Iterable[str]) -> None:
+        self.items = items
+        self.count = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for item in self.items:
+            self.count += 1
+            yield item
+
+
+def _json_bytes(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+def _sha256(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _title(layout: ArchiveLayout) -> str:
+    return f"News web archive {layout.root.resolve().name}"
+
+
+def _version() -> str:
+    try:
+        return version("news-web-archiver")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+__all__ = ["WACZ_VERSION", "WaczError", "WaczReport", "write_wacz"]
