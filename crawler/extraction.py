@@ -27,8 +27,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# recycle the workers now and then (lxml can hold on to memory): after this many pages per
+# worker the pool is retired (it finishes its queued pages, then its workers exit) and a
+# fresh one takes the new pages. Not max_tasks_per_child: on Python < 3.13 it deadlocks
+# once workers reach the limit with a backlog queued (CPython gh-115634): the pool stops
+# for ARCHIVE_EXTRACT_TIMEOUT, then every page in flight fails.
 TASKS_PER_WORKER = 1000
-PARENT_CHECK_SECONDS = 1.0  # recycle workers now and then: lxml can hold on to memory
+PARENT_CHECK_SECONDS = 1.0
 
 
 def start_worker(crawler_pid: int) -> None:
@@ -51,6 +56,8 @@ class ExtractionPool:
         self.workers = workers or os.cpu_count() or 1
         self.timeout = timeout
         self._executor: ProcessPoolExecutor | None = None
+        self._submitted = 0  # pages given to the current executor
+        self._retired: list[ProcessPoolExecutor] = []  # finishing their queued pages
         self.restarts = 0
 
     @classmethod
@@ -62,15 +69,21 @@ class ExtractionPool:
         )
 
     def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is not None and self._submitted >= TASKS_PER_WORKER * self.workers:
+            self._executor.shutdown(wait=False)  # its queued pages still run
+            self._retired.append(self._executor)
+            self._executor = None
+        self._retired = [e for e in self._retired if getattr(e, "_pending_work_items", None)]
         if self._executor is None:
             # spawn: a clean interpreter per worker, nothing of the reactor's state forked
             self._executor = ProcessPoolExecutor(
                 self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                max_tasks_per_child=TASKS_PER_WORKER,
                 initializer=start_worker,
                 initargs=(os.getpid(),),
             )
+            self._submitted = 0
+        self._submitted += 1
         return self._executor
 
     def _restart(self, why: str) -> None:
@@ -99,9 +112,22 @@ class ExtractionPool:
                     self._restart("a worker died")
                 if attempt == 2:
                     return ExtractionResult(None, "extraction worker crashed")
+            except asyncio.CancelledError:
+                # _restart cancelled this page with the rest of the old pool's queue: try it
+                # on the new pool. Let it through when this task itself is cancelled: as a
+                # CancelledError in a Scrapy callback it would leave the response in the
+                # scraper for good, and the crawl would never finish closing.
+                task = asyncio.current_task()
+                if executor is self._executor or (task is not None and task.cancelling()):
+                    raise
+                if attempt == 2:
+                    return ExtractionResult(None, "extraction workers restarted")
         raise AssertionError("unreachable")
 
     def close(self) -> None:
+        for executor in self._retired:
+            executor.shutdown(wait=False, cancel_futures=True)
+        self._retired.clear()
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
