@@ -1,0 +1,691 @@
+"""Crawl-speed and memory benchmark of the archiver (GitHub issue 6). Not a test.
+
+    .venv/bin/python bench/crawl_speed.py [--pages 1000] [--configs a,b,c,d,e]
+                                          [--memory-check] [--no-peers]
+
+Serves an in-memory news site (bench/bench_site.py, in a process of its own) and runs, one
+after the other, each configuration as a subprocess while sampling the memory of its whole
+process tree (crawl process, forkserver, extraction workers):
+
+  a  full archive crawl: ``scrapy crawl ansarpress`` (WARC capture + extraction + index)
+  b  plain Scrapy: the same spider with ARCHIVE_ENABLED=False ARCHIVE_EXTRACT_ENABLED=False
+  c  extraction alone over the same HTML, same number of worker processes
+  d  capture only: ARCHIVE_EXTRACT_ENABLED=False
+  e  peers, each in a venv of its own under --peers-dir (created with pip when missing):
+     trafilatura's command line downloading and extracting the same articles (compare with
+     a), and a minimal Scrapy project capturing with scrapy-webarchive (compare with d)
+
+Pages per second = distinct article pages the site served during the run (for c: pages
+extracted) / wall time of the subprocess, start-up and shut-down included. Peak memory =
+highest sum of the RSS (and of the PSS, which counts pages shared after fork once) of
+every process of the tree, sampled every 0.2 s from /proc.
+
+``--memory-check`` runs (a) on a 1,000-page and a 10,000-page site and compares their peaks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+PROJECT = REPO  # the checkout the crawls run from (--project: a scratch copy to compare)
+sys.path.insert(0, str(BENCH))
+
+from bench_site import EVAL_DIR  # noqa: E402
+
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+SAMPLE_EVERY = 0.2
+TARGETS = {
+    "a/c": 0.85,
+    "d/b": 0.85,
+    "memory": 1.3,
+}
+CONFIG_NAMES = {
+    "a": "archive crawl (capture+extract)",
+    "b": "plain Scrapy",
+    "c": "extraction alone",
+    "d": "capture only",
+    "e-traf": "trafilatura CLI",
+    "e-swa": "scrapy-webarchive",
+}
+
+
+# -- memory of a process tree --------------------------------------------------------------
+def children(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as fh:
+                out.extend(int(c) for c in fh.read().split())
+        except OSError:
+            pass
+    return out
+
+
+def tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        todo.extend(children(p))
+    return pids
+
+
+def rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[1]) * PAGE_SIZE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+class TreeSampler(threading.Thread):
+    """Samples the RSS and PSS sums of a process tree until stopped."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak_rss = 0
+        self.peak_pss = 0
+        self.peak_main = 0
+        self.peak_procs = 0
+        self.cpu: dict[int, float] = {}  # last CPU seconds seen of every process of the tree
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            self.sample()
+            self._stop_event.wait(SAMPLE_EVERY)
+
+    def sample(self) -> None:
+        pids = tree(self.pid)
+        self.peak_procs = max(self.peak_procs, len(pids))
+        self.peak_rss = max(self.peak_rss, sum(rss(p) for p in pids))
+        self.peak_pss = max(self.peak_pss, sum(pss(p) for p in pids))
+        self.peak_main = max(self.peak_main, rss(self.pid))
+        for p in pids:
+            self.cpu[p] = max(self.cpu.get(p, 0.0), cpu_seconds(p))
+
+    @property
+    def cpu_main(self) -> float:
+        return self.cpu.get(self.pid, 0.0)
+
+    @property
+    def cpu_total(self) -> float:
+        return sum(self.cpu.values())
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+# -- the site --------------------------------------------------------------------------------
+class Site:
+    """bench_site.py in a subprocess."""
+
+    def __init__(self, pages: int, source: Path | None) -> None:
+        cmd = [sys.executable, str(BENCH / "bench_site.py"), "--pages", str(pages)]
+        cmd += ["--source", str(source)] if source else ["--synthetic"]
+        self.pages = pages
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().split(maxsplit=2)
+        if not line or line[0] != "READY":
+            self.proc.kill()
+            raise RuntimeError("the benchmark site did not start")
+        self.port = int(line[1])
+        self.description = line[2].strip() if len(line) > 2 else ""
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def stats(self, reset: bool = False) -> dict[str, Any]:
+        url = f"{self.base}/__bench/{'reset' if reset else 'stats'}"
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            return json.loads(resp.read())
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.proc.pid)
+
+    def close(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+# -- one run -------------------------------------------------------------------------------
+@dataclass
+class Result:
+    key: str
+    label: str
+    pages: int = 0  # article pages (served, or extracted for c)
+    requests: int = 0  # every request the site answered
+    wall: float = 0.0
+    peak_rss: int = 0
+    peak_pss: int = 0
+    peak_main: int = 0
+    procs: int = 0
+    server_cpu: float = 0.0
+    cpu_main: float = 0.0  # CPU seconds of the process started (its threads included)
+    cpu_total: float = 0.0  # ... and of every process under it
+    returncode: int = 0
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+    skipped: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.pages / self.wall if self.wall else 0.0
+
+
+def run(
+    key: str,
+    cmd: list[str],
+    site: Site | None,
+    workdir: Path,
+    *,
+    cwd: Path = REPO,
+    env: dict[str, str] | None = None,
+    timeout: float = 1800,
+    pages: Callable[[str, str], int] | None = None,
+) -> Result:
+    """Run ``cmd`` once; the article count comes from the site (or ``pages(stdout, stderr)``)."""
+    result = Result(key, CONFIG_NAMES.get(key, key))
+    if site is not None:
+        site.stats(reset=True)
+        cpu_before = site.cpu()
+    out_path, err_path = workdir / f"{key}.stdout", workdir / f"{key}.stderr"
+    print(f"  [{key}] {result.label}: {' '.join(cmd[:6])} ...", flush=True)
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
+        sampler = TreeSampler(proc.pid)
+        sampler.start()
+        last_report = started
+        while True:
+            try:
+                proc.wait(1.0)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            now = time.perf_counter()
+            if now - started > timeout:
+                proc.kill()
+                proc.wait()
+                result.note = f"killed after {timeout:.0f} s"
+                break
+            if now - last_report >= 15 and site is not None:
+                last_report = now
+                done = site.stats()["articles"]
+                print(
+                    f"      {now - started:5.0f} s  {done} article pages served  "
+                    f"{sampler.peak_rss / 2**20:.0f} MB peak RSS so far",
+                    flush=True,
+                )
+        result.wall = time.perf_counter() - started
+        sampler.stop()
+    result.returncode = proc.returncode
+    result.peak_rss, result.peak_pss = sampler.peak_rss, sampler.peak_pss
+    result.peak_main, result.procs = sampler.peak_main, sampler.peak_procs
+    result.cpu_main, result.cpu_total = sampler.cpu_main, sampler.cpu_total
+    stdout, stderr = out_path.read_text(errors="replace"), err_path.read_text(errors="replace")
+    if site is not None:
+        stats = site.stats()
+        result.pages, result.requests = stats["articles"], stats["requests"]
+        result.server_cpu = site.cpu() - cpu_before
+    if pages is not None:
+        result.pages = pages(stdout, stderr)
+    result.extra = scrapy_stats(stderr)
+    if proc.returncode and not result.note:
+        result.note = f"exit {proc.returncode}: {last_line(stderr)}"
+    print(
+        f"      {result.pages} pages in {result.wall:.1f} s = {result.rate:.1f} pages/s, "
+        f"peak RSS {result.peak_rss / 2**20:.0f} MB (PSS {result.peak_pss / 2**20:.0f} MB)"
+        + (f"  [{result.note}]" if result.note else ""),
+        flush=True,
+    )
+    return result
+
+
+def last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else ""
+
+
+STAT_KEYS = (
+    "elapsed_time_seconds",
+    "item_scraped_count",
+    "archive/articles",
+    "archive/responses",
+    "archive/extraction_failed",
+    "downloader/response_count",
+    "memusage/max",
+    "finish_reason",
+    "webarchive/exporter/response_written",
+)
+
+
+def scrapy_stats(log: str) -> dict[str, Any]:
+    """A few values of the stats Scrapy dumps at the end of a crawl."""
+    found: dict[str, Any] = {}
+    for key in STAT_KEYS:
+        match = re.search(rf"'{re.escape(key)}': ('[^']*'|[\d.]+)", log)
+        if match:
+            value = match.group(1)
+            found[key] = value.strip("'") if value.startswith("'") else float(value)
+    return found
+
+
+# -- the configurations ----------------------------------------------------------------------
+def scrapy_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("ARCHIVE_DIR", None)
+    env["ARCHIVE_PROGRESS"] = "off"
+    env["PYTHONPATH"] = str(PROJECT)
+    return env
+
+
+def scrapy_cmd(site: Site, archive_dir: Path, *settings: str) -> list[str]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "ansarpress",
+        "-a",
+        f"base_url={site.base}",
+        "-s",
+        f"ARCHIVE_DIR={archive_dir}",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=False",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+    ]
+    for setting in settings:
+        cmd += ["-s", setting]
+    return cmd
+
+
+def run_archive(key: str, site: Site, workdir: Path, *settings: str) -> Result:
+    archive_dir = workdir / f"archive-{key}"
+    shutil.rmtree(archive_dir, ignore_errors=True)
+    cmd = scrapy_cmd(site, archive_dir, *settings)
+    result = run(key, cmd, site, workdir, cwd=PROJECT, env=scrapy_env())
+    shutil.rmtree(archive_dir, ignore_errors=True)
+    return result
+
+
+def run_extract_only(site: Site, workdir: Path, workers: int, source: Path | None) -> Result:
+    cmd = [sys.executable, str(BENCH / "extract_only.py"), "--pages", str(site.pages)]
+    cmd += ["--workers", str(workers), "--base", site.base]
+    cmd += ["--source", str(source)] if source else ["--synthetic"]
+
+    def extracted(stdout: str, stderr: str) -> int:
+        try:
+            data = json.loads(stdout.strip().splitlines()[-1])
+        except (IndexError, ValueError):
+            return 0
+        return int(data["extracted"]) + int(data["failed"])
+
+    result = run("c", cmd, None, workdir, env=scrapy_env(), pages=extracted)
+    with contextlib.suppress(IndexError, ValueError):
+        result.extra = json.loads((workdir / "c.stdout").read_text().strip().splitlines()[-1])
+    return result
+
+
+# -- peers, each in a venv of its own --------------------------------------------------------
+def peer_venv(peers_dir: Path, name: str, packages: list[str]) -> tuple[Path | None, str]:
+    """The python of a venv with ``packages`` (created when missing), or (None, the error)."""
+    venv = peers_dir / f"{name}-venv"
+    python = venv / "bin" / "python"
+    marker = venv / ".bench-installed"
+    if marker.exists():
+        return python, ""
+    print(f"  installing {' '.join(packages)} into {venv} ...", flush=True)
+    proc = subprocess.run([sys.executable, "-m", "venv", str(venv)], capture_output=True, text=True)
+    if proc.returncode == 0:
+        proc = subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", *packages],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+    if proc.returncode != 0:
+        errors = [
+            line
+            for line in (proc.stderr + proc.stdout).splitlines()
+            if "ERROR" in line or "error" in line.lower()
+        ]
+        return None, " | ".join(errors[-3:]) or last_line(proc.stderr)
+    marker.write_text(" ".join(packages))
+    return python, ""
+
+
+def run_trafilatura(site: Site, workdir: Path, workers: int, peers_dir: Path) -> Result:
+    python, error = peer_venv(peers_dir, "trafilatura", ["trafilatura==2.3.1", "lxml_html_clean"])
+    if python is None:
+        return Result("e-traf", CONFIG_NAMES["e-traf"], skipped=f"install failed: {error}")
+    # no politeness delay (as AUTOTHROTTLE/DOWNLOAD_DELAY are off for Scrapy), and
+    # 127.0.0.1 allowed (trafilatura blocks non-public addresses by default)
+    config = workdir / "trafilatura.cfg"
+    config.write_text("[DEFAULT]\nSLEEP_TIME = 0\nSSRF_PROTECTION = off\n")
+    # `--sitemap URL` rejects a URL on 127.0.0.1 ("invalid URL": courlan finds no domain),
+    # so the article URLs of the sitemap are given with -i
+    urls = workdir / "urls.txt"
+    urls.write_text("".join(f"{site.base}/english/{i}\n" for i in range(1, site.pages + 1)))
+    out = workdir / "trafilatura-out"
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [
+        str(python.parent / "trafilatura"),
+        "-i",
+        str(urls),
+        "--parallel",
+        str(workers),
+        "-o",
+        str(out),
+        "--config-file",
+        str(config),
+        "--no-comments",
+        "--precision",
+        "--with-metadata",
+        "--json",
+    ]
+    result = run("e-traf", cmd, site, workdir, cwd=workdir)
+    result.extra["files"] = len(list(out.glob("*"))) if out.exists() else 0
+    shutil.rmtree(out, ignore_errors=True)
+    return result
+
+
+SWA_SPIDER = '''
+from __future__ import annotations
+
+import re
+
+from scrapy import Request
+from scrapy.spiders import SitemapSpider
+
+ARTICLE = re.compile(r"/english/\\d+$")
+
+
+class BenchSpider(SitemapSpider):
+    """robots.txt -> sitemaps -> articles, plus the home page, following article links
+    on every page: the crawl the ansarpress spider makes, capture only."""
+
+    name = "bench"
+    sitemap_rules = [(r"/english/\\d+$", "parse_page")]
+
+    def __init__(self, base_url: str, **kwargs):
+        super().__init__(**kwargs)
+        self.sitemap_urls = [base_url + "/robots.txt"]
+        self.base_url = base_url
+
+    async def start(self):
+        async for request in super().start():
+            yield request
+        yield Request(self.base_url + "/english", callback=self.parse_page)
+
+    def start_requests(self):  # Scrapy < 2.13
+        yield from super().start_requests()
+        yield Request(self.base_url + "/english", callback=self.parse_page)
+
+    def parse_page(self, response):
+        for href in response.xpath("//a/@href").getall():
+            url = response.urljoin(href)
+            if url.startswith(self.base_url) and ARTICLE.search(url):
+                yield Request(url, callback=self.parse_page)
+'''
+
+SWA_SETTINGS = """
+BOT_NAME = "swabench"
+SPIDER_MODULES = ["swabench.spiders"]
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 8
+DOWNLOAD_DELAY = 0
+AUTOTHROTTLE_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+EXTENSIONS = {"scrapy_webarchive.extensions.WaczExporter": 543}
+SW_EXPORT_URI = "file://%s/"
+"""
+
+
+def run_webarchive(site: Site, workdir: Path, peers_dir: Path) -> Result:
+    # scrapy-webarchive 0.5.3 requires Scrapy<2.12 (pip refuses it next to Scrapy 2.19), and
+    # its Scrapy 2.11 fails at import with today's w3lib ("cannot import name '_safe_chars'
+    # from 'w3lib.url'") and Twisted ("cannot import name '_setAcceptableProtocols' from
+    # 'twisted.internet._sslverify'"): both pinned below so that it runs
+    python, error = peer_venv(
+        peers_dir, "scrapy-webarchive", ["scrapy-webarchive", "w3lib<2.2", "Twisted<24.7"]
+    )
+    if python is None:
+        return Result("e-swa", CONFIG_NAMES["e-swa"], skipped=f"install failed: {error}")
+    project = workdir / "swa-project"
+    shutil.rmtree(project, ignore_errors=True)
+    (project / "swabench" / "spiders").mkdir(parents=True)
+    (project / "scrapy.cfg").write_text("[settings]\ndefault = swabench.settings\n")
+    (project / "swabench" / "__init__.py").write_text("")
+    (project / "swabench" / "settings.py").write_text(SWA_SETTINGS % (project / "export"))
+    (project / "swabench" / "spiders" / "__init__.py").write_text("")
+    (project / "swabench" / "spiders" / "bench.py").write_text(SWA_SPIDER)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "SCRAPY_SETTINGS_MODULE")}
+    cmd = [str(python), "-m", "scrapy", "crawl", "bench", "-a", f"base_url={site.base}"]
+    result = run("e-swa", cmd, site, workdir, cwd=project, env=env)
+    version = subprocess.run(
+        [str(python), "-c", "import scrapy; print(scrapy.__version__)"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    result.extra["scrapy"] = version
+    shutil.rmtree(project, ignore_errors=True)
+    return result
+
+
+# -- report --------------------------------------------------------------------------------
+def mb(value: int) -> str:
+    return f"{value / 2**20:.0f}"
+
+
+def table(results: list[Result]) -> str:
+    rows = [
+        "| config | pages | requests | wall s | pages/s | peak RSS MB | peak PSS MB "
+        "| main RSS MB | procs | CPU s main/all | CPU ms/page | site CPU s | note |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        if r.skipped:
+            rows.append(f"| {r.key} {r.label} |" + " - |" * 11 + f" {r.skipped} |")
+            continue
+        rows.append(
+            f"| {r.key} {r.label} | {r.pages} | {r.requests or '-'} | {r.wall:.1f} "
+            f"| {r.rate:.1f} | {mb(r.peak_rss)} | {mb(r.peak_pss)} | {mb(r.peak_main)} "
+            f"| {r.procs} | {r.cpu_main:.1f}/{r.cpu_total:.1f} "
+            f"| {1000 * r.cpu_total / r.pages if r.pages else 0:.0f} "
+            f"| {r.server_cpu:.1f} | {r.note} |"
+        )
+    return "\n".join(rows)
+
+
+def ratio_line(name: str, num: Result | None, den: Result | None, target: str) -> str:
+    if num is None or den is None or num.skipped or den.skipped or not den.rate:
+        return f"{name}: n/a"
+    value = num.rate / den.rate
+    return f"{name}: {num.rate:.1f} / {den.rate:.1f} = {value:.2f}  (target {target})"
+
+
+def ratios(results: list[Result]) -> list[str]:
+    by = {r.key: r for r in results}
+    return [
+        ratio_line(
+            "(a)/(c) archive crawl vs extraction alone", by.get("a"), by.get("c"), ">= 0.85"
+        ),
+        ratio_line("(d)/(b) capture only vs plain Scrapy", by.get("d"), by.get("b"), ">= 0.85"),
+        ratio_line("(a) vs trafilatura CLI", by.get("a"), by.get("e-traf"), "> 1"),
+        ratio_line("(d) vs scrapy-webarchive", by.get("d"), by.get("e-swa"), "> 1"),
+    ]
+
+
+# -- main ----------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--pages", type=int, default=1000, help="article pages (default 1000)")
+    parser.add_argument(
+        "--configs", default="a,b,c,d,e", help="comma-separated subset of a,b,c,d,e"
+    )
+    parser.add_argument("--memory-check", action="store_true", help="(a) at 1,000 and 10,000")
+    parser.add_argument("--memory-pages", default="1000,10000", help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=0, help="extraction workers (0: CPUs)")
+    parser.add_argument("--source", type=Path, default=EVAL_DIR, help="real pages (AEB dir)")
+    parser.add_argument("--synthetic", action="store_true", help="synthetic pages only")
+    parser.add_argument("--no-peers", action="store_true", help="skip (e)")
+    parser.add_argument("--peers-dir", type=Path, default=Path("/tmp/bench-peers"))
+    parser.add_argument("--workdir", type=Path, help="keep logs here (default: a temp dir)")
+    parser.add_argument(
+        "--project",
+        type=Path,
+        default=REPO,
+        help="run the crawls and the extraction from this checkout (a modified copy)",
+    )
+    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    parser.add_argument(
+        "--setting",
+        "-s",
+        action="append",
+        default=[],
+        help="extra -s NAME=VALUE for the Scrapy runs (a, b, d)",
+    )
+    args = parser.parse_args(argv)
+    global PROJECT
+    PROJECT = args.project.resolve()
+    workers = args.workers or os.cpu_count() or 1
+    source = None if args.synthetic or not (args.source / "html").is_dir() else args.source
+    configs = [c.strip() for c in args.configs.split(",") if c.strip()]
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="crawl-speed-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    extra = list(args.setting)
+    if args.workers:
+        extra.append(f"ARCHIVE_EXTRACT_WORKERS={args.workers}")
+    print(
+        f"crawl benchmark: {args.pages} article pages, {workers} extraction workers, "
+        f"{os.cpu_count()} CPUs, project {PROJECT}, logs in {workdir}",
+        flush=True,
+    )
+    results: list[Result] = []
+    overall = time.perf_counter()
+    if configs:
+        site = Site(args.pages, source)
+        print(f"site on {site.base}: {site.description}", flush=True)
+        try:
+            for key in configs:
+                if key == "a":
+                    results.append(run_archive("a", site, workdir, *extra))
+                elif key == "b":
+                    results.append(
+                        run_archive(
+                            "b",
+                            site,
+                            workdir,
+                            "ARCHIVE_ENABLED=False",
+                            "ARCHIVE_EXTRACT_ENABLED=False",
+                            *extra,
+                        )
+                    )
+                elif key == "c":
+                    results.append(run_extract_only(site, workdir, workers, source))
+                elif key == "d":
+                    results.append(
+                        run_archive("d", site, workdir, "ARCHIVE_EXTRACT_ENABLED=False", *extra)
+                    )
+                elif key == "e":
+                    if args.no_peers:
+                        continue
+                    results.append(run_trafilatura(site, workdir, workers, args.peers_dir))
+                    results.append(run_webarchive(site, workdir, args.peers_dir))
+                else:
+                    parser.error(f"unknown configuration {key!r}")
+        finally:
+            site.close()
+        print()
+        print(table(results))
+        print()
+        for line in ratios(results):
+            print(line)
+        for r in results:
+            if r.extra:
+                print(f"  {r.key}: {json.dumps(r.extra)}")
+    memory: list[Result] = []
+    if args.memory_check:
+        print("\nmemory check: (a) at " + " and ".join(args.memory_pages.split(",")) + " pages")
+        for pages in (int(p) for p in args.memory_pages.split(",")):
+            site = Site(pages, source)
+            try:
+                result = run_archive("a", site, workdir, *extra)
+            finally:
+                site.close()
+            result.key = f"a@{pages}"
+            memory.append(result)
+        print()
+        print(table(memory))
+        small, large = memory[0], memory[-1]
+        if small.peak_rss and small.peak_pss:
+            print(
+                f"\npeak memory {large.key} / {small.key}: "
+                f"RSS {large.peak_rss / small.peak_rss:.2f}"
+                f", PSS {large.peak_pss / small.peak_pss:.2f}, crawl process alone "
+                f"{large.peak_main / small.peak_main:.2f}  (target <= {TARGETS['memory']})"
+            )
+    print(f"\ntotal benchmark time {time.perf_counter() - overall:.0f} s")
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                [r.__dict__ | {"rate": r.rate} for r in results + memory], indent=1, default=str
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
