@@ -31,6 +31,7 @@ from w3lib.encoding import (
     resolve_encoding,
 )
 
+from archive.links import PageLinks, page_links
 from archive.textclean import clean_text, protect_chars, prune_boilerplate, unprotect_chars
 
 __all__ = [
@@ -72,6 +73,7 @@ class ExtractionResult:
     article: dict[str, Any] | None
     error: str | None
     encoding: str | None = None
+    links: PageLinks | None = None  # when asked for, and the page was HTML
 
 
 # ---------------------------------------------------------------------------
@@ -599,12 +601,15 @@ def _categories(meta: _Meta, tree: lxml.html.HtmlElement, fallback: Any) -> list
 # ---------------------------------------------------------------------------
 
 
-def extract_article(body: bytes, url: str, content_type: str | None = None) -> ExtractionResult:
+def extract_article(
+    body: bytes, url: str, content_type: str | None = None, links: bool = False
+) -> ExtractionResult:
     """Extract the main article of one page. Never raises.
 
     ``body`` is the content-decoded HTTP entity in its original charset; ``content_type`` the
     HTTP Content-Type header, if any. Returns the article dict, or ``None`` with a short reason
-    ("not html", "no main text", "exception: ...").
+    ("not html", "no main text", "exception: ..."). With ``links``, also the page's links
+    (:mod:`archive.links`), read from the same parse.
     """
     encoding: str | None = None
     try:
@@ -616,11 +621,12 @@ def extract_article(body: bytes, url: str, content_type: str | None = None) -> E
         if tree is None:
             logger.debug("rejected %s: unparseable HTML", url)
             return ExtractionResult(None, "not html", encoding)
+        found = page_links(tree) if links else None  # before extraction prunes the tree
         article = _extract(tree, text, url)
         if article is None:
             logger.debug("rejected %s: no main text", url)
-            return ExtractionResult(None, "no main text", encoding)
-        return ExtractionResult(article, None, encoding)
+            return ExtractionResult(None, "no main text", encoding, found)
+        return ExtractionResult(article, None, encoding, found)
     except Exception as exc:  # the contract is to never raise
         message = _norm_space(f"exception: {type(exc).__name__}: {exc}")[:_MAX_ERROR_LEN]
         logger.debug("rejected %s: %s", url, message, exc_info=True)

@@ -68,10 +68,16 @@ class ArchiveRecorder:
         info_fields: Callable[[], Sequence[tuple[str, str]]] = lambda: (),
         commit_every: int = 500,
         fsync: bool = True,
+        compress_level: int = 6,
     ) -> None:
         self.layout = layout
         self.writer = WarcFileWriter(
-            layout.warc_dir, prefix=prefix, max_size=max_size, info_fields=info_fields, fsync=fsync
+            layout.warc_dir,
+            prefix=prefix,
+            max_size=max_size,
+            info_fields=info_fields,
+            fsync=fsync,
+            compress_level=compress_level,
         )
         self.commit_every = commit_every
         self.counts = RecorderCounts()

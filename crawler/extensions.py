@@ -90,6 +90,7 @@ class ArchiveExtension:
             prefix=settings.get("ARCHIVE_WARC_PREFIX"),
             max_size=settings.getint("ARCHIVE_WARC_MAX_SIZE"),
             info_fields=self._info_fields,
+            compress_level=settings.getint("ARCHIVE_WARC_GZIP_LEVEL"),
         )
         self._info: Sequence[tuple[str, str]] = ()
         self.run_id = str(uuid.uuid4())

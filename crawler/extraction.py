@@ -95,12 +95,18 @@ class ExtractionPool:
                 proc.kill()
             executor.shutdown(wait=False, cancel_futures=True)
 
-    async def extract(self, body: bytes, url: str, content_type: str | None) -> ExtractionResult:
+    async def extract(
+        self, body: bytes, url: str, content_type: str | None, links: bool = False
+    ) -> ExtractionResult:
+        """The article of a page (and its links, with ``links``: read from the same parse
+        in the worker, so the crawler need not parse the page itself)."""
         loop = asyncio.get_running_loop()
         for attempt in (1, 2):
             executor = self._pool()
             try:
-                job = loop.run_in_executor(executor, extract_article, body, url, content_type)
+                job = loop.run_in_executor(
+                    executor, extract_article, body, url, content_type, links
+                )
                 return await asyncio.wait_for(job, self.timeout)
             except TimeoutError:
                 if self._executor is executor:

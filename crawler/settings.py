@@ -32,6 +32,7 @@ REMOTE_CONTROL_ENABLED = False  # no listening port on a scheduled crawl
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # bytes on the wire and after decompression
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 30
+DNS_TIMEOUT = 10  # (default 60) a host that does not resolve must not hold a slot for long
 DOWNLOAD_FAIL_ON_DATALOSS = False  # keep a cut-off body, archived with WARC-Truncated
 REDIRECT_MAX_TIMES = 5
 METAREFRESH_ENABLED = False
@@ -83,10 +84,13 @@ ARCHIVE_DIR = os.environ.get("ARCHIVE_DIR") or "archive-data"
 ARCHIVE_WARC_PREFIX = "news"
 # start a new WARC file once the current one reaches this many bytes
 ARCHIVE_WARC_MAX_SIZE = 1_000_000_000
+# gzip level of the WARC records (1 fastest ... 9 smallest)
+ARCHIVE_WARC_GZIP_LEVEL = 6
 # who runs the crawl, written into every warcinfo record
 ARCHIVE_OPERATOR = os.environ.get("ARCHIVE_OPERATOR", "")
-# also fetch what pages embed (stylesheets, scripts, images, from any host), for replay
-ARCHIVE_PAGE_ASSETS = True
+# also fetch what pages embed (stylesheets, scripts, images), for replay: "site" (the
+# site's hosts and their subdomains), "all" (any host, CDNs included) or "off"
+ARCHIVE_PAGE_ASSETS = "site"
 # run trafilatura at all (off: capture only)
 ARCHIVE_EXTRACT_ENABLED = True
 # extraction worker processes (0: one per CPU)

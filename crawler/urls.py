@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -51,6 +52,7 @@ def is_tracking(name: str) -> bool:
     return lname in TRACKING_PARAMS or lname.startswith(TRACKING_PREFIXES)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # menus and footers repeat on every page
 def normalize_url(url: str) -> str:
     """Drop the fragment, tracking and session parameters (also ``;jsessionid=`` path
     parameters), lower-case scheme and host, drop a default port, sort the query."""

@@ -18,7 +18,7 @@ from scrapy.exceptions import UsageError
 from archive.layout import ArchiveLayout
 from archive.lock import EXIT_LOCKED, ArchiveLock
 from crawler.outcome import EXIT_FAILED, EXIT_USAGE, crawl_exit_status
-from crawler.spiders.base import parse_duration
+from crawler.spiders.base import asset_scope, parse_duration
 
 if TYPE_CHECKING:
     import argparse
@@ -47,6 +47,7 @@ class Command(ScrapyCrawl):
                 fail(str(exc), EXIT_USAGE)
         try:
             parse_duration(self.settings.get("ARCHIVE_REFRESH_AFTER"))
+            asset_scope(self.settings.get("ARCHIVE_PAGE_ASSETS"))
         except ValueError as exc:
             fail(str(exc), EXIT_USAGE)
         root = ArchiveLayout(Path(self.settings.get("ARCHIVE_DIR"))).root

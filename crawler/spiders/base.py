@@ -33,15 +33,17 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from protego import Protego
-from scrapy import Request, Spider, signals
+from scrapy import Request, Selector, Spider, signals
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from archive.capture import PreviousCapture
-from archive.extraction import looks_like_html
+from archive.extraction import ExtractionResult, looks_like_html
 from archive.index import KnownArticle
+from archive.links import PageLinks
+from archive.links import page_links as links_of_tree
 from crawler.capture import CAPTURE_META, PREVIOUS_META
 from crawler.extraction import ExtractionPool
 from crawler.items import ArticleItem
@@ -57,7 +59,6 @@ ASSET_EXTENSIONS = re.compile(
     r"rar|7z|mp[34]|m4[av]|webm|ogg|wav|avi|mov|wmv|flv|woff2?|ttf|eot|exe|dmg|apk)$",
     re.IGNORECASE,
 )
-FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 
 # request priorities: robots and sitemaps first, then articles, then listings
 PRIO_SITEMAP = 50
@@ -65,13 +66,6 @@ PRIO_FEED = 40
 PRIO_ARTICLE = 20
 PRIO_LISTING = 0
 PRIO_ASSET = -10
-
-# what a page needs to be replayed as it looked: stylesheets, scripts, images, icons
-ASSET_XPATH = (
-    "//link[contains(concat(' ', normalize-space(@rel), ' '), ' stylesheet ')]/@href"
-    " | //link[contains(@rel, 'icon')]/@href | //script/@src | //img/@src"
-    " | //video/@poster | //source/@src | //input[@type='image']/@src"
-)
 
 
 ARTICLE_KEYS = (
@@ -120,6 +114,19 @@ def parse_duration(value: Any) -> timedelta | None:
     return timedelta(seconds=seconds) if seconds > 0 else None
 
 
+def asset_scope(value: Any) -> str:
+    """ARCHIVE_PAGE_ASSETS: "site" (the site's hosts and subdomains), "all" (any host, a
+    CDN included) or "off"; booleans read as "site" / "off"."""
+    text = str(value).strip().lower()
+    if text in ("site", "all", "off"):
+        return text
+    if text in ("1", "true", "yes", "on"):
+        return "site"
+    if text in ("0", "false", "no", "none", ""):
+        return "off"
+    raise SpiderArgumentError(f"ARCHIVE_PAGE_ASSETS must be site, all or off, got {value!r}")
+
+
 def check_max_articles(value: Any) -> int | None:
     if value in (None, ""):
         return None
@@ -158,6 +165,8 @@ class NewsSpider(Spider):
         self.base_url = check_base_url(base_url or self.default_base_url)
         self.max_articles = check_max_articles(max_articles)
         self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
+        self._host = self.allowed_domains[0]
+        self._hosts = {self._host, *self.site_hosts}
         self._article_re = re.compile(self.article_path)
         self._skip_re = re.compile(self.skip_path) if self.skip_path else None
         self._scheduled_articles: set[str] = set()
@@ -168,7 +177,7 @@ class NewsSpider(Spider):
         self.stop_after_seen = 3
         self.max_listing_pages = 5000
         self.extractor: ExtractionPool | None = None
-        self.capture_assets = True
+        self.capture_assets = "site"  # "site", "all" or "off": see ARCHIVE_PAGE_ASSETS
         self.refresh_after: timedelta | None = None
         # article key -> its latest archived version (incremental crawls)
         self._known: dict[str, KnownArticle] = {}
@@ -186,7 +195,7 @@ class NewsSpider(Spider):
         spider.stop_after_seen = max(1, settings.getint("ARCHIVE_STOP_AFTER_SEEN"))
         spider.max_listing_pages = settings.getint("ARCHIVE_MAX_LISTING_PAGES")
         spider.refresh_after = parse_duration(settings.get("ARCHIVE_REFRESH_AFTER"))
-        spider.capture_assets = settings.getbool("ARCHIVE_PAGE_ASSETS")
+        spider.capture_assets = asset_scope(settings.get("ARCHIVE_PAGE_ASSETS"))
         if settings.getbool("ARCHIVE_EXTRACT_ENABLED"):
             spider.extractor = ExtractionPool.from_crawler(crawler)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
@@ -214,7 +223,14 @@ class NewsSpider(Spider):
         if not href or href.startswith(("mailto:", "javascript:", "tel:", "data:", "#")):
             return None
         try:
-            url = normalize_url(self.rebase(urljoin(base, href)))
+            joined = urljoin(base, href)
+            host = urlsplit(joined).hostname
+        except ValueError:
+            return None
+        if host is None or (host != self._host and host.lower() not in self._hosts):
+            return None  # off-site: decided before the costly normalisation
+        try:
+            url = normalize_url(self.rebase(joined))
         except ValueError:
             return None
         if origin(url) != self.base_url:
@@ -325,21 +341,21 @@ class NewsSpider(Spider):
         self._inc("archive/download_failed")
         logger.warning("could not fetch %s: %s", failure.request.url, failure.getErrorMessage())
 
-    def asset_requests(self, response: Response) -> Iterator[Request]:
+    def asset_requests(self, response: Response, hrefs: Iterable[str]) -> Iterator[Request]:
         """The stylesheets, scripts and images a page embeds, so that it replays as it
-        looked. From any host (a CDN is part of the page), robots.txt permitting; the
-        capture middleware archives them and nothing else is done with them."""
-        if not self.capture_assets or not isinstance(response, TextResponse):
+        looked: from the site's hosts and subdomains, or any host (a CDN) with
+        ARCHIVE_PAGE_ASSETS=all; robots.txt permitting. The capture middleware archives
+        them and nothing else is done with them."""
+        if self.capture_assets == "off":
             return
-        try:
-            hrefs = response.xpath(ASSET_XPATH).getall()
-        except Exception:
-            return
-        for href in dict.fromkeys(h.strip() for h in hrefs):
-            if not href or href.startswith(("data:", "javascript:", "#")):
+        for href in hrefs:
+            if href.startswith(("data:", "javascript:", "#")):
                 continue
             url = urljoin(response.url, href).split("#", 1)[0]
-            if urlsplit(url).scheme not in ("http", "https"):
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                continue
+            if self.capture_assets == "site" and not self.is_site_host(parts.hostname):
                 continue
             yield Request(
                 url,
@@ -348,6 +364,11 @@ class NewsSpider(Spider):
                 priority=PRIO_ASSET,
                 meta={"allow_offsite": True, "page_asset": True},
             )
+
+    def is_site_host(self, host: str) -> bool:
+        """The site's own hosts and their subdomains (static.example.com, cdn.example.com)."""
+        host = host.lower()
+        return any(host == h or host.endswith("." + h.removeprefix("www.")) for h in self._hosts)
 
     def parse_asset(self, response: Response) -> None:
         """Archived on the way in; nothing to follow."""
@@ -460,35 +481,31 @@ class NewsSpider(Spider):
                 if req is not None:
                     yield req
 
-    def page_links(self, response: Response) -> tuple[list[str], list[str]]:
-        """(links, feeds) of an HTML page."""
+    def page_links(self, response: Response) -> PageLinks:
+        """The links of an HTML page, read in this process (listing pages; article pages
+        get theirs from the extraction worker, which parses the page anyway)."""
         if not isinstance(response, TextResponse) or not looks_like_html(response.body):
-            return [], []
+            return PageLinks()
         try:
-            hrefs = response.xpath("//a/@href | //area/@href").getall()
-            feeds = [
-                href
-                for kind in FEED_TYPES
-                for href in response.xpath(
-                    f"//link[@rel='alternate'][starts-with(@type, '{kind}')]/@href"
-                ).getall()
-            ]
+            # a local selector: response.selector would keep the parsed tree alive on
+            # the response for as long as it waits for extraction
+            return links_of_tree(Selector(response=response).root)
         except Exception as exc:  # a page lxml cannot read: nothing to follow
             logger.debug("no links from %s: %s", response.url, exc)
-            return [], []
-        return hrefs, feeds
+            return PageLinks()
 
-    def follow(self, response: Response) -> Iterator[Request]:
+    def follow(self, response: Response, found: PageLinks | None = None) -> Iterator[Request]:
         """The requests a page leads to, with the listing-chain accounting."""
-        hrefs, feeds = self.page_links(response)
-        yield from self.asset_requests(response)
-        for href in feeds:
+        if found is None:
+            found = self.page_links(response)
+        yield from self.asset_requests(response, found.assets)
+        for href in found.feeds:
             url = self.clean(href, response.url)
             if url:
                 yield self.feed_request(url)
         articles: list[Request] = []
         listings: list[str] = []
-        for href in hrefs:
+        for href in found.links:
             url = self.clean(href, response.url)
             if url is None:
                 continue
@@ -515,14 +532,17 @@ class NewsSpider(Spider):
         return self.follow(response)
 
     async def parse_article(self, response: Response) -> AsyncIterator[Any]:
-        for req in self.follow(response):
-            yield req
-        if self.max_articles and self._articles_reserved >= self.max_articles:
-            return  # enough articles under way: this page stays archived, not extracted
-        if await self.unchanged(response):
+        enough = self.max_articles and self._articles_reserved >= self.max_articles
+        if self.extractor is None or enough or await self.unchanged(response):
+            # nothing to extract (this page stays archived all the same): links only
+            for req in self.follow(response):
+                yield req
             return
         self._articles_reserved += 1
-        item = await self.article_item(response)
+        result = await self.extract(response)
+        for req in self.follow(response, result.links):
+            yield req
+        item = await self.article_item(response, result)
         if item is None:
             self._articles_reserved -= 1
             return
@@ -530,6 +550,17 @@ class NewsSpider(Spider):
         yield item
         if self.max_articles and self._articles_out >= self.max_articles:
             raise CloseSpider("max_articles")
+
+    async def extract(self, response: Response) -> ExtractionResult:
+        """The article of a page and its links, from one parse in an extraction worker."""
+        assert self.extractor is not None
+        content_type = response.headers.get(b"Content-Type")
+        return await self.extractor.extract(
+            response.body,
+            response.url,
+            content_type.decode("latin-1") if content_type else None,
+            links=True,
+        )
 
     async def unchanged(self, response: Response) -> bool:
         """A refreshed article whose payload is identical was archived as a revisit
@@ -545,15 +576,9 @@ class NewsSpider(Spider):
             return True
         return False
 
-    async def article_item(self, response: Response) -> ArticleItem | None:
-        if self.extractor is None:
-            return None
-        content_type = response.headers.get(b"Content-Type")
-        result = await self.extractor.extract(
-            response.body,
-            response.url,
-            content_type.decode("latin-1") if content_type else None,
-        )
+    async def article_item(
+        self, response: Response, result: ExtractionResult
+    ) -> ArticleItem | None:
         if result.article is None:
             self._inc("archive/extraction_failed")
             logger.warning("extraction failed for %s: %s", response.url, result.error)
