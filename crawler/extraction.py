@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 # recycle the workers now and then (lxml can hold on to memory): after this many pages per
 # worker the pool is retired (it finishes its queued pages, then its workers exit) and a
-# fresh one takes the new pages. Not max_tasks_per_child: on Python < 3.13 it deadlocks
+# fresh one takes the next pages. Not max_tasks_per_child: on Python < 3.13 it deadlocks
 # once workers reach the limit with a backlog queued (CPython gh-115634): the pool stops
 # for ARCHIVE_EXTRACT_TIMEOUT, then every page in flight fails.
 TASKS_PER_WORKER = 1000
@@ -57,7 +57,7 @@ class ExtractionPool:
         self.timeout = timeout
         self._executor: ProcessPoolExecutor | None = None
         self._submitted = 0  # pages given to the current executor
-        self._retired: list[ProcessPoolExecutor] = []  # finishing their queued pages
+        self._draining: asyncio.Future[None] | None = None  # a retired pool finishing
         self.restarts = 0
 
     @classmethod
@@ -68,12 +68,15 @@ class ExtractionPool:
             settings.getfloat("ARCHIVE_EXTRACT_TIMEOUT"),
         )
 
-    def _pool(self) -> ProcessPoolExecutor:
+    async def _pool(self) -> ProcessPoolExecutor:
         if self._executor is not None and self._submitted >= TASKS_PER_WORKER * self.workers:
-            self._executor.shutdown(wait=False)  # its queued pages still run
-            self._retired.append(self._executor)
-            self._executor = None
-        self._retired = [e for e in self._retired if getattr(e, "_pending_work_items", None)]
+            # retire the pool: its workers finish their pages and exit before new ones
+            # start, so two pools never hold memory at once
+            old, self._executor = self._executor, None
+            self._draining = asyncio.ensure_future(asyncio.to_thread(old.shutdown, True))
+        if self._draining is not None:
+            await asyncio.shield(self._draining)
+            self._draining = None
         if self._executor is None:
             # spawn: a clean interpreter per worker, nothing of the reactor's state forked
             self._executor = ProcessPoolExecutor(
@@ -102,7 +105,7 @@ class ExtractionPool:
         in the worker, so the crawler need not parse the page itself)."""
         loop = asyncio.get_running_loop()
         for attempt in (1, 2):
-            executor = self._pool()
+            executor = await self._pool()
             try:
                 job = loop.run_in_executor(
                     executor, extract_article, body, url, content_type, links
@@ -131,9 +134,6 @@ class ExtractionPool:
         raise AssertionError("unreachable")
 
     def close(self) -> None:
-        for executor in self._retired:
-            executor.shutdown(wait=False, cancel_futures=True)
-        self._retired.clear()
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
