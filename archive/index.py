@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from archive.rows import ARTICLE_FIELDS
+
 INDEX_NAME = "index.sqlite3"
 SCHEMA_VERSION = 1
 
@@ -37,21 +39,7 @@ CAPTURE_COLUMNS = (
 )
 
 ARTICLE_COLUMNS = (
-    "url",
-    "canonical_url",
-    "title",
-    "author",
-    "published",
-    "language",
-    "sitename",
-    "description",
-    "tags",
-    "categories",
-    "text",
-    "fetched_at",
-    "warc_filename",
-    "warc_record_id",
-    "warc_offset",
+    *ARTICLE_FIELDS,
     "extractor",
     "conversion_record_id",
     "conversion_filename",

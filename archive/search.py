@@ -81,6 +81,23 @@ def _site_matches(url: str | None, site: str) -> int:
     return 0
 
 
+def filter_clauses(filters: SearchFilters) -> tuple[list[str], list[Any]]:
+    """SQL conditions on the articles table (alias ``a``), and their parameters, for the
+    date range and tags of *filters* (the site filter needs a function: see below)."""
+    where: list[str] = []
+    params: list[Any] = []
+    if filters.since is not None:
+        where.append("substr(a.published, 1, 10) >= ?")
+        params.append(filters.since.isoformat())
+    if filters.until is not None:
+        where.append("substr(a.published, 1, 10) <= ?")
+        params.append(filters.until.isoformat())
+    for tag in filters.tags:
+        where.append("EXISTS (SELECT 1 FROM json_each(a.tags) t WHERE lower(t.value) = lower(?))")
+        params.append(tag)
+    return where, params
+
+
 def search_articles(
     db: sqlite3.Connection, query: str, filters: SearchFilters | None = None
 ) -> list[SearchHit]:
@@ -91,15 +108,9 @@ def search_articles(
     db.create_function("site_matches", 2, _site_matches, deterministic=True)
     where = ["articles_fts MATCH ?", CURRENT_ARTICLE]
     params: list[Any] = [query]
-    if filters.since is not None:
-        where.append("substr(a.published, 1, 10) >= ?")
-        params.append(filters.since.isoformat())
-    if filters.until is not None:
-        where.append("substr(a.published, 1, 10) <= ?")
-        params.append(filters.until.isoformat())
-    for tag in filters.tags:
-        where.append("EXISTS (SELECT 1 FROM json_each(a.tags) t WHERE lower(t.value) = lower(?))")
-        params.append(tag)
+    clauses, values = filter_clauses(filters)
+    where += clauses
+    params += values
     if filters.site:
         where.append("site_matches(a.url, ?)")
         params.append(filters.site)

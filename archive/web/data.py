@@ -8,7 +8,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from archive.search import SearchFilters, SearchHit, search_articles
+from archive.search import SearchFilters, SearchHit, filter_clauses, search_articles
 
 SQLITE_MAX_INT = 2**63 - 1
 
@@ -58,17 +58,8 @@ def latest_articles(db: sqlite3.Connection, limit: int = 10) -> list[Listed]:
 def filtered_articles(db: sqlite3.Connection, filters: SearchFilters) -> list[Listed]:
     """Articles matching the filters alone (no query: FTS5 has no "match everything"),
     newest first."""
-    where: list[str] = ["1"]
-    params: list[Any] = []
-    if filters.since is not None:
-        where.append("substr(a.published, 1, 10) >= ?")
-        params.append(filters.since.isoformat())
-    if filters.until is not None:
-        where.append("substr(a.published, 1, 10) <= ?")
-        params.append(filters.until.isoformat())
-    for tag in filters.tags:
-        where.append("EXISTS (SELECT 1 FROM json_each(a.tags) t WHERE lower(t.value) = lower(?))")
-        params.append(tag)
+    clauses, params = filter_clauses(filters)
+    where = ["1", *clauses]
     rows = db.execute(
         f"SELECT {_LIST_COLUMNS} FROM articles a WHERE {' AND '.join(where)} "
         "ORDER BY coalesce(a.published, a.fetched_at) DESC, a.id DESC LIMIT ?",

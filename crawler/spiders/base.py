@@ -44,6 +44,7 @@ from archive.extraction import ExtractionResult, looks_like_html
 from archive.index import KnownArticle
 from archive.links import PageLinks
 from archive.links import page_links as links_of_tree
+from archive.rows import ARTICLE_FIELDS
 from crawler.capture import CAPTURE_META, PREVIOUS_META
 from crawler.extraction import ExtractionPool
 from crawler.items import ArticleItem
@@ -68,17 +69,11 @@ PRIO_LISTING = 0
 PRIO_ASSET = -10
 
 
-ARTICLE_KEYS = (
-    "canonical_url",
-    "title",
-    "author",
-    "published",
-    "language",
-    "sitename",
-    "description",
-    "tags",
-    "categories",
-    "text",
+# the fields extraction fills (the others say where and when the page was archived)
+ARTICLE_KEYS = tuple(
+    name
+    for name in ARTICLE_FIELDS
+    if name not in ("url", "fetched_at", "warc_filename", "warc_record_id", "warc_offset")
 )
 
 
