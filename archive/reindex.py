@@ -25,7 +25,7 @@ from archive.indexrows import Row, RowBuilder
 from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, ArchiveLocked
 from archive.reader import WarcReadError, iter_records
-from archive.warcfile import OPEN_SUFFIX
+from archive.warcfile import OPEN_SUFFIX, fsync_path
 
 TMP_SUFFIX = ".tmp"
 _NAME_STAMP = re.compile(r"-(\d{17})-\d{5}-")  # archive.warcfile.warc_name
@@ -110,12 +110,12 @@ def _reindex(layout: ArchiveLayout, on_bytes: Callable[[int], None] | None) -> R
         _remove_db(tmp)
         raise
     index.close()  # the last connection checkpoints and removes the -wal file
-    _fsync(tmp)
+    fsync_path(tmp)
     # a -wal left by the old index must not be replayed into the new one
     for suffix in _SQLITE_SIDE_FILES:
         Path(str(layout.index_path) + suffix).unlink(missing_ok=True)
     os.replace(tmp, layout.index_path)
-    _fsync(layout.root)
+    fsync_path(layout.root)
     index = ArchiveIndex(layout.index_path)
     try:
         write_cdxj(index, layout.cdxj_path)
@@ -206,11 +206,3 @@ def _remove_db(path: Path) -> None:
     path.unlink(missing_ok=True)
     for suffix in _SQLITE_SIDE_FILES:
         Path(str(path) + suffix).unlink(missing_ok=True)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -42,7 +42,7 @@ from archive.members import read_member
 from archive.reader import final_name, read_record
 from archive.scan import FileScan, RecordRef, scan_file
 from archive.verify import cdxj_mismatch
-from archive.warcfile import OPEN_SUFFIX, RecordLocation
+from archive.warcfile import OPEN_SUFFIX, RecordLocation, fsync_path
 
 
 @dataclass(frozen=True)
@@ -237,7 +237,7 @@ def _close_open_file(
     cut = scan.size - keep
     if keep == 0:
         path.unlink()
-        _fsync_dir(path.parent)
+        fsync_path(path.parent)
         report.closed.append(ClosedFile(final.name, 0, cut))
         return None
     with open(path, "r+b") as fh:
@@ -246,7 +246,7 @@ def _close_open_file(
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(path, final)
-    _fsync_dir(path.parent)
+    fsync_path(path.parent)
     report.closed.append(ClosedFile(final.name, keep, cut))
     return FileScan(
         final,
@@ -319,11 +319,3 @@ def _refresh_cdxj(layout: ArchiveLayout, timeout: float, report: RepairReport) -
         finally:
             index.close()
         report.cdxj_written = True
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -40,7 +40,7 @@ from typing import IO, Any
 from archive.index import CURRENT_ARTICLE
 from archive.layout import ArchiveLayout
 from archive.rows import cdxj_line
-from archive.warcfile import OPEN_SUFFIX
+from archive.warcfile import OPEN_SUFFIX, fsync_path
 
 WACZ_VERSION = "1.1.1"
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages", "hasText": True}
@@ -120,9 +120,9 @@ def write_wacz(
             _write_bytes(zf, "datapackage.json", package)
             digest = {"path": "datapackage.json", "hash": _sha256(package)}
             _write_bytes(zf, "datapackage-digest.json", _json_bytes(digest))
-        _fsync(tmp)
+        fsync_path(tmp)
         os.replace(tmp, out)
-        _fsync(out.parent)
+        fsync_path(out.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -283,14 +283,6 @@ def _version() -> str:
         return version("news-web-archiver")
     except PackageNotFoundError:
         return "unknown"
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 __all__ = ["WACZ_VERSION", "WaczError", "WaczReport", "write_wacz"]

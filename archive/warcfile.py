@@ -125,13 +125,14 @@ class WarcFileWriter:
         fh.close()
         os.replace(self.directory / (name + OPEN_SUFFIX), self.directory / name)
         if self.fsync:
-            _fsync_dir(self.directory)
+            fsync_path(self.directory)
         self.closed_files.append(name)
         self.filename = None
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
+def fsync_path(path: Path) -> None:
+    """fsync a file or a directory (after a rename: the directory entry) by its path."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
