@@ -99,8 +99,6 @@ class WarcCaptureMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if self._archive is None or response.flags and "cached" in response.flags:
             return response
-        if request.meta.get("archive_replayed"):
-            return response
         stats = self.crawler.stats
         assert stats is not None
         try:

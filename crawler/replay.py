@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-REPLAYED_META = "archive_replayed"
 _LATEST = (
     "SELECT record_id, record_type, warc_filename, warc_offset, warc_length, warc_date "
     "FROM captures WHERE url = ? ORDER BY timestamp DESC, id DESC LIMIT 1"
@@ -92,7 +91,6 @@ class ArchiveReplayMiddleware:
             logger.warning("cannot replay %s: %s", request.url, exc)
             stats.inc_value("archive_replay/errors")
             found = None
-        request.meta[REPLAYED_META] = True
         if found is None:
             stats.inc_value("archive_replay/missing")
             return Response(request.url, status=404, request=request, flags=["archive-missing"])

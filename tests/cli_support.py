@@ -36,23 +36,17 @@ class Crawled:
         return self.base_url + path
 
 
-_CRAWLED: list[Crawled] = []
-
-
 def crawled_archive(tmp_path_factory: pytest.TempPathFactory) -> Crawled:
-    """The archive of :class:`Crawled`, made once per test session."""
-    if not _CRAWLED:
-        tmp = tmp_path_factory.mktemp("cli-crawl")
-        site = NewsSite(default_articles(), session_ids=False)
-        with FixtureServer(site) as server:
-            first = run_crawl(tmp / "archive", server.base_url)
-            assert first.returncode == 0, first.stderr[-3000:]
-            time.sleep(1.1)  # a later second: other 14-digit timestamps, articles "old"
-            second = run_crawl(tmp / "archive", server.base_url, "-s", "ARCHIVE_REFRESH_AFTER=1")
-            assert second.returncode == 0, second.stderr[-3000:]
-            base_url = server.base_url
-        _CRAWLED.append(Crawled(tmp / "archive", base_url, site))
-    return _CRAWLED[0]
+    """The archive of :class:`Crawled` (the ``crawled`` fixture makes it once a session)."""
+    tmp = tmp_path_factory.mktemp("cli-crawl")
+    site = NewsSite(default_articles(), session_ids=False)
+    with FixtureServer(site) as server:
+        first = run_crawl(tmp / "archive", server.base_url)
+        assert first.returncode == 0, first.stderr[-3000:]
+        time.sleep(1.1)  # a later second: other 14-digit timestamps, articles "old"
+        second = run_crawl(tmp / "archive", server.base_url, "-s", "ARCHIVE_REFRESH_AFTER=1")
+        assert second.returncode == 0, second.stderr[-3000:]
+        return Crawled(tmp / "archive", server.base_url, site)
 
 
 def copy_archive(src: Path, dst: Path) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -73,3 +74,10 @@ def run_crawl(
         with open(items_path, encoding="utf-8") as fh:
             items = [json.loads(line) for line in fh if line.strip()]
     return CrawlRun(proc.returncode, proc.stdout, proc.stderr, items)
+
+
+def free_port() -> int:
+    """A port nothing listens on (bound for a moment, then let go)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

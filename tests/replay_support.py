@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from archive.pywbtool import pywb_program
-from tests.crawling import REPO, crawl_env
+from tests.crawling import REPO, crawl_env, free_port
 
 needs_pywb = pytest.mark.skipif(
     pywb_program("wayback") is None and not os.environ.get("CI"),
@@ -30,12 +30,6 @@ needs_chromium = pytest.mark.skipif(
     shutil.which("chromium") is None and not os.environ.get("CI"),
     reason="chromium is not installed (apt-get install chromium; CI requires it)",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:

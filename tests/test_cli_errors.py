@@ -16,8 +16,6 @@ from tests.cli_support import (
     Crawled,
     cli,
     cli_process,
-    copy_archive,
-    crawled_archive,
     exchange,
     utc,
     write_archive,
@@ -31,16 +29,6 @@ READERS = (
     ["export", "--format", "jsonl"],
     ["stats"],
 )
-
-
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Crawled:
-    return crawled_archive(tmp_path_factory)
-
-
-@pytest.fixture
-def archive(crawled: Crawled, tmp_path: Path) -> Path:
-    return copy_archive(crawled.root, tmp_path / "archive")
 
 
 def test_missing_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

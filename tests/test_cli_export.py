@@ -14,15 +14,10 @@ from typing import Any
 import pytest
 
 from archive.rows import ARTICLE_FIELDS
-from tests.cli_support import Crawled, cli, crawled_archive, exchange, utc, write_archive
+from tests.cli_support import Crawled, cli, exchange, utc, write_archive
 
 SAMPLE = Path("/work/shared/reference/sample-article.txt")
 TXT_NAME = re.compile(r"(\d{3})_([0-9a-f]{16})\.txt")
-
-
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Crawled:
-    return crawled_archive(tmp_path_factory)
 
 
 def article_id(url: str) -> int:

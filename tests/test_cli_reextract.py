@@ -26,8 +26,6 @@ from tests.cli_support import (
     Crawled,
     cli,
     cli_process,
-    copy_archive,
-    crawled_archive,
     exchange,
     utc,
     write_archive,
@@ -36,16 +34,6 @@ from tests.fixture_site import NewsSite, default_articles
 
 LABEL = "test-extractor/2"
 BASE = "http://news.test"
-
-
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Crawled:
-    return crawled_archive(tmp_path_factory)
-
-
-@pytest.fixture
-def archive(crawled: Crawled, tmp_path: Path) -> Path:
-    return copy_archive(crawled.root, tmp_path / "archive")
 
 
 def rows(root: Path, sql: str, *params: object) -> list[sqlite3.Row]:

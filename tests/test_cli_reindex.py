@@ -9,18 +9,8 @@ import pytest
 
 from archive.index import ARTICLE_COLUMNS, CAPTURE_COLUMNS, RUN_COLUMNS
 from archive.lock import EXIT_LOCKED, ArchiveLock
-from tests.cli_support import Crawled, cli, copy_archive, crawled_archive
+from tests.cli_support import Crawled, cli
 from tests.warcs import gzip_members
-
-
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Crawled:
-    return crawled_archive(tmp_path_factory)
-
-
-@pytest.fixture
-def archive(crawled: Crawled, tmp_path: Path) -> Path:
-    return copy_archive(crawled.root, tmp_path / "archive")
 
 
 def table(root: Path, name: str, columns: tuple[str, ...]) -> list[tuple[object, ...]]:

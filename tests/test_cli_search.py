@@ -15,17 +15,11 @@ import pytest
 from tests.cli_support import (
     Crawled,
     cli,
-    crawled_archive,
     exchange,
     snapshot,
     utc,
     write_archive,
 )
-
-
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Crawled:
-    return crawled_archive(tmp_path_factory)
 
 
 def article_id(url: str) -> int:

@@ -8,12 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_support import Crawled, cli, crawled_archive, exchange, utc, write_archive
-
-
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Crawled:
-    return crawled_archive(tmp_path_factory)
+from tests.cli_support import Crawled, cli, exchange, utc, write_archive
 
 
 def test_stats(crawled: Crawled, capsys: pytest.CaptureFixture[str]) -> None:

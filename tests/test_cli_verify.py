@@ -21,23 +21,11 @@ from tests.cli_support import (
     Crawled,
     cli,
     cli_process,
-    copy_archive,
-    crawled_archive,
     snapshot,
 )
 from tests.crawling import REPO, crawl_command, crawl_env
 from tests.fixture_site import FixtureServer, NewsSite, default_articles
 from tests.warcs import gzip_members, read_warc
-
-
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Crawled:
-    return crawled_archive(tmp_path_factory)
-
-
-@pytest.fixture
-def archive(crawled: Crawled, tmp_path: Path) -> Path:
-    return copy_archive(crawled.root, tmp_path / "archive")
 
 
 def warc_file(root: Path) -> Path:

@@ -25,7 +25,6 @@ from tests.cli_support import (
     cli,
     cli_process,
     copy_archive,
-    crawled_archive,
     exchange,
     utc,
 )
@@ -33,16 +32,6 @@ from tests.crawling import REPO, crawl_env
 
 WACZ = wacz_program()
 RESOURCE_NAME = re.compile(r"^[-a-z0-9._/]+$")  # Frictionless Data Package
-
-
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Crawled:
-    return crawled_archive(tmp_path_factory)
-
-
-@pytest.fixture
-def archive(crawled: Crawled, tmp_path: Path) -> Path:
-    return copy_archive(crawled.root, tmp_path / "archive")
 
 
 def sha256(data: bytes) -> str:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 import subprocess
 from pathlib import Path
 
 from archive.lock import EXIT_LOCKED, ArchiveLock
-from tests.crawling import REPO, crawl_command, crawl_env, run_crawl
+from tests.crawling import REPO, crawl_command, crawl_env, free_port, run_crawl
 from tests.fixture_site import FixtureServer
 from tests.warcs import read_record_at, read_warc
 
@@ -42,12 +41,6 @@ def test_second_crawl_on_a_locked_archive(tmp_path: Path, site_server: FixtureSe
     assert "another crawl" in one_line_error(run.stderr)
     assert len(site_server.requests) == before
     assert not (tmp_path / "a" / "warc").exists()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_unreachable_site_fails(tmp_path: Path) -> None:

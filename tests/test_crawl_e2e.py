@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from crawler import settings
 from tests.crawling import CrawlRun, run_crawl
 from tests.fixture_site import FixtureServer, NewsSite
 from tests.warcs import Rec, check_record_digests, read_record_at, read_warc
@@ -99,10 +100,8 @@ def test_robots_obeyed_and_site_kept(crawl: Crawl, offsite_server: FixtureServer
     assert paths.count("/robots.txt") == 1
     assert not [p for p in paths if p.startswith(NewsSite.DISALLOWED_PREFIXES)]
     assert offsite_server.requests == []
-    # every user agent is ours
-    assert {e.user_agent for e in crawl.server.requests} == {
-        next(iter({e.user_agent for e in crawl.server.requests}))
-    }
+    # every request says who is crawling
+    assert {e.user_agent for e in crawl.server.requests} == {settings.USER_AGENT}
 
 
 def test_traps_end(crawl: Crawl) -> None:

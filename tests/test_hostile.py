@@ -180,7 +180,8 @@ def test_huge_robots_is_read_up_to_512_kib(tmp_path: Path) -> None:
     with HostileServer(robots="huge") as server:
         run = run_crawl(tmp_path / "a", server.base_url, "-a", "max_articles=2")
         assert run.returncode == 0, run.stderr[-2000:]
-        # the Disallow past 512 KiB is not read: /english/1014 is allowed
+        # read once, used by the spider and the robots.txt middleware alike (what is
+        # read of it: test_robots.py::test_huge_robots_is_read_up_to_its_limit)
         assert server.hits("/robots.txt") == 1
         assert server.hits("/english") == 1
 

@@ -15,18 +15,12 @@ from pathlib import Path
 import pytest
 
 from archive.pywbtool import pywb_program
-from tests.crawling import run_crawl
+from tests.crawling import free_port, run_crawl
 from tests.fixture_site import FixtureServer
 from tests.warcs import read_record_at
 
 WB_MANAGER = pywb_program("wb-manager")
 WAYBACK = pywb_program("wayback")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for(port: int, proc: subprocess.Popen[bytes], seconds: float = 30) -> None:

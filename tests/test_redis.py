@@ -17,17 +17,11 @@ import pytest
 
 from archive.layout import ArchiveLayout
 from archive.merge import merge_workers
-from tests.crawling import REPO, crawl_command, crawl_env
+from tests.crawling import REPO, crawl_command, crawl_env, free_port
 from tests.fixture_site import FixtureServer, NewsSite, default_articles
 from tests.warcs import read_record_at
 
 REDIS = shutil.which("redis-server")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

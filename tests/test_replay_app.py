@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from archive.layout import ArchiveLayout
 from archive.web.app import WebConfig, create_app
 from archive.web.chart import MAX_DAYS, day_chart
-from tests.cli_support import Crawled, copy_archive, crawled_archive, exchange, utc, write_archive
+from tests.cli_support import Crawled, copy_archive, exchange, utc, write_archive
 
 REPLAY_PORT = 18765
 ROUTES = ("/", "/search", "/article/1", "/history", "/view", "/static/app.css")
@@ -33,11 +33,6 @@ TRAVERSALS = (
     "/etc/passwd",
     "/%252e%252e/%252e%252e/etc/passwd",
 )
-
-
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Crawled:
-    return crawled_archive(tmp_path_factory)
 
 
 def make_client(root: Path, bind_host: str = "127.0.0.1") -> FlaskClient:

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 from pathlib import Path
 
+from tests.crawling import free_port as closed_port
 from tests.crawling import run_crawl
 from tests.fixture_site import FixtureServer, NewsSite, default_articles
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_replay_yields_the_same_items_without_network(tmp_path: Path) -> None:

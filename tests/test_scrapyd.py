@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -17,16 +16,10 @@ from typing import Any
 
 import pytest
 
-from tests.crawling import REPO
+from tests.crawling import REPO, free_port
 from tests.fixture_site import FixtureServer
 
 SCRAPYD = Path(sys.executable).parent / "scrapyd"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def call(port: int, endpoint: str, data: list[tuple[str, str]] | None = None) -> dict[str, Any]:

@@ -48,6 +48,7 @@ from archive.rows import ARTICLE_FIELDS
 from crawler.capture import CAPTURE_META, PREVIOUS_META
 from crawler.extraction import ExtractionPool
 from crawler.items import ArticleItem
+from crawler.robots import DENY_ALL, rules_from_response
 from crawler.urls import normalize_url, origin
 
 if TYPE_CHECKING:
@@ -400,19 +401,14 @@ class NewsSpider(Spider):
         )
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
-        sitemaps: list[str] = []
-        if 200 <= response.status < 300:
-            text = response.body[: 512 * 1024].decode("utf-8", "replace")
-            try:
-                sitemaps = list(Protego.parse(text).sitemaps)
-            except Exception:
-                logger.warning("robots.txt of %s is unparsable", self.base_url)
-        elif response.status >= 500:
-            logger.error(
-                "robots.txt of %s answered %s: not crawling", self.base_url, response.status
-            )
+        """The entry points: the sitemaps robots.txt names, then the start pages. The
+        same reading of the file as the robots.txt middleware's (crawler.robots)."""
+        rules, why = rules_from_response(response)
+        if rules is DENY_ALL:
+            logger.error("robots.txt of %s answered %s: not crawling", self.base_url, why)
             self._inc("archive/robots_unavailable")
             return
+        sitemaps = list(rules.sitemaps) if isinstance(rules, Protego) else []
         own = [u for u in (self.clean(s, response.url) for s in sitemaps) if u]
         if not own:
             own = [self.base_url + "/sitemap.xml"]
