@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
+from typing import Generic, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -44,6 +46,7 @@ TRACKING_PARAMS = frozenset(
     }
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_", "vero_", "__hs")
+T = TypeVar("T")
 _PATH_SESSION = re.compile(r";(jsessionid|phpsessid|sid|sessionid)=[^/?#]*", re.IGNORECASE)
 
 
@@ -76,3 +79,41 @@ def normalize_url(url: str) -> str:
 def origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+class LinkMemo(Generic[T]):
+    """What ``resolve(href, page_url)`` gave, remembered across pages: menus, footers and
+    "related" boxes repeat the same hrefs on every page of a site, and joining,
+    splitting and normalising them again cost the crawl process more than the rest of a
+    page's handling. An absolute href does not depend on the page it is on, and a
+    root-relative one only on the page's origin; other hrefs are keyed on the page.
+    Bounded: everything is forgotten at ``limit`` entries."""
+
+    def __init__(self, resolve: Callable[[str, str], T], limit: int = 50_000) -> None:
+        self._resolve = resolve
+        self._limit = limit
+        self._memo: dict[tuple[str, str], T] = {}
+        self._page = ""
+        self._page_origin = ""
+
+    def _origin(self, page_url: str) -> str:
+        if page_url != self._page:  # the hrefs of one page come in a row
+            self._page, self._page_origin = page_url, origin(page_url)
+        return self._page_origin
+
+    def __call__(self, href: str, page_url: str) -> T:
+        if href.startswith(("http://", "https://")):
+            key = ("", href)
+        elif href.startswith("/") and not href.startswith("//"):
+            key = (self._origin(page_url), href)
+        else:
+            key = (page_url, href)
+        try:
+            return self._memo[key]
+        except KeyError:
+            pass
+        value = self._resolve(href, page_url)
+        if len(self._memo) >= self._limit:
+            self._memo.clear()
+        self._memo[key] = value
+        return value

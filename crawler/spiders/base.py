@@ -49,7 +49,7 @@ from crawler.capture import CAPTURE_META, PREVIOUS_META
 from crawler.extraction import ExtractionPool
 from crawler.items import ArticleItem
 from crawler.robots import DENY_ALL, rules_from_response
-from crawler.urls import normalize_url, origin
+from crawler.urls import LinkMemo, normalize_url, origin
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -168,6 +168,13 @@ class NewsSpider(Spider):
         self._scheduled_articles: set[str] = set()
         self._extracted: set[str] = set()
         self._listing_pages = 0
+        # what this run has asked for already: the same menus and boxes on every page
+        # would otherwise make a Request each time, for the duplicate filter to drop
+        self._requested_listings: set[str] = set()
+        self._requested_feeds: set[str] = set()
+        self._requested_assets: set[str] = set()
+        self._link_target = LinkMemo(self._resolve_link)
+        self._asset_target = LinkMemo(self._resolve_asset)
         self._articles_out = 0
         self._articles_reserved = 0  # extracted or being extracted, for max_articles
         self.stop_after_seen = 3
@@ -232,6 +239,10 @@ class NewsSpider(Spider):
         if origin(url) != self.base_url:
             return None
         return url
+
+    def _resolve_link(self, href: str, base: str) -> tuple[str, str | None] | None:
+        url = self.clean(href, base)
+        return None if url is None else (url, self.classify(url))
 
     def article_key(self, url: str) -> str | None:
         path = urlsplit(url).path
@@ -304,6 +315,8 @@ class NewsSpider(Spider):
         return datetime.now(UTC) - fetched >= self.refresh_after
 
     def listing_request(self, url: str, barren: int) -> Request | None:
+        if url in self._requested_listings:
+            return None
         if barren >= self.stop_after_seen:
             self._inc("archive/listing_chains_stopped")
             return None
@@ -311,6 +324,7 @@ class NewsSpider(Spider):
             self._inc("archive/listing_cap_reached")
             return None
         self._listing_pages += 1
+        self._requested_listings.add(url)
         return Request(
             url,
             callback=self.parse_listing,
@@ -345,14 +359,10 @@ class NewsSpider(Spider):
         if self.capture_assets == "off":
             return
         for href in hrefs:
-            if href.startswith(("data:", "javascript:", "#")):
+            url = self._asset_target(href, response.url)
+            if url is None or url in self._requested_assets:
                 continue
-            url = urljoin(response.url, href).split("#", 1)[0]
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                continue
-            if self.capture_assets == "site" and not self.is_site_host(parts.hostname):
-                continue
+            self._requested_assets.add(url)
             yield Request(
                 url,
                 callback=self.parse_asset,
@@ -360,6 +370,21 @@ class NewsSpider(Spider):
                 priority=PRIO_ASSET,
                 meta={"allow_offsite": True, "page_asset": True},
             )
+
+    def _resolve_asset(self, href: str, base: str) -> str | None:
+        if href.startswith(("data:", "javascript:", "#")):
+            return None
+        try:
+            url = urljoin(base, href).split("#", 1)[0]
+            parts = urlsplit(url)
+            host = parts.hostname
+        except ValueError:
+            return None
+        if parts.scheme not in ("http", "https") or not host:
+            return None
+        if self.capture_assets == "site" and not self.is_site_host(host):
+            return None
+        return url
 
     def is_site_host(self, host: str) -> bool:
         """The site's own hosts and their subdomains (static.example.com, cdn.example.com)."""
@@ -491,16 +516,17 @@ class NewsSpider(Spider):
             found = self.page_links(response)
         yield from self.asset_requests(response, found.assets)
         for href in found.feeds:
-            url = self.clean(href, response.url)
-            if url:
-                yield self.feed_request(url)
+            target = self._link_target(href, response.url)
+            if target is not None and target[0] not in self._requested_feeds:
+                self._requested_feeds.add(target[0])
+                yield self.feed_request(target[0])
         articles: list[Request] = []
         listings: list[str] = []
         for href in found.links:
-            url = self.clean(href, response.url)
-            if url is None:
+            target = self._link_target(href, response.url)
+            if target is None:
                 continue
-            kind = self.classify(url)
+            url, kind = target
             if kind == "article":
                 req = self.article_request(url)
                 if req is not None:
