@@ -12,6 +12,7 @@ from archive.records import (
     WarcRecord,
     http_request_block,
     http_response_block,
+    is_compressed,
     new_record_id,
     sha1_digest,
     warc_date,
@@ -127,6 +128,9 @@ def exchange_records(ex: HttpExchange) -> tuple[WarcRecord, WarcRecord]:
             record_id=ex.response_id,
         )
     else:
+        encoding = next(
+            (v for k, v in ex.response_headers if k.lower() == b"content-encoding"), None
+        )
         response = WarcRecord(
             "response",
             resp_headers,
@@ -134,6 +138,7 @@ def exchange_records(ex: HttpExchange) -> tuple[WarcRecord, WarcRecord]:
             head=head,
             content_type="application/http;msgtype=response",
             record_id=ex.response_id,
+            compressed_payload=is_compressed(body, encoding),
         )
     req_lines = [(b"Host", host_header(ex.url))]
     req_lines += [(k, v) for k, v in ex.request_headers if k.lower() != b"host"]

@@ -90,7 +90,10 @@ class WarcFileWriter:
 
     def _append(self, record: WarcRecord) -> RecordLocation:
         assert self._fh is not None and self.filename is not None
-        data = gzip_member(record.to_bytes(), self.compress_level)
+        # a payload compressed already is stored: level 0 costs a thirtieth of level 6
+        # and the member comes out larger by its undeflated headers only
+        level = 0 if record.compressed_payload else self.compress_level
+        data = gzip_member(record.to_bytes(), level)
         offset = self._fh.tell()
         faults.checkpoint("warc_record")
         if faults.reached("warc_torn"):
