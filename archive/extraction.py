@@ -31,6 +31,7 @@ from w3lib.encoding import (
     resolve_encoding,
 )
 
+from archive import faults
 from archive.links import PageLinks, page_links
 from archive.textclean import clean_text, protect_chars, prune_boilerplate, unprotect_chars
 
@@ -612,6 +613,7 @@ def extract_article(
     (:mod:`archive.links`), read from the same parse.
     """
     encoding: str | None = None
+    faults.extraction_fault(url)
     try:
         if not looks_like_html(body):
             logger.debug("rejected %s: not html", url)

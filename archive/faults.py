@@ -5,16 +5,21 @@ POINT (``warc_record``: before a record is written; ``warc_torn``: halfway throu
 writing one; ``rollover``: between closing a full WARC file and opening the next;
 ``index_commit``: before an index commit). Unset, as always outside the tests, a
 checkpoint costs one comparison.
+
+``ARCHIVE_EXTRACT_FAULTS=1`` makes the extraction of a page whose URL ends in
+``/hang-page`` never finish, and that of one ending in ``/crash-page`` kill its worker.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import time
 
 _POINT, _, _N = (os.environ.get("ARCHIVE_KILL_AT") or "").partition(":")
 _AT = int(_N) if _N.isdigit() else 0
 _count = 0
+_EXTRACT_FAULTS = os.environ.get("ARCHIVE_EXTRACT_FAULTS") == "1"
 
 
 def reached(point: str) -> bool:
@@ -32,4 +37,13 @@ def die() -> None:
 
 def checkpoint(point: str) -> None:
     if reached(point):
+        die()
+
+
+def extraction_fault(url: str) -> None:
+    if not _EXTRACT_FAULTS:
+        return
+    if url.endswith("/hang-page"):
+        time.sleep(3600)
+    elif url.endswith("/crash-page"):
         die()

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import select
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -33,22 +34,43 @@ logger = logging.getLogger(__name__)
 # once workers reach the limit with a backlog queued (CPython gh-115634): the pool stops
 # for ARCHIVE_EXTRACT_TIMEOUT, then every page in flight fails.
 TASKS_PER_WORKER = 1000
-PARENT_CHECK_SECONDS = 1.0
+CRAWLER_CHECK_SECONDS = 1.0
 
 
 def start_worker(crawler_pid: int) -> None:
     """In each worker: exit when the crawler is gone. A crawl killed with SIGKILL closes
-    no pipe the workers would notice (each of them holds both ends of the task queue),
-    so without this they would wait for work forever."""
+    no pipe the workers would notice (each of them holds both ends of the task queue,
+    and keeps the forkserver, their parent, alive), so without this they would wait for
+    work forever."""
 
     def watch() -> None:
-        # a dead parent may linger as a zombie, but its children are handed to another
-        # parent at once: that is the sign to look for
-        while os.getppid() == crawler_pid:
-            time.sleep(PARENT_CHECK_SECONDS)
+        try:
+            # readable once the crawler has exited, a zombie included; no polling
+            fd = os.pidfd_open(crawler_pid)
+        except (AttributeError, OSError):  # not Linux 5.3+: ask every second
+            while _alive(crawler_pid):
+                time.sleep(CRAWLER_CHECK_SECONDS)
+        else:
+            select.select([fd], [], [])
         os._exit(0)
 
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    threading.Thread(target=watch, name="crawler-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class _TryAgain(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class ExtractionPool:
@@ -59,6 +81,7 @@ class ExtractionPool:
         self._submitted = 0  # pages given to the current executor
         self._draining: asyncio.Future[None] | None = None  # a retired pool finishing
         self.restarts = 0
+        self._suspects = asyncio.Lock()  # pages retried after their workers died
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionPool:
@@ -78,16 +101,29 @@ class ExtractionPool:
             await asyncio.shield(self._draining)
             self._draining = None
         if self._executor is None:
-            # spawn: a clean interpreter per worker, nothing of the reactor's state forked
-            self._executor = ProcessPoolExecutor(
-                self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=start_worker,
-                initargs=(os.getpid(),),
-            )
+            self._executor = self._new_executor()
             self._submitted = 0
         self._submitted += 1
         return self._executor
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        # forkserver: workers are forked from a server process started afresh (nothing of
+        # the reactor's state is inherited) that has imported trafilatura once, so a
+        # worker starts in milliseconds instead of importing it again
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["crawler.extraction"])
+        return ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=start_worker, initargs=(os.getpid(),)
+        )
+
+    def start(self) -> None:
+        """Start the workers now (at the opening of the crawl), so that they are ready
+        when the first article arrives, instead of starting then."""
+        if self._executor is None:
+            self._executor = self._new_executor()
+            self._submitted = 0
+        for _ in range(self.workers):  # each submission starts a worker, up to the number
+            self._executor.submit(os.getpid)
 
     def _restart(self, why: str) -> None:
         logger.warning("restarting the extraction workers: %s", why)
@@ -103,35 +139,45 @@ class ExtractionPool:
     ) -> ExtractionResult:
         """The article of a page (and its links, with ``links``: read from the same parse
         in the worker, so the crawler need not parse the page itself)."""
-        loop = asyncio.get_running_loop()
-        for attempt in (1, 2):
-            executor = await self._pool()
+        try:
+            return await self._attempt(body, url, content_type, links)
+        except _TryAgain:
+            pass
+        # the workers died under this page: it killed one, or another page in flight did.
+        # The pages caught up in it are tried once more one at a time, so that a page
+        # that kills workers cannot take the others down with it a second time.
+        async with self._suspects:
             try:
-                job = loop.run_in_executor(
-                    executor, extract_article, body, url, content_type, links
-                )
-                return await asyncio.wait_for(job, self.timeout)
-            except TimeoutError:
-                if self._executor is executor:
-                    self._restart(f"{url} took longer than {self.timeout:.0f} s")
-                return ExtractionResult(None, f"timeout after {self.timeout:.0f} s")
-            except BrokenProcessPool:
-                # this page, or another one in flight, killed a worker: try once more
-                if self._executor is executor:
-                    self._restart("a worker died")
-                if attempt == 2:
-                    return ExtractionResult(None, "extraction worker crashed")
-            except asyncio.CancelledError:
-                # _restart cancelled this page with the rest of the old pool's queue: try it
-                # on the new pool. Let it through when this task itself is cancelled: as a
-                # CancelledError in a Scrapy callback it would leave the response in the
-                # scraper for good, and the crawl would never finish closing.
-                task = asyncio.current_task()
-                if executor is self._executor or (task is not None and task.cancelling()):
-                    raise
-                if attempt == 2:
-                    return ExtractionResult(None, "extraction workers restarted")
-        raise AssertionError("unreachable")
+                return await self._attempt(body, url, content_type, links)
+            except _TryAgain as again:
+                return ExtractionResult(None, again.reason)
+
+    async def _attempt(
+        self, body: bytes, url: str, content_type: str | None, links: bool
+    ) -> ExtractionResult:
+        executor = await self._pool()
+        try:
+            job = asyncio.get_running_loop().run_in_executor(
+                executor, extract_article, body, url, content_type, links
+            )
+            return await asyncio.wait_for(job, self.timeout)
+        except TimeoutError:
+            if self._executor is executor:
+                self._restart(f"{url} took longer than {self.timeout:.0f} s")
+            return ExtractionResult(None, f"timeout after {self.timeout:.0f} s")
+        except BrokenProcessPool:
+            if self._executor is executor:
+                self._restart("a worker died")
+            raise _TryAgain("extraction worker crashed") from None
+        except asyncio.CancelledError:
+            # _restart cancelled this page with the rest of the old pool's queue: try it
+            # on the new pool. Let it through when this task itself is cancelled: as a
+            # CancelledError in a Scrapy callback it would leave the response in the
+            # scraper for good, and the crawl would never finish closing.
+            task = asyncio.current_task()
+            if executor is self._executor or (task is not None and task.cancelling()):
+                raise
+            raise _TryAgain("extraction workers restarted") from None
 
     def close(self) -> None:
         if self._executor is not None:

@@ -1,9 +1,18 @@
-"""The extraction pool recycles its workers without losing or failing a page, and
-never runs two pools at once."""
+"""The crawl's extraction pool: it recycles its workers without losing or failing a
+page and never runs two pools at once; a page that hangs or kills its worker fails
+alone; its workers never outlive the crawl."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -49,3 +58,90 @@ def test_recycling_keeps_every_page(monkeypatch: pytest.MonkeyPatch) -> None:
     assert all(r.links is not None and "/english/2" in r.links.links for r in results)
     assert pool.restarts == 0
     assert len(executors) >= 2  # recycled (waiters of a drain all go to the next pool)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+def run_script(tmp_path: Path, code: str) -> subprocess.CompletedProcess[str]:
+    """*code* in a fresh interpreter (its own forkserver) with the extraction faults of
+    archive.faults switched on: a URL ending in /hang-page hangs, /crash-page kills."""
+    script = tmp_path / "pool.py"
+    body = "".join(f"    {line}\n" for line in code.splitlines())
+    script.write_text(
+        "import asyncio, json, os, signal, sys, time\n"
+        "from crawler.extraction import ExtractionPool\n"
+        f"PAGE = {PAGE!r}\n"
+        "def main():\n"
+        f"{body}"
+        "if __name__ == '__main__':  # the workers import this module too\n"
+        "    main()\n"
+    )
+    env = {**os.environ, "ARCHIVE_EXTRACT_FAULTS": "1", "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env
+    )
+
+
+def test_workers_start_at_once_and_exit_with_a_killed_crawler(tmp_path: Path) -> None:
+    """start() brings the workers up before any page; a crawl killed with SIGKILL (no
+    cleanup runs) leaves neither its workers nor their forkserver behind."""
+    proc = run_script(
+        tmp_path,
+        "pool = ExtractionPool(workers=2)\n"
+        "pool.start()\n"
+        "deadline = time.monotonic() + 60\n"
+        "while len(pool._executor._processes) < 2 and time.monotonic() < deadline:\n"
+        "    time.sleep(0.05)\n"
+        "time.sleep(0.5)\n"
+        "print(json.dumps(list(pool._executor._processes)), flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n",
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    workers = json.loads(proc.stdout)
+    assert len(workers) == 2
+    assert wait_for(lambda: not any(alive(pid) for pid in workers), 10), "workers orphaned"
+
+
+def test_a_page_past_its_time_or_killing_its_worker_fails_alone(tmp_path: Path) -> None:
+    """A page that hangs is cut at ARCHIVE_EXTRACT_TIMEOUT, one that kills its worker
+    (twice: it is tried once more) fails; both are reported as failures, the workers are
+    replaced, and the pages in flight with them and after them are extracted."""
+    proc = run_script(
+        tmp_path,
+        "pool = ExtractionPool(workers=2, timeout=3)\n"
+        "urls = ['1', 'hang-page', '2', 'crash-page', '3', '4']\n"
+        "async def crawl():\n"
+        "    results = await asyncio.gather(*(\n"
+        "        pool.extract(PAGE, 'http://news.test/english/' + u, 'text/html') for u in urls))\n"
+        "    results.append(await pool.extract(PAGE, 'http://news.test/english/5', 'text/html'))\n"
+        "    return results\n"
+        "results = asyncio.run(crawl())\n"
+        "pool.close()\n"
+        "print(json.dumps({'restarts': pool.restarts, 'results': [\n"
+        "    [r.article['title'] if r.article else None, r.error] for r in results]}))\n",
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    results = dict(zip(["1", "hang", "2", "crash", "3", "4", "5"], out["results"], strict=True))
+    assert results.pop("hang") == [None, "timeout after 3 s"]
+    assert results.pop("crash") == [None, "extraction worker crashed"]
+    assert all(title == "Canal Repairs" for title, _ in results.values()), results
+    assert out["restarts"] >= 2

@@ -201,8 +201,13 @@ class NewsSpider(Spider):
         spider.capture_assets = asset_scope(settings.get("ARCHIVE_PAGE_ASSETS"))
         if settings.getbool("ARCHIVE_EXTRACT_ENABLED"):
             spider.extractor = ExtractionPool.from_crawler(crawler)
+        crawler.signals.connect(spider._opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
+
+    def _opened(self) -> None:
+        if self.extractor is not None:
+            self.extractor.start()  # the workers get ready while robots.txt is fetched
 
     def _closed(self) -> None:
         if self.extractor is not None:
