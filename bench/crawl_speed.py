@@ -31,6 +31,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -213,6 +214,7 @@ class Result:
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     skipped: str = ""
+    round: int = 1
 
     @property
     def rate(self) -> float:
@@ -527,18 +529,19 @@ def mb(value: int) -> str:
     return f"{value / 2**20:.0f}"
 
 
-def table(results: list[Result]) -> str:
+def table(results: list[Result], numbered: bool = False) -> str:
     rows = [
         "| config | pages | requests | wall s | pages/s | peak RSS MB | peak PSS MB "
         "| main RSS MB | procs | CPU s main/all | CPU ms/page | site CPU s | note |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
+        key = f"{r.key} (round {r.round})" if numbered else r.key
         if r.skipped:
-            rows.append(f"| {r.key} {r.label} |" + " - |" * 11 + f" {r.skipped} |")
+            rows.append(f"| {key} {r.label} |" + " - |" * 11 + f" {r.skipped} |")
             continue
         rows.append(
-            f"| {r.key} {r.label} | {r.pages} | {r.requests or '-'} | {r.wall:.1f} "
+            f"| {key} {r.label} | {r.pages} | {r.requests or '-'} | {r.wall:.1f} "
             f"| {r.rate:.1f} | {mb(r.peak_rss)} | {mb(r.peak_pss)} | {mb(r.peak_main)} "
             f"| {r.procs} | {r.cpu_main:.1f}/{r.cpu_total:.1f} "
             f"| {1000 * r.cpu_total / r.pages if r.pages else 0:.0f} "
@@ -547,26 +550,82 @@ def table(results: list[Result]) -> str:
     return "\n".join(rows)
 
 
-def ratio_line(name: str, num: Result | None, den: Result | None, target: str) -> str:
+RATIOS = [
+    ("(a)/(c) archive crawl vs extraction alone", "a", "c", ">= 0.85"),
+    ("(d)/(b) capture only vs plain Scrapy", "d", "b", ">= 0.85"),
+    ("(a) vs trafilatura CLI", "a", "e-traf", "> 1"),
+    ("(d) vs scrapy-webarchive", "d", "e-swa", "> 1"),
+]
+
+
+def ratio_value(by: dict[str, Result], num_key: str, den_key: str) -> float | None:
+    num, den = by.get(num_key), by.get(den_key)
     if num is None or den is None or num.skipped or den.skipped or not den.rate:
-        return f"{name}: n/a"
-    value = num.rate / den.rate
-    return f"{name}: {num.rate:.1f} / {den.rate:.1f} = {value:.2f}  (target {target})"
+        return None
+    return num.rate / den.rate
 
 
-def ratios(results: list[Result]) -> list[str]:
-    by = {r.key: r for r in results}
-    return [
-        ratio_line(
-            "(a)/(c) archive crawl vs extraction alone", by.get("a"), by.get("c"), ">= 0.85"
-        ),
-        ratio_line("(d)/(b) capture only vs plain Scrapy", by.get("d"), by.get("b"), ">= 0.85"),
-        ratio_line("(a) vs trafilatura CLI", by.get("a"), by.get("e-traf"), "> 1"),
-        ratio_line("(d) vs scrapy-webarchive", by.get("d"), by.get("e-swa"), "> 1"),
-    ]
+def ratios(rounds: list[list[Result]]) -> list[str]:
+    """Each ratio from the results of one round (configurations run one after the other);
+    with several rounds, every round's value and their median."""
+    lines = []
+    for name, num_key, den_key, target in RATIOS:
+        values = []
+        for results in rounds:
+            by = {r.key: r for r in results}
+            value = ratio_value(by, num_key, den_key)
+            if value is not None:
+                values.append((value, by[num_key].rate, by[den_key].rate))
+        if not values:
+            lines.append(f"{name}: n/a")
+        elif len(values) == 1:
+            value, num, den = values[0]
+            lines.append(f"{name}: {num:.1f} / {den:.1f} = {value:.2f}  (target {target})")
+        else:
+            each = ", ".join(f"{v:.2f}" for v, _, _ in values)
+            lines.append(
+                f"{name}: {each}; median {statistics.median(v for v, _, _ in values):.2f}"
+                f"  (target {target})"
+            )
+    return lines
 
 
 # -- main ----------------------------------------------------------------------------------
+def run_round(
+    args: argparse.Namespace,
+    configs: list[str],
+    site: Site,
+    workdir: Path,
+    workers: int,
+    source: Path | None,
+    extra: list[str],
+) -> list[Result]:
+    """Every configuration once, one after the other."""
+    results: list[Result] = []
+    for key in configs:
+        if key == "a":
+            results.append(run_archive("a", site, workdir, *extra))
+        elif key == "b":
+            results.append(
+                run_archive(
+                    "b",
+                    site,
+                    workdir,
+                    "ARCHIVE_ENABLED=False",
+                    "ARCHIVE_EXTRACT_ENABLED=False",
+                    *extra,
+                )
+            )
+        elif key == "c":
+            results.append(run_extract_only(site, workdir, workers, source))
+        elif key == "d":
+            results.append(run_archive("d", site, workdir, "ARCHIVE_EXTRACT_ENABLED=False", *extra))
+        elif key == "e" and not args.no_peers:
+            results.append(run_trafilatura(site, workdir, workers, args.peers_dir))
+            results.append(run_webarchive(site, workdir, args.peers_dir))
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
@@ -589,6 +648,12 @@ def main(argv: list[str] | None = None) -> int:
         default=REPO,
         help="run the crawls and the extraction from this checkout (a modified copy)",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run the configurations this many times in turn (ratios per round + median)",
+    )
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument(
         "--setting",
@@ -603,6 +668,9 @@ def main(argv: list[str] | None = None) -> int:
     workers = args.workers or os.cpu_count() or 1
     source = None if args.synthetic or not (args.source / "html").is_dir() else args.source
     configs = [c.strip() for c in args.configs.split(",") if c.strip()]
+    unknown = sorted(set(configs) - set("abcde"))
+    if unknown:
+        parser.error(f"unknown configuration {unknown[0]!r}")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="crawl-speed-"))
     workdir.mkdir(parents=True, exist_ok=True)
     extra = list(args.setting)
@@ -614,44 +682,26 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     results: list[Result] = []
+    rounds: list[list[Result]] = []
     overall = time.perf_counter()
     if configs:
         site = Site(args.pages, source)
         print(f"site on {site.base}: {site.description}", flush=True)
         try:
-            for key in configs:
-                if key == "a":
-                    results.append(run_archive("a", site, workdir, *extra))
-                elif key == "b":
-                    results.append(
-                        run_archive(
-                            "b",
-                            site,
-                            workdir,
-                            "ARCHIVE_ENABLED=False",
-                            "ARCHIVE_EXTRACT_ENABLED=False",
-                            *extra,
-                        )
-                    )
-                elif key == "c":
-                    results.append(run_extract_only(site, workdir, workers, source))
-                elif key == "d":
-                    results.append(
-                        run_archive("d", site, workdir, "ARCHIVE_EXTRACT_ENABLED=False", *extra)
-                    )
-                elif key == "e":
-                    if args.no_peers:
-                        continue
-                    results.append(run_trafilatura(site, workdir, workers, args.peers_dir))
-                    results.append(run_webarchive(site, workdir, args.peers_dir))
-                else:
-                    parser.error(f"unknown configuration {key!r}")
+            for number in range(1, max(1, args.rounds) + 1):
+                if args.rounds > 1:
+                    print(f"round {number} of {args.rounds}", flush=True)
+                done = run_round(args, configs, site, workdir, workers, source, extra)
+                for r in done:
+                    r.round = number
+                rounds.append(done)
+                results += done
         finally:
             site.close()
         print()
-        print(table(results))
+        print(table(results, numbered=args.rounds > 1))
         print()
-        for line in ratios(results):
+        for line in ratios(rounds):
             print(line)
         for r in results:
             if r.extra:
