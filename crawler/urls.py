@@ -76,6 +76,28 @@ def normalize_url(url: str) -> str:
     return canonicalize_url(cleaned, keep_fragments=False)
 
 
+def quick_host(href: str) -> str | None:
+    """The lower-cased host of a plainly absolute http(s) URL, read without parsing the
+    whole URL (most links of a page lead off-site, and that is all there is to know about
+    them); None when the URL is not plainly absolute or its authority is unusual (user
+    info, IPv6 literal, stray whitespace), for the full parse to decide."""
+    if href.startswith("https://"):
+        rest = href[8:]
+    elif href.startswith("http://"):
+        rest = href[7:]
+    else:
+        return None
+    end = len(rest)
+    for sep in "/?#":
+        found = rest.find(sep, 0, end)
+        if found != -1:
+            end = found
+    netloc = rest[:end]
+    if not netloc or any(c in netloc for c in "@[\t\n\r "):
+        return None
+    return netloc.partition(":")[0].lower()
+
+
 def origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"

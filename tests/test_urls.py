@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from urllib.parse import urljoin, urlsplit
+
 import pytest
 
 from crawler.spiders.ansarpress import AnsarpressSpider
-from crawler.urls import normalize_url
+from crawler.urls import LinkMemo, normalize_url, quick_host
 
 
 @pytest.mark.parametrize(
@@ -74,3 +76,56 @@ def test_mirror_rebases_the_real_site() -> None:
 def test_bad_arguments(kwargs: dict[str, str]) -> None:
     with pytest.raises(ValueError):
         AnsarpressSpider.check_arguments(**kwargs)
+
+
+def test_link_memo_keys_an_href_on_what_it_depends_on() -> None:
+    """An absolute href resolves alike on every page, a root-relative one alike on the
+    pages of one origin, and any other relative href per page; each is resolved once."""
+    calls: list[tuple[str, str]] = []
+
+    def resolve(href: str, page: str) -> str:
+        calls.append((href, page))
+        return urljoin(page, href)
+
+    memo = LinkMemo(resolve, limit=100)
+    a, b = "https://news.test/world/1", "https://news.test/sport/2"
+    other = "https://other.test/world/1"
+    assert memo("https://x.test/p", a) == memo("https://x.test/p", other) == "https://x.test/p"
+    assert memo("/about", a) == memo("/about", b) == "https://news.test/about"
+    assert memo("/about", other) == "https://other.test/about"
+    assert memo("next", a) == "https://news.test/world/next"
+    assert memo("next", b) == "https://news.test/sport/next"
+    assert memo("//cdn.test/x.css", a) == "https://cdn.test/x.css"
+    assert len(calls) == 6  # the repeated absolute and root-relative hrefs: from memory
+    memo("next", a)
+    assert len(calls) == 6
+
+
+def test_link_memo_is_bounded() -> None:
+    memo = LinkMemo(lambda href, page: href, limit=10)
+    for n in range(25):
+        memo(f"https://x.test/{n}", "https://news.test/")
+    assert len(memo._memo) <= 10
+
+
+@pytest.mark.parametrize(
+    ("href", "host"),
+    [
+        ("https://News.Test/a/b?c=d#e", "news.test"),
+        ("http://news.test:8080/x", "news.test"),
+        ("https://news.test?x=1", "news.test"),
+        ("http://news.test#top", "news.test"),
+        ("https://cdn.example.org", "cdn.example.org"),
+        ("http://user:pw@news.test/", None),  # unusual: left to urlsplit
+        ("http://[::1]:8000/x", None),
+        ("http://news.test\t/x", None),
+        ("//news.test/x", None),  # not plainly absolute
+        ("/x", None),
+        ("x.html", None),
+        ("HTTP://NEWS.TEST/", None),
+    ],
+)
+def test_quick_host_agrees_with_urlsplit_or_declines(href: str, host: str | None) -> None:
+    assert quick_host(href) == host
+    if host is not None:
+        assert host == urlsplit(href).hostname

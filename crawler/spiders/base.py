@@ -49,7 +49,7 @@ from crawler.capture import CAPTURE_META, PREVIOUS_META
 from crawler.extraction import ExtractionPool
 from crawler.items import ArticleItem
 from crawler.robots import DENY_ALL, rules_from_response
-from crawler.urls import LinkMemo, normalize_url, origin
+from crawler.urls import LinkMemo, normalize_url, origin, quick_host
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -201,13 +201,9 @@ class NewsSpider(Spider):
         spider.capture_assets = asset_scope(settings.get("ARCHIVE_PAGE_ASSETS"))
         if settings.getbool("ARCHIVE_EXTRACT_ENABLED"):
             spider.extractor = ExtractionPool.from_crawler(crawler)
-        crawler.signals.connect(spider._opened, signal=signals.spider_opened)
+            spider.extractor.start()  # ready by the time robots.txt has been read
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
-
-    def _opened(self) -> None:
-        if self.extractor is not None:
-            self.extractor.start()  # the workers get ready while robots.txt is fetched
 
     def _closed(self) -> None:
         if self.extractor is not None:
@@ -230,6 +226,9 @@ class NewsSpider(Spider):
         href = href.strip()
         if not href or href.startswith(("mailto:", "javascript:", "tel:", "data:", "#")):
             return None
+        host = quick_host(href)
+        if host is not None and host != self._host and host not in self._hosts:
+            return None  # off-site, seen without joining or splitting the URL
         try:
             joined = urljoin(base, href)
             host = urlsplit(joined).hostname
@@ -378,6 +377,9 @@ class NewsSpider(Spider):
 
     def _resolve_asset(self, href: str, base: str) -> str | None:
         if href.startswith(("data:", "javascript:", "#")):
+            return None
+        host = quick_host(href)
+        if host is not None and self.capture_assets == "site" and not self.is_site_host(host):
             return None
         try:
             url = urljoin(base, href).split("#", 1)[0]
@@ -554,8 +556,9 @@ class NewsSpider(Spider):
         return self.follow(response)
 
     async def parse_article(self, response: Response) -> AsyncIterator[Any]:
-        enough = self.max_articles and self._articles_reserved >= self.max_articles
-        if self.extractor is None or enough or await self.unchanged(response):
+        if self.max_articles and self._articles_reserved >= self.max_articles:
+            return  # the crawl is closing (max_articles): nothing more to follow or parse
+        if self.extractor is None or await self.unchanged(response):
             # nothing to extract (this page stays archived all the same): links only
             for req in self.follow(response):
                 yield req
