@@ -117,13 +117,23 @@ class ExtractionPool:
         )
 
     def start(self) -> None:
-        """Start the workers now (at the opening of the crawl), so that they are ready
-        when the first article arrives, instead of starting then."""
+        """Start the workers now, in the background, so that they are ready when the
+        first article arrives. Starting the forkserver waits for it to import
+        trafilatura: that wait happens on a thread of its own, while Scrapy opens the
+        crawl and fetches robots.txt, not on the reactor."""
         if self._executor is None:
             self._executor = self._new_executor()
             self._submitted = 0
-        for _ in range(self.workers):  # each submission starts a worker, up to the number
-            self._executor.submit(os.getpid)
+        executor, count = self._executor, self.workers
+
+        def warm_up() -> None:
+            try:
+                for _ in range(count):  # each submission starts a worker, up to the number
+                    executor.submit(os.getpid)
+            except RuntimeError:  # closed meanwhile (a crawl that ended at once)
+                pass
+
+        threading.Thread(target=warm_up, name="extraction-start", daemon=True).start()
 
     def _restart(self, why: str) -> None:
         logger.warning("restarting the extraction workers: %s", why)
