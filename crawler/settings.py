@@ -69,6 +69,16 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     "crawler.extensions.ArchiveExtension": 100,
     "crawler.progress.ProgressExtension": 200,
+    # off (TELNETCONSOLE_ENABLED, REMOTE_CONTROL_ENABLED) and not even loaded: loading
+    # the remote control imports aiohttp, a quarter of a second at every crawl's start.
+    # To use one, set it back to 0 here and its *_ENABLED setting to True.
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
+}
+SPIDER_MIDDLEWARES = {
+    # a development aid (warns once if a spider copies Scrapy's internal meta keys): one
+    # more layer around every callback's output, and this spider never does it
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,

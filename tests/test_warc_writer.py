@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import subprocess
 import sys
 from pathlib import Path
@@ -64,6 +65,36 @@ def test_file_lifecycle_and_records(tmp_path: Path) -> None:
     assert recs[1].h("WARC-Truncated") is None
     check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(path)])
     assert check.returncode == 0
+
+
+def test_compressed_payloads_are_stored_not_deflated_again(tmp_path: Path) -> None:
+    """A gzip-encoded body (or a JPEG) goes into a level-0 gzip member: as large as the
+    body itself, readable on its own from its offset, digests and bytes intact."""
+    text = b"<html><body>" + b"<p>the same words over and over</p>" * 400 + b"</body></html>"
+    encoded = gzip.compress(text)
+    gz_headers = [(b"Content-Type", b"text/html"), (b"Content-Encoding", b"gzip")]
+    jpeg = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8
+    cases = [
+        exchange(encoded, response_headers=gz_headers),
+        exchange(jpeg, response_headers=[(b"Content-Type", b"image/jpeg")]),
+        exchange(text, response_headers=[(b"Content-Type", b"text/html")]),
+    ]
+    writer = WarcFileWriter(tmp_path)
+    locations = [writer.write(list(exchange_records(ex)))[0] for ex in cases]
+    writer.close()
+    (path,) = tmp_path.glob("*.warc.gz")
+    stored_gz, stored_jpeg, deflated = (loc.length for loc in locations)
+    assert len(encoded) < stored_gz < len(encoded) + 1500  # stored: body + headers
+    assert len(jpeg) < stored_jpeg < len(jpeg) + 1500
+    assert deflated < len(text) // 10  # a plain page is still deflated
+    data = path.read_bytes()
+    for loc, ex in zip(locations, cases, strict=True):
+        member = data[loc.offset : loc.offset + loc.length]
+        assert gzip.decompress(member).split(b"\r\n\r\n", 2)[2].startswith(ex.body)
+    responses = [r for r in read_warc(path) if r.type == "response"]
+    assert [r.payload for r in responses] == [encoded, jpeg, text]
+    for record in responses:
+        check_record_digests(record)
 
 
 def test_rollover_starts_each_file_with_warcinfo(tmp_path: Path) -> None:
