@@ -63,7 +63,7 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass  # alive, under another user
     return True
 
 
@@ -100,10 +100,14 @@ class ExtractionPool:
         if self._draining is not None:
             await asyncio.shield(self._draining)
             self._draining = None
+        executor = self._current()
+        self._submitted += 1
+        return executor
+
+    def _current(self) -> ProcessPoolExecutor:
         if self._executor is None:
             self._executor = self._new_executor()
             self._submitted = 0
-        self._submitted += 1
         return self._executor
 
     def _new_executor(self) -> ProcessPoolExecutor:
@@ -121,10 +125,7 @@ class ExtractionPool:
         first article arrives. Starting the forkserver waits for it to import
         trafilatura: that wait happens on a thread of its own, while Scrapy opens the
         crawl and fetches robots.txt, not on the reactor."""
-        if self._executor is None:
-            self._executor = self._new_executor()
-            self._submitted = 0
-        executor, count = self._executor, self.workers
+        executor, count = self._current(), self.workers
 
         def warm_up() -> None:
             try:

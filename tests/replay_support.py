@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,24 +51,6 @@ def children_of(pid: int) -> list[int]:
         if ppid == pid:
             out.append(int(entry.name))
     return out
-
-
-def alive(pid: int) -> bool:
-    """True while *pid* exists and is not a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def wait_until(check: Callable[[], bool], seconds: float = 15) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def raw_get(port: int, target: str, host: str | None = None) -> tuple[int, dict[str, str], bytes]:

@@ -10,14 +10,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import crawler.extraction as extraction
 from crawler.extraction import ExtractionPool
+from tests.crawling import REPO, alive, wait_until
 
 PAGE = (
     b"<html><head><title>Canal Repairs</title></head><body><article><h1>Canal Repairs</h1>"
@@ -60,26 +59,6 @@ def test_recycling_keeps_every_page(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(executors) >= 2  # recycled (waiters of a drain all go to the next pool)
 
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
-
-
 def run_script(tmp_path: Path, code: str) -> subprocess.CompletedProcess[str]:
     """*code* in a fresh interpreter (its own forkserver) with the extraction faults of
     archive.faults switched on: a URL ending in /hang-page hangs, /crash-page kills."""
@@ -94,7 +73,7 @@ def run_script(tmp_path: Path, code: str) -> subprocess.CompletedProcess[str]:
         "if __name__ == '__main__':  # the workers import this module too\n"
         "    main()\n"
     )
-    env = {**os.environ, "ARCHIVE_EXTRACT_FAULTS": "1", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "ARCHIVE_EXTRACT_FAULTS": "1", "PYTHONPATH": str(REPO)}
     return subprocess.run(
         [sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env
     )
@@ -117,7 +96,7 @@ def test_workers_start_at_once_and_exit_with_a_killed_crawler(tmp_path: Path) ->
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     workers = json.loads(proc.stdout)
     assert len(workers) == 2
-    assert wait_for(lambda: not any(alive(pid) for pid in workers), 10), "workers orphaned"
+    assert wait_until(lambda: not any(alive(pid) for pid in workers), 10), "workers orphaned"
 
 
 def test_a_page_past_its_time_or_killing_its_worker_fails_alone(tmp_path: Path) -> None:

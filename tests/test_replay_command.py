@@ -18,15 +18,8 @@ import pytest
 
 from archive.web import serve
 from tests.cli_support import cli, exchange, utc, write_archive
-from tests.replay_support import (
-    Replay,
-    alive,
-    needs_pywb,
-    port_open,
-    raw_get,
-    start_replay,
-    wait_until,
-)
+from tests.crawling import alive, wait_until
+from tests.replay_support import Replay, needs_pywb, port_open, raw_get, start_replay
 
 PAGE_URL = "http://news.example/world/1"
 CSS_URL = "http://news.example/site.css"

@@ -167,7 +167,6 @@ class NewsSpider(Spider):
         self._skip_re = re.compile(self.skip_path) if self.skip_path else None
         self._scheduled_articles: set[str] = set()
         self._extracted: set[str] = set()
-        self._listing_pages = 0
         # what this run has asked for already: the same menus and boxes on every page
         # would otherwise make a Request each time, for the duplicate filter to drop
         self._requested_listings: set[str] = set()
@@ -324,10 +323,9 @@ class NewsSpider(Spider):
         if barren >= self.stop_after_seen:
             self._inc("archive/listing_chains_stopped")
             return None
-        if self.max_listing_pages and self._listing_pages >= self.max_listing_pages:
+        if self.max_listing_pages and len(self._requested_listings) >= self.max_listing_pages:
             self._inc("archive/listing_cap_reached")
             return None
-        self._listing_pages += 1
         self._requested_listings.add(url)
         return Request(
             url,
