@@ -135,7 +135,8 @@ class WarcRecord:
 
 
 # magic numbers of compressed formats: gzip, zstd, zip (docx, epub...), PNG, JPEG, GIF,
-# RIFF (WebP, AVI, WAV), WOFF and WOFF2, bzip2, xz, 7z, ISO media (MP4, M4A, AVIF, HEIC)
+# WOFF and WOFF2, bzip2, xz, 7z; WebP and ISO media (MP4, M4A, AVIF, HEIC) are checked
+# further in. Not RIFF as such: a WAV file is most often plain PCM, which deflates.
 _COMPRESSED_MAGIC = (
     b"\x1f\x8b",
     b"\x28\xb5\x2f\xfd",
@@ -143,7 +144,6 @@ _COMPRESSED_MAGIC = (
     b"\x89PNG",
     b"\xff\xd8\xff",
     b"GIF8",
-    b"RIFF",
     b"wOFF",
     b"wOF2",
     b"BZh",
@@ -157,7 +157,11 @@ def is_compressed(data: bytes, content_encoding: bytes | None = None) -> bool:
     has no magic number), or the magic number of a compressed format."""
     if content_encoding and content_encoding.strip().lower() not in (b"", b"identity"):
         return True
-    return data.startswith(_COMPRESSED_MAGIC) or data[4:8] == b"ftyp"
+    return (
+        data.startswith(_COMPRESSED_MAGIC)
+        or data[4:8] == b"ftyp"
+        or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+    )
 
 
 def gzip_member(data: bytes, level: int = 6) -> bytes:

@@ -74,25 +74,31 @@ def test_compressed_payloads_are_stored_not_deflated_again(tmp_path: Path) -> No
     encoded = gzip.compress(text)
     gz_headers = [(b"Content-Type", b"text/html"), (b"Content-Encoding", b"gzip")]
     jpeg = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8
+    webp = b"RIFF\x00\x10\x00\x00WEBPVP8 " + bytes(range(256)) * 8
+    wav = b"RIFF\x00\x10\x00\x00WAVEfmt " + b"\x00\x01" * 2048  # plain PCM: deflates
     cases = [
         exchange(encoded, response_headers=gz_headers),
         exchange(jpeg, response_headers=[(b"Content-Type", b"image/jpeg")]),
         exchange(text, response_headers=[(b"Content-Type", b"text/html")]),
+        exchange(webp, response_headers=[(b"Content-Type", b"image/webp")]),
+        exchange(wav, response_headers=[(b"Content-Type", b"audio/wav")]),
     ]
     writer = WarcFileWriter(tmp_path)
     locations = [writer.write(list(exchange_records(ex)))[0] for ex in cases]
     writer.close()
     (path,) = tmp_path.glob("*.warc.gz")
-    stored_gz, stored_jpeg, deflated = (loc.length for loc in locations)
+    stored_gz, stored_jpeg, deflated, stored_webp, deflated_wav = (loc.length for loc in locations)
     assert len(encoded) < stored_gz < len(encoded) + 1500  # stored: body + headers
     assert len(jpeg) < stored_jpeg < len(jpeg) + 1500
+    assert len(webp) < stored_webp < len(webp) + 1500
     assert deflated < len(text) // 10  # a plain page is still deflated
+    assert deflated_wav < len(wav) // 10
     data = path.read_bytes()
     for loc, ex in zip(locations, cases, strict=True):
         member = data[loc.offset : loc.offset + loc.length]
         assert gzip.decompress(member).split(b"\r\n\r\n", 2)[2].startswith(ex.body)
     responses = [r for r in read_warc(path) if r.type == "response"]
-    assert [r.payload for r in responses] == [encoded, jpeg, text]
+    assert [r.payload for r in responses] == [encoded, jpeg, text, webp, wav]
     for record in responses:
         check_record_digests(record)
 
