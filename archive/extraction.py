@@ -13,14 +13,12 @@ import json
 import logging
 import re
 from copy import copy
-from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
-import trafilatura
 from lxml.etree import ParserError
 from trafilatura import bare_extraction
 from trafilatura.settings import Extractor
@@ -32,7 +30,9 @@ from w3lib.encoding import (
 )
 
 from archive import faults
-from archive.links import PageLinks, page_links
+from archive.extracted import EXTRACTOR, ExtractionResult
+from archive.links import page_links
+from archive.sniff import looks_like_html
 from archive.textclean import clean_text, protect_chars, prune_boilerplate, unprotect_chars
 
 __all__ = [
@@ -44,10 +44,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-#: Name and version of the extraction, recorded with each result. Bump the local part
-#: whenever the output of :func:`extract_article` changes for the same input.
-EXTRACTOR = f"trafilatura/{trafilatura.__version__}+newsarchiver/1"
 
 # Built once per process (at import), shared by every call; a shallow copy per call only
 # carries the page URL.
@@ -65,88 +61,6 @@ _OPTIONS = Extractor(
 _MAX_ERROR_LEN = 300
 # a cleaned precision-mode text shorter than this is retried in balanced mode
 _SHORT_TEXT = 250
-
-
-@dataclass(frozen=True)
-class ExtractionResult:
-    """Outcome of :func:`extract_article`."""
-
-    article: dict[str, Any] | None
-    error: str | None
-    encoding: str | None = None
-    links: PageLinks | None = None  # when asked for, and the page was HTML
-
-
-# ---------------------------------------------------------------------------
-# Sniffing
-# ---------------------------------------------------------------------------
-
-_BINARY_MAGIC = (
-    b"%PDF",
-    b"\x89PNG",
-    b"GIF87a",
-    b"GIF89a",
-    b"\xff\xd8\xff",  # JPEG
-    b"PK\x03\x04",  # ZIP, docx, epub...
-    b"\x1f\x8b",  # gzip
-    b"BZh",
-    b"\xfd7zXZ\x00",
-    b"7z\xbc\xaf\x27\x1c",
-    b"Rar!",
-    b"RIFF",  # webp, wav, avi
-    b"OggS",
-    b"ID3",  # mp3
-    b"fLaC",
-    b"wOFF",
-    b"wOF2",
-    b"\x00\x00\x01\x00",  # ico
-    b"II*\x00",  # tiff
-    b"MM\x00*",
-    b"\xd0\xcf\x11\xe0",  # OLE (doc, xls)
-    b"\x7fELF",
-    b"%!PS",
-)
-_SNIFF_BYTES = 2048
-_LEADING_JUNK_RE = re.compile(
-    rb"(?:\s+|<!--.*?-->|<\?xml[^>]*>)*", re.DOTALL
-)  # whitespace, comments, XML declaration
-_HTML_START_RE = re.compile(
-    rb"<(?:!doctype\s+html|html|head|body|meta|title|link|script|style|noscript|base|div|p|"
-    rb"article|main|section|header|nav|table|h[1-6]|span|a|center|font|form|iframe|br|ul|"
-    rb"img|!--)[\s>/]",
-    re.IGNORECASE,
-)
-_HTML_ANYWHERE_RE = re.compile(rb"<(?:html|head|body)[\s>]|<!doctype\s+html", re.IGNORECASE)
-
-
-def looks_like_html(body: bytes) -> bool:
-    """Sniff ``body``: does it look like an HTML document (whatever the Content-Type said)?"""
-    if not body:
-        return False
-    encoding, bom = read_bom(body)
-    if encoding is not None and bom is not None:
-        if encoding.startswith(("utf-16", "utf-32")):
-            # re-encode a prefix as ASCII-compatible bytes so the checks below apply
-            head = body[len(bom) : len(bom) + 4 * _SNIFF_BYTES]
-            sample = head.decode(encoding, "ignore").encode("utf-8", "ignore")[:_SNIFF_BYTES]
-        else:
-            sample = body[len(bom) : len(bom) + _SNIFF_BYTES]
-    else:
-        sample = body[:_SNIFF_BYTES]
-    if sample.startswith(_BINARY_MAGIC):
-        return False
-    if sample.count(b"\x00") * 20 > len(sample):  # more than 5 % NUL bytes: binary
-        return False
-    # control bytes other than \t \n \f \r (and ESC, used by ISO-2022) are rare in HTML
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
-    if controls * 10 > len(sample):
-        return False
-    start = _LEADING_JUNK_RE.match(sample)
-    rest = sample[start.end() if start else 0 :]
-    if _HTML_START_RE.match(rest):
-        return True
-    # some junk (text, a stray byte) before the markup: accept if a document tag follows
-    return bool(_HTML_ANYWHERE_RE.search(sample))
 
 
 # ---------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
 
-from archive.extraction import ExtractionResult, extract_article
+from archive.extracted import ExtractionResult
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -55,6 +55,16 @@ def start_worker(crawler_pid: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, name="crawler-watch", daemon=True).start()
+
+
+def extract_in_worker(
+    body: bytes, url: str, content_type: str | None, links: bool
+) -> ExtractionResult:
+    """extract_article, named from a module the crawl process can import without
+    trafilatura (the forkserver has imported it before forking the workers)."""
+    from archive.extraction import extract_article
+
+    return extract_article(body, url, content_type, links)
 
 
 def _alive(pid: int) -> bool:
@@ -115,7 +125,7 @@ class ExtractionPool:
         # the reactor's state is inherited) that has imported trafilatura once, so a
         # worker starts in milliseconds instead of importing it again
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["crawler.extraction"])
+        context.set_forkserver_preload(["archive.extraction", "crawler.extraction"])
         return ProcessPoolExecutor(
             self.workers, mp_context=context, initializer=start_worker, initargs=(os.getpid(),)
         )
@@ -169,7 +179,7 @@ class ExtractionPool:
         executor = await self._pool()
         try:
             job = asyncio.get_running_loop().run_in_executor(
-                executor, extract_article, body, url, content_type, links
+                executor, extract_in_worker, body, url, content_type, links
             )
             return await asyncio.wait_for(job, self.timeout)
         except TimeoutError:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem
 
-from archive.extraction import EXTRACTOR
+from archive.extracted import EXTRACTOR
 from crawler.items import ArticleItem
 
 if TYPE_CHECKING:

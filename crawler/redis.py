@@ -16,21 +16,15 @@ import os
 import socket
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from importlib.util import find_spec
+from typing import TYPE_CHECKING
 
-from scrapy import Request, signals
+from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
-
-from crawler.dupefilter import archived_elsewhere
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.settings import Settings
-
-try:
-    from scrapy_redis.dupefilter import RFPDupeFilter as _RedisDupeFilter
-except ImportError:  # the redis extra is not installed: the addon says so if asked
-    _RedisDupeFilter = object  # type: ignore[assignment,misc]
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +57,7 @@ class RedisAddon:
         url = settings.get("ARCHIVE_REDIS_URL")
         if not url:
             return
-        if _RedisDupeFilter is object:
+        if find_spec("scrapy_redis") is None:
             raise NotConfigured(
                 "ARCHIVE_REDIS_URL is set but scrapy-redis is not installed: "
                 "pip install 'news-web-archiver[redis]'"
@@ -72,7 +66,7 @@ class RedisAddon:
         queue_key, dupefilter_key = run_keys("%(spider)s", run)
         for name, value in {
             "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
-            "DUPEFILTER_CLASS": "crawler.redis.ArchiveRedisDupeFilter",
+            "DUPEFILTER_CLASS": "crawler.redisdupe.ArchiveRedisDupeFilter",
             "REDIS_URL": url,
             "SCHEDULER_PERSIST": True,  # other workers still use the frontier
             "SCHEDULER_QUEUE_KEY": queue_key,
@@ -83,23 +77,6 @@ class RedisAddon:
         extensions = dict(settings.getdict("EXTENSIONS"))
         extensions["crawler.redis.RedisWorkerExtension"] = 300
         settings.set("EXTENSIONS", extensions, priority="project")
-
-
-class ArchiveRedisDupeFilter(_RedisDupeFilter):  # type: ignore[misc,valid-type]
-    """scrapy-redis's shared duplicate filter, which also skips what the archive holds."""
-
-    spider: Any = None
-
-    @classmethod
-    def from_spider(cls, spider: Any) -> ArchiveRedisDupeFilter:
-        dupefilter = super().from_spider(spider)
-        dupefilter.spider = spider
-        return dupefilter  # type: ignore[no-any-return]
-
-    def request_seen(self, request: Request) -> bool:
-        if archived_elsewhere(self.spider, request):
-            return True
-        return bool(super().request_seen(request))
 
 
 class RedisWorkerExtension:

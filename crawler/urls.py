@@ -103,13 +103,18 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
 class LinkMemo(Generic[T]):
     """What ``resolve(href, page_url)`` gave, remembered across pages: menus, footers and
     "related" boxes repeat the same hrefs on every page of a site, and joining,
     splitting and normalising them again cost the crawl process more than the rest of a
-    page's handling. An absolute href does not depend on the page it is on, and a
-    root-relative one only on the page's origin; other hrefs are keyed on the page.
-    Bounded: everything is forgotten at ``limit`` entries."""
+    page's handling. An absolute href does not depend on the page it is on, a
+    root-relative one only on the page's origin, and a path-relative one only on the
+    page's folder (every article under /english/ shares its "../about"); other hrefs
+    (query-only, protocol-relative) are keyed on the page. Bounded: everything is
+    forgotten at ``limit`` entries."""
 
     def __init__(self, resolve: Callable[[str, str], T], limit: int = 50_000) -> None:
         self._resolve = resolve
@@ -117,19 +122,28 @@ class LinkMemo(Generic[T]):
         self._memo: dict[tuple[str, str], T] = {}
         self._page = ""
         self._page_origin = ""
+        self._page_folder = ""
 
-    def _origin(self, page_url: str) -> str:
+    def _see(self, page_url: str) -> None:
         if page_url != self._page:  # the hrefs of one page come in a row
-            self._page, self._page_origin = page_url, origin(page_url)
-        return self._page_origin
+            parts = urlsplit(page_url)
+            path = parts.path or "/"
+            self._page = page_url
+            self._page_origin = f"{parts.scheme}://{parts.netloc}"
+            self._page_folder = self._page_origin + path[: path.rfind("/") + 1]
 
     def __call__(self, href: str, page_url: str) -> T:
         if href.startswith(("http://", "https://")):
             key = ("", href)
-        elif href.startswith("/") and not href.startswith("//"):
-            key = (self._origin(page_url), href)
         else:
-            key = (page_url, href)
+            self._see(page_url)
+            bare = href.strip()
+            if bare.startswith("/") and not bare.startswith("//"):
+                key = (self._page_origin, href)
+            elif bare and bare[0] not in "/?#;" and not _SCHEME.match(bare):
+                key = (self._page_folder, href)
+            else:
+                key = (page_url, href)
         try:
             return self._memo[key]
         except KeyError:

@@ -80,7 +80,7 @@ def test_bad_arguments(kwargs: dict[str, str]) -> None:
 
 def test_link_memo_keys_an_href_on_what_it_depends_on() -> None:
     """An absolute href resolves alike on every page, a root-relative one alike on the
-    pages of one origin, and any other relative href per page; each is resolved once."""
+    pages of one origin, a path-relative one alike in one folder; each is resolved once."""
     calls: list[tuple[str, str]] = []
 
     def resolve(href: str, page: str) -> str:
@@ -99,6 +99,38 @@ def test_link_memo_keys_an_href_on_what_it_depends_on() -> None:
     assert len(calls) == 6  # the repeated absolute and root-relative hrefs: from memory
     memo("next", a)
     assert len(calls) == 6
+
+
+def test_link_memo_shares_path_relative_hrefs_within_a_folder() -> None:
+    """Articles of one folder share their relative hrefs; a query-only href stays the
+    page's own. Whatever the keying, every answer is the one resolving afresh gives."""
+    calls: list[tuple[str, str]] = []
+
+    def resolve(href: str, page: str) -> str:
+        calls.append((href, page))
+        return urljoin(page, href.strip())
+
+    memo = LinkMemo(resolve, limit=1000)
+    pages = [
+        "https://news.test/english/1",
+        "https://news.test/english/2?page=3",
+        "https://news.test/english/",
+        "https://news.test/english",
+        "https://news.test/",
+        "https://news.test",
+        "http://news.test/english/1",
+        "https://news.test/urdu/1;v=2",
+    ]
+    hrefs = ["../about", "./x", "x", " x", "x;y", "?q=1", " ?q=2", "#top", "", "//h.test/a"]
+    hrefs += [" /abs", "/abs", "mailto:a@b.test", "tel:1", "https://x.test/", "..", "."]
+    for page in pages:
+        for href in hrefs:
+            assert memo(href, page) == urljoin(page, href.strip()), (href, page)
+    before = len(calls)
+    assert memo("../about", "https://news.test/english/99") == "https://news.test/about"
+    assert len(calls) == before  # the folder's answer, from memory
+    assert memo("?q=1", "https://news.test/english/99") == "https://news.test/english/99?q=1"
+    assert len(calls) == before + 1
 
 
 def test_link_memo_is_bounded() -> None:

@@ -40,11 +40,12 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from archive.capture import PreviousCapture
-from archive.extraction import ExtractionResult, looks_like_html
+from archive.extracted import ExtractionResult
 from archive.index import KnownArticle
 from archive.links import PageLinks
 from archive.links import page_links as links_of_tree
 from archive.rows import ARTICLE_FIELDS
+from archive.sniff import looks_like_html
 from crawler.capture import CAPTURE_META, PREVIOUS_META
 from crawler.extraction import ExtractionPool
 from crawler.items import ArticleItem

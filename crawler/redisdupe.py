@@ -1,0 +1,28 @@
+"""The duplicate filter of the Redis mode (crawler/redis.py), in a module of its own:
+it derives from scrapy-redis's, which a crawl without Redis need not import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy import Request
+from scrapy_redis.dupefilter import RFPDupeFilter
+
+from crawler.dupefilter import archived_elsewhere
+
+
+class ArchiveRedisDupeFilter(RFPDupeFilter):  # type: ignore[misc]
+    """scrapy-redis's shared duplicate filter, which also skips what the archive holds."""
+
+    spider: Any = None
+
+    @classmethod
+    def from_spider(cls, spider: Any) -> ArchiveRedisDupeFilter:
+        dupefilter = super().from_spider(spider)
+        dupefilter.spider = spider
+        return dupefilter  # type: ignore[no-any-return]
+
+    def request_seen(self, request: Request) -> bool:
+        if archived_elsewhere(self.spider, request):
+            return True
+        return bool(super().request_seen(request))
