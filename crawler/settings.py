@@ -97,6 +97,9 @@ DUPEFILTER_CLASS = "crawler.dupefilter.ArchiveAwareDupeFilter"
 ADDONS = {"crawler.redis.RedisAddon": 0}
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+# Scrapy's own, minus per-request costs that buy nothing here (crawler/overhead.py)
+STATS_CLASS = "crawler.overhead.ArchiveStatsCollector"
+LOG_FORMATTER = "crawler.overhead.QuietLogFormatter"
 
 # -- ARCHIVE_*: the archive ---------------------------------------------------------------
 ARCHIVE_ENABLED = True

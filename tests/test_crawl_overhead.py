@@ -1,5 +1,7 @@
-"""The crawl's gzip decoding (crawler/compression.py) gives what Scrapy's gives, and the
-crawl process does not import what only other processes or other modes need."""
+"""Where the crawl process cuts Scrapy's per-request costs, the outcome stays Scrapy's:
+the gzip decoding (crawler/compression.py) gives the same bytes, the stats collector and
+the log formatter (crawler/overhead.py) the same stats and DEBUG lines; and the crawl
+process does not import what only other processes or other modes need."""
 
 from __future__ import annotations
 
@@ -9,10 +11,14 @@ import sys
 import zlib
 
 import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip
+from scrapy.utils.test import get_crawler
 
 from crawler.compression import FastHttpCompressionMiddleware, gunzip_whole
+from crawler.overhead import ArchiveStatsCollector, QuietLogFormatter
 from tests.crawling import REPO
 
 TEXT = "".join(f"<p>paragraph {n}: don’t lose it</p>\n" for n in range(3000)).encode()
@@ -75,3 +81,36 @@ print(",".join(m for m in ("trafilatura", "aiohttp", "scrapy_redis") if m in sys
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == ""
+
+
+def test_stats_collector_counts_as_scrapys() -> None:
+    stats = ArchiveStatsCollector(get_crawler())
+    stats.inc_value("pages")
+    stats.inc_value("pages", 2, spider=None)  # the deprecated argument still works
+    stats.max_value("peak", 5)
+    stats.max_value("peak", 3)
+    assert stats.get_stats() == {"pages": 3, "peak": 5}
+
+
+@pytest.mark.parametrize(
+    ("settings", "logged"),
+    [
+        ({"LOG_LEVEL": "INFO"}, False),
+        ({"LOG_LEVEL": "WARNING"}, False),
+        ({"LOG_LEVEL": "DEBUG"}, True),
+        ({"LOG_LEVEL": 10}, True),
+        ({"LOG_LEVEL": "DEBUG", "LOG_ENABLED": False}, False),
+    ],
+)
+def test_per_page_debug_lines_only_when_shown(settings: dict[str, object], logged: bool) -> None:
+    formatter = QuietLogFormatter.from_crawler(get_crawler(settings_dict=settings))
+    request = Request("http://news.test/english/1")
+    response = HtmlResponse(request.url, body=b"<html></html>", request=request)
+    crawled = formatter.crawled(request, response, None)
+    scraped = formatter.scraped({"title": "t"}, response, None)
+    if logged:
+        assert crawled is not None and scraped is not None
+        assert (crawled["msg"] % crawled["args"]).startswith("Crawled (200) <GET http")
+        assert (scraped["msg"] % scraped["args"]).startswith("Scraped from <200 http")
+    else:
+        assert crawled is None and scraped is None
