@@ -11,6 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive.capture import HttpExchange, agreeing_headers, exchange_records
+from archive.index import ARTICLES_PER_INSERT, ArchiveIndex
+from archive.layout import ArchiveLayout
+from archive.recorder import ArchiveRecorder
 from archive.records import WarcRecord
 from archive.warcfile import OPEN_SUFFIX, WarcFileWriter
 from tests.warcs import check_record_digests, read_warc
@@ -148,3 +151,44 @@ def test_round_trip(tmp_path_factory, body: bytes, headers: list, status: int) -
     assert recs[1].http.get_statuscode() == str(status)
     for rec in recs:
         check_record_digests(rec)
+
+
+def test_recorder_indexes_articles_in_batches(tmp_path: Path) -> None:
+    """Article rows wait for the commit and go in many to a statement: every one of
+    them reaches the table and the full-text index, duplicates once."""
+    count = 3 * ARTICLES_PER_INSERT + 5
+    recorder = ArchiveRecorder(ArchiveLayout(tmp_path), fsync=False)
+    recorder.start()
+    futures = []
+    for number in range(count):
+        url = f"http://news.test/english/{number}"
+        stored = recorder.record_exchange(exchange(url=url)).result()
+        document = {
+            "url": url,
+            "title": f"Title {number}",
+            "text": f"Paragraph word{number} of article {number}.",
+            "tags": ["a", f"t{number}"],
+            "categories": [],
+            "fetched_at": stored.warc_date,
+            "warc_filename": stored.filename,
+            "warc_record_id": stored.record_id,
+            "warc_offset": stored.offset,
+        }
+        futures.append(recorder.record_article(document))
+    for future in futures:
+        future.result()
+    assert recorder.close().conversions == count
+    index = ArchiveIndex(tmp_path / "index.sqlite3", readonly=True)
+    try:
+        rows = index.db.execute("SELECT url, tags FROM articles ORDER BY id").fetchall()
+        assert [r["url"] for r in rows] == [f"http://news.test/english/{n}" for n in range(count)]
+        assert rows[7]["tags"] == '["a", "t7"]'
+        for number in (0, ARTICLES_PER_INSERT, count - 1):
+            found = index.db.execute(
+                "SELECT a.url FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
+                "WHERE articles_fts MATCH ?",
+                (f"word{number}",),
+            ).fetchall()
+            assert [r["url"] for r in found] == [f"http://news.test/english/{number}"]
+    finally:
+        index.close()
