@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import asdict
+from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem
@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from crawler.extensions import ArchiveExtension
 
 logger = logging.getLogger(__name__)
+
+# a shallow copy for the writer thread: asdict() deep-copied every article (its text
+# included) only for the copy to be serialised once
+_FIELDS = tuple(f.name for f in fields(ArticleItem))
 
 
 class ArchivePipeline:
@@ -41,7 +45,7 @@ class ArchivePipeline:
         archive = self._archive()
         if archive is None or item.warc_record_id is None:
             return item  # capture is off: nothing to refer to
-        document = asdict(item)
+        document = {name: getattr(item, name) for name in _FIELDS}
         document["extractor"] = EXTRACTOR
         try:
             await asyncio.wrap_future(archive.record_article(document))
