@@ -8,6 +8,7 @@ record written is complete); 75 another crawl holds the archive.
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from scrapy.exceptions import UsageError
 
 from archive.layout import ArchiveLayout
 from archive.lock import EXIT_LOCKED, ArchiveLock
+from crawler.extraction import start_forkserver
 from crawler.outcome import EXIT_FAILED, EXIT_USAGE, crawl_exit_status
 from crawler.spiders.base import asset_scope, parse_duration
 
@@ -30,6 +32,12 @@ def fail(message: str, code: int) -> None:
 
 
 class Command(ScrapyCrawl):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        assert self.settings is not None
+        if self.settings.getbool("ARCHIVE_EXTRACT_ENABLED"):
+            start_forkserver()  # before Scrapy builds the crawler, not after
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
@@ -66,6 +74,9 @@ class Command(ScrapyCrawl):
         crawler = self._create_crawler(spname)
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
+        # everything is written and closed: spare the interpreter's last garbage
+        # collections a walk over the crawl's whole heap (0.3 s at every exit)
+        gc.freeze()
         if self.crawler_process.bootstrap_failed or crawler.stats is None:
             self.exitcode = EXIT_FAILED
             return
