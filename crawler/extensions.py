@@ -91,6 +91,7 @@ class ArchiveExtension:
             max_size=settings.getint("ARCHIVE_WARC_MAX_SIZE"),
             info_fields=self._info_fields,
             compress_level=settings.getint("ARCHIVE_WARC_GZIP_LEVEL"),
+            commit_interval=settings.getfloat("ARCHIVE_INDEX_COMMIT_SECONDS"),
         )
         self._info: Sequence[tuple[str, str]] = ()
         self.run_id = str(uuid.uuid4())

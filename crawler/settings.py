@@ -118,6 +118,9 @@ ARCHIVE_OPERATOR = os.environ.get("ARCHIVE_OPERATOR", "")
 # also fetch what pages embed (stylesheets, scripts, images), for replay: "site" (the
 # site's hosts and their subdomains), "all" (any host, CDNs included) or "off"
 ARCHIVE_PAGE_ASSETS = "site"
+# seconds between index commits while the crawl runs (rows reach the index, and other
+# readers, this much later; a crash loses none: the index is repaired from the WARC)
+ARCHIVE_INDEX_COMMIT_SECONDS = 2.0
 # run trafilatura at all (off: capture only)
 ARCHIVE_EXTRACT_ENABLED = True
 # extraction worker processes (0: one per CPU)

@@ -91,9 +91,14 @@ def test_sigkill_at_a_chosen_point(
     root = tmp_path / "archive"
     env = crawl_env()
     env["ARCHIVE_KILL_AT"] = f"{point}:{nth}"
-    # the index commits when the writer has been idle for 0.2 s: a crawl paced a little
+    # the index commits when the writer is idle and the last commit is older than
+    # ARCHIVE_INDEX_COMMIT_SECONDS: a crawl paced a little with commits 0.2 s apart
     # makes sure there are several before the end
-    pace = ("-s", "DOWNLOAD_DELAY=0.03") if point == "index_commit" else ()
+    pace = (
+        ("-s", "DOWNLOAD_DELAY=0.03", "-s", "ARCHIVE_INDEX_COMMIT_SECONDS=0.2")
+        if point == "index_commit"
+        else ()
+    )
     proc = subprocess.run(
         crawl_command(root, site_server.base_url, *SMALL_WARCS, *pace),
         cwd=REPO,
