@@ -12,13 +12,17 @@ import zlib
 
 import pytest
 from scrapy import Request
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.http import HtmlResponse
+from scrapy.spidermiddlewares.httperror import HttpErrorMiddleware
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip
 from scrapy.utils.test import get_crawler
 
+from crawler import settings as project_settings
 from crawler.compression import FastHttpCompressionMiddleware, gunzip_whole
 from crawler.overhead import ArchiveStatsCollector, QuietLogFormatter
+from crawler.spiders.ansarpress import AnsarpressSpider
 from tests.crawling import REPO
 
 TEXT = "".join(f"<p>paragraph {n}: don’t lose it</p>\n" for n in range(3000)).encode()
@@ -114,3 +118,27 @@ def test_per_page_debug_lines_only_when_shown(settings: dict[str, object], logge
         assert (scraped["msg"] % scraped["args"]).startswith("Scraped from <200 http")
     else:
         assert crawled is None and scraped is None
+
+
+def test_a_missing_page_asset_takes_the_plain_callback() -> None:
+    """A 404 asset reaches parse_asset (no HttpError, no Failure, no errback) and is
+    counted; a redirected asset is still followed."""
+    project = {n: getattr(project_settings, n) for n in dir(project_settings) if n.isupper()}
+    project["ARCHIVE_EXTRACT_ENABLED"] = False
+    crawler = get_crawler(AnsarpressSpider, settings_dict=project)
+    spider = AnsarpressSpider.from_crawler(crawler, base_url="http://news.test/english")
+    crawler.spider = spider
+    page = HtmlResponse("http://news.test/english/1", body=b"<html></html>")
+    (asset,) = spider.asset_requests(page, ["/static/missing.css"])
+    missing = HtmlResponse(asset.url, status=404, body=b"not here", request=asset)
+    HttpErrorMiddleware.from_crawler(crawler).process_spider_input(missing)  # no raise
+    spider.parse_asset(missing)
+    assert crawler.stats is not None
+    assert crawler.stats.get_value("archive/page_assets_missing") == 1
+    assert crawler.stats.get_value("archive/page_assets") is None
+    moved = HtmlResponse(
+        asset.url, status=301, headers={"Location": "/static/v2/site.css"}, request=asset
+    )
+    followed = RedirectMiddleware.from_crawler(crawler).process_response(asset, moved)
+    assert isinstance(followed, Request)
+    assert followed.url == "http://news.test/static/v2/site.css"

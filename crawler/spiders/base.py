@@ -71,6 +71,8 @@ PRIO_LISTING = 0
 PRIO_ASSET = -10
 
 
+ASSET_ERROR_STATUSES = tuple(range(400, 600))
+
 # the fields extraction fills (the others say where and when the page was archived)
 ARTICLE_KEYS = tuple(
     name
@@ -371,7 +373,15 @@ class NewsSpider(Spider):
                 callback=self.parse_asset,
                 errback=self.quiet_errback,
                 priority=PRIO_ASSET,
-                meta={"allow_offsite": True, "page_asset": True},
+                meta={
+                    "allow_offsite": True,
+                    "page_asset": True,
+                    # a missing asset (a 404 is common) comes to parse_asset like any
+                    # other: Scrapy's HttpError, its Failure and an errback cost the
+                    # crawl process several times a plain callback. Redirects and
+                    # retries happen as for any request.
+                    "handle_httpstatus_list": ASSET_ERROR_STATUSES,
+                },
             )
 
     def _resolve_asset(self, href: str, base: str) -> str | None:
@@ -398,7 +408,12 @@ class NewsSpider(Spider):
         return any(host == h or host.endswith("." + h.removeprefix("www.")) for h in self._hosts)
 
     def parse_asset(self, response: Response) -> None:
-        """Archived on the way in; nothing to follow."""
+        """Archived on the way in (an error page too: it is what the server said);
+        nothing to follow."""
+        if response.status >= 400:
+            self._inc("archive/page_assets_missing")
+            logger.debug("page asset %s: HTTP %s", response.url, response.status)
+            return
         self._inc("archive/page_assets")
 
     def quiet_errback(self, failure: Any) -> None:
