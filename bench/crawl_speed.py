@@ -583,9 +583,12 @@ def ratios(rounds: list[list[Result]]) -> list[str]:
             lines.append(f"{name}: {num:.1f} / {den:.1f} = {value:.2f}  (target {target})")
         else:
             each = ", ".join(f"{v:.2f}" for v, _, _ in values)
+            of_medians = statistics.median(n for _, n, _ in values) / statistics.median(
+                d for _, _, d in values
+            )
             lines.append(
-                f"{name}: {each}; median {statistics.median(v for v, _, _ in values):.2f}"
-                f"  (target {target})"
+                f"{name}: {each}; median {statistics.median(v for v, _, _ in values):.2f}; "
+                f"ratio of the median rates {of_medians:.2f}  (target {target})"
             )
     return lines
 
@@ -652,7 +655,8 @@ def main(argv: list[str] | None = None) -> int:
         "--rounds",
         type=int,
         default=1,
-        help="run the configurations this many times in turn (ratios per round + median)",
+        help="run the configurations this many times, every other round in reverse order "
+        "(ratios per round, their median, and the ratio of the median rates)",
     )
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument(
@@ -691,7 +695,10 @@ def main(argv: list[str] | None = None) -> int:
             for number in range(1, max(1, args.rounds) + 1):
                 if args.rounds > 1:
                     print(f"round {number} of {args.rounds}", flush=True)
-                done = run_round(args, configs, site, workdir, workers, source, extra)
+                # every other round in reverse order (a c, c a, a c ...): the machine's
+                # speed drifts over minutes, and this way it drifts alike for both sides
+                order = configs if number % 2 else configs[::-1]
+                done = run_round(args, order, site, workdir, workers, source, extra)
                 for r in done:
                     r.round = number
                 rounds.append(done)
