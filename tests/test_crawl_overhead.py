@@ -142,3 +142,29 @@ def test_a_missing_page_asset_takes_the_plain_callback() -> None:
     followed = RedirectMiddleware.from_crawler(crawler).process_response(asset, moved)
     assert isinstance(followed, Request)
     assert followed.url == "http://news.test/static/v2/site.css"
+
+
+def test_crawl_process_yields_the_cpus_to_its_workers() -> None:
+    """With extraction on, the crawl command's threads run under SCHED_BATCH and the
+    forkserver (so every worker) under the normal policy."""
+    code = """
+import argparse, os, time
+import multiprocessing.forkserver as forkserver
+from scrapy.utils.project import get_project_settings
+from crawler.commands.crawl import Command
+command = Command()
+command.settings = get_project_settings()
+parser = argparse.ArgumentParser()
+command.add_options(parser)
+command.process_options(["ansarpress"], parser.parse_args([]))
+for _ in range(200):
+    pid = forkserver._forkserver._forkserver_pid
+    if pid:
+        break
+    time.sleep(0.05)
+print(os.sched_getscheduler(0) == os.SCHED_BATCH, os.sched_getscheduler(pid) == os.SCHED_OTHER)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert out.stdout.split() == ["True", "True"], out.stderr[-2000:]

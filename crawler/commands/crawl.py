@@ -18,7 +18,7 @@ from scrapy.exceptions import UsageError
 
 from archive.layout import ArchiveLayout
 from archive.lock import EXIT_LOCKED, ArchiveLock
-from crawler.extraction import start_forkserver
+from crawler.extraction import start_forkserver, yield_to_workers
 from crawler.outcome import EXIT_FAILED, EXIT_USAGE, crawl_exit_status
 from crawler.spiders.base import asset_scope, parse_duration
 
@@ -37,6 +37,7 @@ class Command(ScrapyCrawl):
         assert self.settings is not None
         if self.settings.getbool("ARCHIVE_EXTRACT_ENABLED"):
             start_forkserver()  # before Scrapy builds the crawler, not after
+            yield_to_workers()  # then: the forkserver keeps the normal policy
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
