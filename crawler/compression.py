@@ -5,7 +5,8 @@ DOWNLOAD_MAXSIZE and keep what it got from a broken stream. For the usual body (
 complete gzip member) one ``zlib`` call bounded by the same limit gives the same bytes
 in a third of the time, and it ran for nearly every page of a crawl. Anything unusual
 (several members, trailing bytes, a cut-off stream, a bad checksum) takes Scrapy's
-own path, so what reaches the spider is exactly what it was.
+own path, so what reaches the spider is exactly what it was. The size error is Scrapy
+2.19's private class (the middleware catches it): pinned with Scrapy, like the handler.
 """
 
 from __future__ import annotations
