@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# a shallow copy for the writer thread: asdict() deep-copied every article (its text
-# included) only for the copy to be serialised once
+# a shallow copy for the writer thread: asdict() walked and rebuilt every field (the
+# tag lists too) of every article, only for the copy to be serialised once; nothing
+# changes an item after it has been archived
 _FIELDS = tuple(f.name for f in fields(ArticleItem))
 
 

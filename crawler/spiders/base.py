@@ -71,6 +71,7 @@ PRIO_LISTING = 0
 PRIO_ASSET = -10
 
 
+# statuses a page-asset request hands to parse_asset instead of raising HttpError
 ASSET_ERROR_STATUSES = tuple(range(400, 600))
 
 # the fields extraction fills (the others say where and when the page was archived)
