@@ -127,7 +127,7 @@ class ExtractPool:
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["archive.extraction"])
+            ctx.set_forkserver_preload(["archive.preload"])
             self._executor = ProcessPoolExecutor(
                 self.workers,
                 mp_context=ctx,

@@ -5,7 +5,8 @@
 Runs :func:`archive.extraction.extract_article` over the HTML of the benchmark site's N
 article pages in a ProcessPoolExecutor of W workers (0: one per CPU, as
 ARCHIVE_EXTRACT_WORKERS=0 does), started like the crawler's pool (forkserver with
-archive.extraction preloaded), every page submitted at once so no worker ever waits. Prints
+archive.preload preloaded: trafilatura imported and one page extracted before the workers
+fork), every page submitted at once so no worker ever waits. Prints
 one JSON line: pages, extracted, failed and the seconds from the first submit to the last
 result.
 """
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     workers = args.workers or os.cpu_count() or 1
     pages = list(article_pages(args.pages, None if args.synthetic else args.source))
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["archive.extraction"])
+    ctx.set_forkserver_preload(["archive.preload"])  # as the crawler's pool
     extracted = failed = 0
     with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
         started = time.perf_counter()

@@ -71,10 +71,11 @@ def extract_in_worker(
 
 def forkserver_context() -> multiprocessing.context.BaseContext:
     """Workers are forked from a server process started afresh (nothing of the reactor's
-    state is inherited) that has imported trafilatura once, so a worker starts in
-    milliseconds instead of importing it again."""
+    state is inherited) that has imported trafilatura and extracted one page
+    (:mod:`archive.preload`), so a worker starts in milliseconds, ready for its first
+    page at full speed."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["archive.extraction", "crawler.extraction"])
+    context.set_forkserver_preload(["archive.preload", "crawler.extraction"])
     return context
 
 

@@ -165,9 +165,39 @@ for _ in range(200):
     if pid:
         break
     time.sleep(0.05)
+import sys
 print(os.sched_getscheduler(0) == os.SCHED_BATCH, os.sched_getscheduler(pid) == os.SCHED_OTHER)
+# the forkserver was started before the spider's imports (Scrapy's HTTP client), which
+# then overlap its import of trafilatura
+print("scrapy.core.downloader.handlers.http11" in sys.modules)
 """
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
     )
+    assert out.stdout.split() == ["True", "True", "False"], out.stderr[-2000:]
+
+
+def test_workers_start_warm() -> None:
+    """The workers fork from a forkserver that has extracted a page already: a worker's
+    first page finds the regular expressions compiled and the public-suffix list loaded
+    (which a host with a port, as the fixture sites have, needs)."""
+    code = """
+from crawler.extraction import ExtractionPool
+pool = ExtractionPool(workers=1)
+probe = (
+    "(__import__('sys').modules.get('archive.preload') is not None,"
+    " bool(__import__('tld.utils').utils.tld_names))"
+)
+print(*pool._current().submit(eval, probe).result(timeout=60))
+pool.close()
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=90
+    )
     assert out.stdout.split() == ["True", "True"], out.stderr[-2000:]
+
+
+def test_warm_up_page_is_an_article() -> None:
+    from archive.preload import warm_up
+
+    assert warm_up() is True

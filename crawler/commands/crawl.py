@@ -20,7 +20,6 @@ from archive.layout import ArchiveLayout
 from archive.lock import EXIT_LOCKED, ArchiveLock
 from crawler.extraction import start_forkserver, yield_to_workers
 from crawler.outcome import EXIT_FAILED, EXIT_USAGE, crawl_exit_status
-from crawler.spiders.base import asset_scope, parse_duration
 
 if TYPE_CHECKING:
     import argparse
@@ -54,6 +53,11 @@ class Command(ScrapyCrawl):
                 check(**opts.spargs)
             except ValueError as exc:
                 fail(str(exc), EXIT_USAGE)
+        # imported here, not at the top: the spider's imports (Scrapy's HTTP client among
+        # them, 0.2 s) then come after process_options has started the forkserver, and
+        # overlap its import of trafilatura instead of delaying it
+        from crawler.spiders.base import asset_scope, parse_duration
+
         try:
             parse_duration(self.settings.get("ARCHIVE_REFRESH_AFTER"))
             asset_scope(self.settings.get("ARCHIVE_PAGE_ASSETS"))
