@@ -6,6 +6,9 @@ writing one; ``rollover``: between closing a full WARC file and opening the next
 ``index_commit``: before an index commit). Unset, as always outside the tests, a
 checkpoint costs one comparison.
 
+``ARCHIVE_SLOW_WRITES=SECONDS`` makes the archive writer wait that long before each
+record it writes: a disk slower than the network.
+
 ``ARCHIVE_EXTRACT_FAULTS=1`` makes the extraction of a page whose URL ends in
 ``/hang-page`` never finish, and that of one ending in ``/crash-page`` kill its worker.
 """
@@ -20,6 +23,10 @@ _POINT, _, _N = (os.environ.get("ARCHIVE_KILL_AT") or "").partition(":")
 _AT = int(_N) if _N.isdigit() else 0
 _count = 0
 _EXTRACT_FAULTS = os.environ.get("ARCHIVE_EXTRACT_FAULTS") == "1"
+try:
+    _SLOW_WRITES = float(os.environ.get("ARCHIVE_SLOW_WRITES") or 0)
+except ValueError:
+    _SLOW_WRITES = 0.0
 
 
 def reached(point: str) -> bool:
@@ -38,6 +45,11 @@ def die() -> None:
 def checkpoint(point: str) -> None:
     if reached(point):
         die()
+
+
+def slow_write() -> None:
+    if _SLOW_WRITES > 0:
+        time.sleep(_SLOW_WRITES)
 
 
 def extraction_fault(url: str) -> None:

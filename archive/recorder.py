@@ -96,6 +96,11 @@ class ArchiveRecorder:
         self._pending_rows = 0
         # article rows wait for the next commit, to go into the index many at a time
         self._articles: list[dict[str, Any]] = []
+        # bytes handed over and bytes done with: each counter has one writer (the
+        # submitting thread, the writer thread), so their difference needs no lock
+        self._bytes_in = 0
+        self._bytes_out = 0
+        self.peak_backlog_bytes = 0
 
     # -- public, called from any thread --------------------------------------------------
     def start(self) -> None:
@@ -110,13 +115,15 @@ class ArchiveRecorder:
         opened.result()
 
     def record_exchange(self, exchange: HttpExchange) -> Future[Stored]:
-        return self._submit(self._write_exchange, exchange)
+        return self._submit(
+            self._write_exchange, exchange, len(exchange.body) + len(exchange.request_body)
+        )
 
     def record_article(self, document: dict[str, Any]) -> Future[Stored]:
         """Write the conversion record of an extracted article and its index row.
         ``document`` carries the article fields, including ``warc_record_id``, the id of
         the response it was extracted from."""
-        return self._submit(self._write_article, document)
+        return self._submit(self._write_article, document, len(document.get("text") or ""))
 
     def record_run(self, report: dict[str, Any]) -> Future[Stored]:
         """Write a run report as a metadata record and its ``runs`` row."""
@@ -125,6 +132,11 @@ class ArchiveRecorder:
     @property
     def backlog(self) -> int:
         return self._queue.qsize()
+
+    @property
+    def backlog_bytes(self) -> int:
+        """Payload bytes handed over and not yet written (or failed)."""
+        return self._bytes_in - self._bytes_out
 
     def close(self) -> RecorderCounts:
         """Drain the queue, close the WARC file (fsync + rename), commit the index and
@@ -138,7 +150,7 @@ class ArchiveRecorder:
         return self.counts
 
     # -- the writer thread --------------------------------------------------------------
-    def _submit(self, fn: Callable[[Any], Stored], arg: Any) -> Future[Stored]:
+    def _submit(self, fn: Callable[[Any], Stored], arg: Any, size: int = 0) -> Future[Stored]:
         fut: Future[Stored] = Future()
         if self._thread is None:
             fut.set_exception(RuntimeError("the archive writer is not running"))
@@ -146,7 +158,11 @@ class ArchiveRecorder:
         if self.error is not None:
             fut.set_exception(RuntimeError(f"archive writer failed earlier: {self.error}"))
             return fut
-        self._queue.put((fn, arg, fut))
+        self._bytes_in += size
+        backlog = self._bytes_in - self._bytes_out
+        if backlog > self.peak_backlog_bytes:
+            self.peak_backlog_bytes = backlog
+        self._queue.put((fn, arg, fut, size))
         return fut
 
     def _run(self, opened: Future[None]) -> None:
@@ -167,12 +183,17 @@ class ArchiveRecorder:
             task = self._queue.get()
             if task is _STOP:
                 return
-            fn, arg, fut = task
+            fn, arg, fut, size = task
             if self.error is not None:
+                self._bytes_out += size
                 fut.set_exception(RuntimeError(f"archive writer failed earlier: {self.error}"))
                 continue
             try:
-                result = fn(arg)
+                faults.slow_write()
+                try:
+                    result = fn(arg)
+                finally:
+                    self._bytes_out += size
                 now = time.monotonic()
                 if self._pending_rows >= self.commit_every or (
                     self._queue.empty() and now - last_commit > self.commit_interval

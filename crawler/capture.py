@@ -9,6 +9,8 @@ ones sent.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -22,8 +24,11 @@ from archive.capture import HttpExchange
 from crawler.handlers import REASON_META
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from scrapy.crawler import Crawler
 
+    from archive.recorder import Stored
     from crawler.extensions import ArchiveExtension
 
 logger = logging.getLogger(__name__)
@@ -79,6 +84,7 @@ class WarcCaptureMiddleware:
             raise NotConfigured("WARC capture is off: ARCHIVE_ENABLED is False")
         self.crawler = crawler
         self._archive: ArchiveExtension | None = None
+        self._backlog_limit = int(crawler.settings.getfloat("ARCHIVE_WRITE_BACKLOG_MB") * 2**20)
         crawler.signals.connect(self._opened, signal=signals.spider_opened)
 
     @classmethod
@@ -110,4 +116,16 @@ class WarcCaptureMiddleware:
         request.meta[CAPTURE_META] = future
         stats.inc_value("archive/responses")
         stats.inc_value(f"archive/responses/status/{response.status}")
+        if self._archive.recorder.backlog_bytes > self._backlog_limit:
+            stats.inc_value("archive/write_waits")
+            return self._once_written(future, response)  # type: ignore[return-value]
+        return response
+
+    async def _once_written(self, future: Future[Stored], response: Response) -> Response:
+        """The writer is behind (a disk slower than the network): this response keeps its
+        place among the downloader's active requests until its record is written, so no
+        new download starts meanwhile and the bodies waiting for the writer stay within
+        ARCHIVE_WRITE_BACKLOG_MB (plus what is in flight)."""
+        with contextlib.suppress(Exception):  # a failed write stops the crawl elsewhere
+            await asyncio.wrap_future(future)
         return response

@@ -210,6 +210,8 @@ class ArchiveExtension:
     async def spider_closed(self, reason: str) -> None:
         stats = self.crawler.stats
         assert stats is not None
+        # the most response bytes that waited for the writer at once (in the run report)
+        stats.set_value("archive/write_backlog_peak_bytes", self.recorder.peak_backlog_bytes)
         try:
             report = self.run_report(reason)
             if self.recorder.error is None:

@@ -121,6 +121,9 @@ ARCHIVE_PAGE_ASSETS = "site"
 # seconds between index commits while the crawl runs (rows reach the index, and other
 # readers, this much later; a crash loses none: the index is repaired from the WARC)
 ARCHIVE_INDEX_COMMIT_SECONDS = 2.0
+# MiB of response bodies that may wait for the archive writer (a disk slower than the
+# network); past it, a response keeps its download slot until its record is written
+ARCHIVE_WRITE_BACKLOG_MB = 64
 # run trafilatura at all (off: capture only)
 ARCHIVE_EXTRACT_ENABLED = True
 # extraction worker processes (0: one per CPU)

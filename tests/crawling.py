@@ -59,6 +59,7 @@ def run_crawl(
     *extra: str,
     items_path: Path | None = None,
     timeout: float = 180,
+    env: dict[str, str] | None = None,
 ) -> CrawlRun:
     args = list(extra)
     if items_path is not None:
@@ -66,7 +67,7 @@ def run_crawl(
     proc = subprocess.run(
         crawl_command(archive_dir, base_url, *args),
         cwd=REPO,
-        env=crawl_env(),
+        env={**crawl_env(), **(env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,
