@@ -103,13 +103,20 @@ def yield_to_workers() -> None:
 
 
 def _alive(pid: int) -> bool:
+    """True while *pid* runs. A zombie (exited, not yet reaped by its parent: a crawl
+    started by a supervisor that never waits) counts as gone."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         pass  # alive, under another user
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            state = fh.read().rsplit(b")", 1)[1].split()[:1]
+    except OSError:
+        return True  # no /proc: the signal check is all there is
+    return state != [b"Z"]
 
 
 class _TryAgain(Exception):

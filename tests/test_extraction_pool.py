@@ -124,3 +124,17 @@ def test_a_page_past_its_time_or_killing_its_worker_fails_alone(tmp_path: Path) 
     assert results.pop("crash") == [None, "extraction worker crashed"]
     assert all(title == "Canal Repairs" for title, _ in results.values()), results
     assert out["restarts"] >= 2
+
+
+def test_fallback_crawler_watch_counts_a_zombie_as_gone() -> None:
+    """Without pidfd, a worker asks whether the crawl process is alive; a crawl that
+    exited but was not reaped (a zombie) must count as gone, or the workers stay."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        assert wait_until(lambda: not alive(child.pid), 30)  # exited, not reaped: a zombie
+        assert Path(f"/proc/{child.pid}").exists()
+        assert extraction._alive(child.pid) is False
+    finally:
+        child.wait()
+    assert extraction._alive(child.pid) is False
+    assert extraction._alive(os.getpid()) is True
