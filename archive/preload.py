@@ -4,10 +4,10 @@ Importing it imports :mod:`archive.extraction` and extracts one small built-in p
 The first extraction in a process is several times slower than the next: trafilatura,
 htmldate and courlan compile their regular expressions, and for a host that courlan's
 quick pattern does not take (a name of three letters or fewer, as bbc.co.uk or cnn.com,
-a port, as the fixture sites on 127.0.0.1 have) tld reads the public-suffix list, some
-10,000 names, into a trie. Done once in the forkserver, before it forks
-any worker, every worker inherits that state ready to use. Without it, each worker paid
-about 0.2 s on its first page, just when the crawl's first articles were waiting.
+or a port, as the fixture sites on 127.0.0.1 have) tld reads the public-suffix list,
+some 10,000 names, into a trie. Done once in the forkserver, before it forks any worker,
+every worker inherits that state ready to use. Without it, each worker paid about 0.2 s
+on its first page, just when the crawl's first articles were waiting.
 """
 
 from __future__ import annotations

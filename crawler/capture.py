@@ -14,7 +14,7 @@ import contextlib
 import logging
 from datetime import UTC, datetime
 from http import HTTPStatus
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
@@ -24,6 +24,7 @@ from archive.capture import HttpExchange
 from crawler.handlers import REASON_META
 
 if TYPE_CHECKING:
+    from collections.abc import Coroutine
     from concurrent.futures import Future
 
     from scrapy.crawler import Crawler
@@ -102,7 +103,9 @@ class WarcCaptureMiddleware:
             raise IgnoreRequest("the archive cannot be written")
         request.meta[SENT_AT_META] = datetime.now(UTC)
 
-    def process_response(self, request: Request, response: Response) -> Response:
+    def process_response(
+        self, request: Request, response: Response
+    ) -> Response | Coroutine[Any, Any, Response]:
         if self._archive is None or response.flags and "cached" in response.flags:
             return response
         stats = self.crawler.stats
@@ -118,7 +121,7 @@ class WarcCaptureMiddleware:
         stats.inc_value(f"archive/responses/status/{response.status}")
         if self._archive.recorder.backlog_bytes > self._backlog_limit:
             stats.inc_value("archive/write_waits")
-            return self._once_written(future, response)  # type: ignore[return-value]
+            return self._once_written(future, response)
         return response
 
     async def _once_written(self, future: Future[Stored], response: Response) -> Response:
