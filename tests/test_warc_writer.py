@@ -5,8 +5,11 @@ from __future__ import annotations
 import gzip
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -192,3 +195,42 @@ def test_recorder_indexes_articles_in_batches(tmp_path: Path) -> None:
             assert [r["url"] for r in found] == [f"http://news.test/english/{number}"]
     finally:
         index.close()
+
+
+def test_recorder_counts_the_bytes_waiting_for_it(tmp_path: Path) -> None:
+    """backlog_bytes is what was handed over and not yet written: it grows while the
+    writer is held, falls back to 0 once it catches up, and a failed write (the writer
+    stops) leaves nothing counted as waiting."""
+    recorder = ArchiveRecorder(ArchiveLayout(tmp_path), fsync=False)
+    recorder.start()
+    held = threading.Event()
+    release = threading.Event()
+    real_write = recorder.writer.write
+
+    def slow_write(records: Any) -> Any:
+        held.set()
+        release.wait(10)
+        return real_write(records)
+
+    recorder.writer.write = slow_write  # type: ignore[method-assign]
+    bodies = [b"x" * 1000, b"y" * 3000, b"z" * 5000]
+    futures = [recorder.record_exchange(exchange(body=body)) for body in bodies]
+    assert held.wait(10)
+    assert recorder.backlog_bytes == 9000  # the first is being written: not done yet
+    assert recorder.peak_backlog_bytes == 9000
+    release.set()
+    for future in futures:
+        future.result(10)
+    assert recorder.backlog_bytes == 0
+
+    def broken_write(records: Any) -> Any:
+        raise OSError("disk gone")
+
+    recorder.writer.write = broken_write  # type: ignore[method-assign]
+    failed = [recorder.record_exchange(exchange(body=b"w" * 700)) for _ in range(2)]
+    for future in failed:
+        with pytest.raises((OSError, RuntimeError)):  # the first, then "failed earlier"
+            future.result(10)
+    assert recorder.backlog_bytes == 0
+    assert recorder.peak_backlog_bytes == 9000
+    recorder.close()
