@@ -62,6 +62,15 @@ def failed(reason: str) -> ExtractionResult:
     return ExtractionResult(None, reason)
 
 
+def warm_forkserver(*more: str) -> multiprocessing.context.BaseContext:
+    """The multiprocessing context every extraction pool forks its workers from: a
+    forkserver started afresh that has imported :mod:`archive.preload` (trafilatura
+    imported, one page extracted), and *more* modules, before it forks any worker."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["archive.preload", *more])
+    return context
+
+
 # -- in the worker processes ---------------------------------------------------------------
 class _PageTimeout(BaseException):
     """Raised by the alarm; not an ``Exception``, so that extract_article's own
@@ -126,11 +135,9 @@ class ExtractPool:
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["archive.preload"])
             self._executor = ProcessPoolExecutor(
                 self.workers,
-                mp_context=ctx,
+                mp_context=warm_forkserver(),
                 initializer=_init_worker,
                 max_tasks_per_child=TASKS_PER_WORKER,
             )
@@ -202,4 +209,4 @@ class ExtractPool:
             yield head.tag, result
 
 
-__all__ = ["ExtractJob", "ExtractPool", "default_workers", "extract_job"]
+__all__ = ["ExtractJob", "ExtractPool", "default_workers", "extract_job", "warm_forkserver"]

@@ -130,12 +130,9 @@ class ArchiveRecorder:
         return self._submit(self._write_run, report)
 
     @property
-    def backlog(self) -> int:
-        return self._queue.qsize()
-
-    @property
     def backlog_bytes(self) -> int:
-        """Payload bytes handed over and not yet written (or failed)."""
+        """What was handed over and is not yet written (or failed): the bodies of the
+        exchanges, and the text of the articles (counted in characters)."""
         return self._bytes_in - self._bytes_out
 
     def close(self) -> RecorderCounts:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import sys
 import time
@@ -28,6 +27,7 @@ sys.path.append(str(Path(__file__).resolve().parent.parent))  # after PYTHONPATH
 from bench_site import EVAL_DIR, article_pages, article_url  # noqa: E402
 
 from archive.extraction import extract_article  # noqa: E402
+from archive.extractpool import warm_forkserver  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,10 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     workers = args.workers or os.cpu_count() or 1
     pages = list(article_pages(args.pages, None if args.synthetic else args.source))
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["archive.preload"])  # as the crawler's pool
     extracted = failed = 0
-    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(workers, mp_context=warm_forkserver()) as pool:  # as the crawler's
         started = time.perf_counter()
         jobs = [
             pool.submit(

@@ -24,6 +24,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
 
 from archive.extracted import ExtractionResult
+from archive.extractpool import warm_forkserver
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -74,9 +75,7 @@ def forkserver_context() -> multiprocessing.context.BaseContext:
     state is inherited) that has imported trafilatura and extracted one page
     (:mod:`archive.preload`), so a worker starts in milliseconds, ready for its first
     page at full speed."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["archive.preload", "crawler.extraction"])
-    return context
+    return warm_forkserver("crawler.extraction")
 
 
 def start_forkserver() -> None:

@@ -58,12 +58,11 @@ def big_pages_site() -> Iterator[FixtureServer]:
 
 
 def test_slow_writer_holds_downloads(tmp_path: Path, big_pages_site: FixtureServer) -> None:
-    site_server = big_pages_site
-    free = crawl_report(tmp_path / "free", site_server.base_url)
+    free = crawl_report(tmp_path / "free", big_pages_site.base_url)
     limit = 100_000
     bounded = crawl_report(
         tmp_path / "bounded",
-        site_server.base_url,
+        big_pages_site.base_url,
         "-s",
         f"ARCHIVE_WRITE_BACKLOG_MB={limit / 2**20}",
     )
