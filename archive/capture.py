@@ -52,7 +52,7 @@ class HttpExchange:
     protocol: str = "HTTP/1.1"
     ip_address: str | None = None
     date: datetime = field(default_factory=lambda: datetime.now(UTC))
-    truncated: str | None = None  # "length" or "time" when the body was cut
+    truncated: str | None = None  # WARC-Truncated: "length", "time" or "disconnect"
     response_id: str = field(default_factory=new_record_id)
     request_id: str = field(default_factory=new_record_id)
     previous: PreviousCapture | None = None

@@ -58,10 +58,16 @@ def reason_phrase(request: Request, status: int) -> str:
         return ""
 
 
-def exchange_from(request: Request, response: Response) -> HttpExchange:
-    truncated = None
-    if "dataloss" in response.flags or "partial" in response.flags:
-        truncated = "length"
+def exchange_from(
+    request: Request, response: Response, truncated: str | None = None
+) -> HttpExchange:
+    """The exchange to archive. *truncated* is the WARC-Truncated reason of a body cut
+    by a limit ("length", "time"); a body the server broke off (a Content-Length longer
+    than what came, broken chunking) is "disconnect". A body without Content-Length
+    ends when the connection closes (Twisted flags it "partial"): that is how such a
+    body ends, so it is not marked."""
+    if truncated is None and "dataloss" in response.flags:
+        truncated = "disconnect"
     return HttpExchange(
         url=request.url,
         method=request.method,
@@ -108,21 +114,41 @@ class WarcCaptureMiddleware:
     ) -> Response | Coroutine[Any, Any, Response]:
         if self._archive is None or response.flags and "cached" in response.flags:
             return response
+        future = self._record(request, response)
+        request.meta[CAPTURE_META] = future
+        if self._archive.recorder.backlog_bytes > self._backlog_limit:
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("archive/write_waits")
+            return self._once_written(future, response)
+        return response
+
+    def process_exception(self, request: Request, exception: BaseException) -> None:
+        """A download cut by DOWNLOAD_MAXSIZE or DOWNLOAD_TIMEOUT (crawler.handlers) is
+        archived with what came of it and WARC-Truncated; the exception goes on to the
+        other middlewares (a timeout is retried) and to the errback."""
+        response = getattr(exception, "response", None)
+        truncated = getattr(exception, "truncated", None)
+        if self._archive is None or not isinstance(response, Response) or truncated is None:
+            return
+        self._record(request, response, truncated)
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"archive/truncated/{truncated}")
+
+    def _record(
+        self, request: Request, response: Response, truncated: str | None = None
+    ) -> Future[Stored]:
+        assert self._archive is not None
         stats = self.crawler.stats
         assert stats is not None
         try:
-            future = self._archive.record_exchange(exchange_from(request, response))
+            future = self._archive.record_exchange(exchange_from(request, response, truncated))
         except Exception as exc:  # never let a capture problem pass silently
             stats.inc_value("archive/errors")
             logger.error("could not capture %s: %s", request.url, exc)
             raise
-        request.meta[CAPTURE_META] = future
         stats.inc_value("archive/responses")
         stats.inc_value(f"archive/responses/status/{response.status}")
-        if self._archive.recorder.backlog_bytes > self._backlog_limit:
-            stats.inc_value("archive/write_waits")
-            return self._once_written(future, response)
-        return response
+        return future
 
     async def _once_written(self, future: Future[Stored], response: Response) -> Response:
         """The writer is behind (a disk slower than the network): this response keeps its

@@ -1,33 +1,99 @@
-"""An HTTP/1.1 download handler that keeps the server's reason phrase.
+"""An HTTP/1.1 download handler that keeps what an archive needs from every download.
 
-Scrapy's handler builds the response from Twisted's without the reason phrase of the
-status line, and an archive must keep the real status line. This handler records the
-phrase in ``request.meta["http_reason"]``; everything else is Scrapy's own handler.
-It leans on Scrapy 2.19's private agent class, so it is pinned with Scrapy; should
-that class change, the archive falls back to the standard phrase for the code.
+- The reason phrase. Scrapy's handler builds the response from Twisted's without the
+  reason phrase of the status line, and an archive must keep the real status line.
+  This handler records the phrase in ``request.meta["http_reason"]``.
+- A body cut by a limit (WARC requirement 11). Scrapy throws away what it received of
+  a body that outgrows ``DOWNLOAD_MAXSIZE`` or ``DOWNLOAD_TIMEOUT``; this handler keeps
+  it, so that the capture middleware archives it with ``WARC-Truncated``:
+
+  - a body that streams past ``DOWNLOAD_MAXSIZE`` stops there, through Scrapy's own
+    ``bytes_received`` signal: :class:`BodyCut` carries the response with what came
+    (the limit plus at most one network read);
+  - a body whose Content-Length is over the limit is not downloaded at all
+    (``headers_received``): :class:`BodyCut` carries the status line and headers;
+  - a download that times out after its headers came keeps the body so far: the
+    :class:`~scrapy.exceptions.DownloadTimeoutError` carries it as ``response`` and
+    ``truncated = "time"``, and stays a timeout, so RetryMiddleware retries it.
+
+  Either way the request goes to its errback, never to a callback: a cut page is not
+  extracted.
+
+Everything else is Scrapy's own handler. It leans on Scrapy 2.19's private agent class
+(and, for the timeout, on the private reader Scrapy gives Twisted), so it is pinned
+with Scrapy; should they change, the archive falls back to the standard phrase for the
+code and to archiving nothing of a timed-out download, as Scrapy does.
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.core.downloader.handlers import http11
-from scrapy.http import Response
+from scrapy.exceptions import DownloadTimeoutError, StopDownload
+from scrapy.http import Headers, Response
 from scrapy.utils.defer import maybe_deferred_to_future
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
+
 REASON_META = "http_reason"
+_RECEIVED_META = "archive_bytes_received"
+_LIMITED: weakref.WeakSet[Crawler] = weakref.WeakSet()  # crawlers whose signals are connected
 
 
-class _PhraseKeepingAgent(http11._ScrapyAgent):
+class BodyCut(StopDownload):
+    """The body outgrew DOWNLOAD_MAXSIZE; ``response`` holds what was kept of it."""
+
+    truncated = "length"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(fail=True)
+        self.args = (message,)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class _ArchivingAgent(http11._ScrapyAgent):
     def _cb_latency(self, result: Any, request: Request, start_time: float) -> Any:
         phrase = getattr(result, "phrase", None)
         if isinstance(phrase, bytes):
             request.meta[REASON_META] = phrase.decode("latin-1")
         return super()._cb_latency(result, request, start_time)
+
+    def _cb_timeout(self, result: Any, request: Request, url: str, timeout: float) -> Any:
+        # the body so far must be read before Scrapy's callback stops the transport
+        try:
+            return super()._cb_timeout(result, request, url, timeout)
+        except DownloadTimeoutError as exc:
+            partial = self._received_so_far(url)
+            if partial is not None:
+                exc.response = partial  # type: ignore[attr-defined]
+                exc.truncated = "time"  # type: ignore[attr-defined]
+            raise
+
+    def _received_so_far(self, url: str) -> Response | None:
+        """The response of a download cut by the timeout: status line, headers and the
+        body received, or None when the headers had not come."""
+        txresponse = self._txresponse
+        reader = getattr(txresponse, "_bodyProtocol", None)
+        buffer = getattr(reader, "_bodybuf", None)
+        if txresponse is None or buffer is None:
+            return None
+        version = txresponse.version
+        return Response(
+            url,
+            status=int(txresponse.code),
+            headers=self._headers_from_twisted_response(txresponse),
+            body=buffer.getvalue(),
+            flags=["timeout"],
+            ip_address=getattr(reader, "_ip_address", None),
+            protocol=f"{version[0].decode()}/{version[1]}.{version[2]}",
+        )
 
 
 class ArchivingHTTPDownloadHandler(http11.HTTP11DownloadHandler):
@@ -42,13 +108,43 @@ class ArchivingHTTPDownloadHandler(http11.HTTP11DownloadHandler):
         per_host = crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
         per_ip = crawler.settings.getint("CONCURRENT_REQUESTS_PER_IP")
         self._pool.maxPersistentPerHost = 2 * max(per_host, per_ip, 1)
+        # DOWNLOAD_MAXSIZE is enforced here, keeping what came; Scrapy's agent still
+        # enforces a download_maxsize set in a request's meta, after this handler has.
+        # One instance serves http, another https: the signals are counted once.
+        if crawler not in _LIMITED:
+            _LIMITED.add(crawler)
+            crawler.signals.connect(self._headers_received, signal=signals.headers_received)
+            crawler.signals.connect(self._bytes_received, signal=signals.bytes_received)
+
+    def _limit(self, request: Request) -> int:
+        return int(request.meta.get("download_maxsize", self._default_maxsize))
+
+    def _headers_received(self, headers: Headers, body_length: int, request: Request) -> None:
+        request.meta[_RECEIVED_META] = 0  # a retry carries a copy of the meta
+        limit = self._limit(request)
+        if limit and isinstance(body_length, int) and body_length > limit:
+            raise BodyCut(
+                f"Content-Length {body_length} is over DOWNLOAD_MAXSIZE ({limit}): "
+                "not downloaded; status and headers archived with WARC-Truncated: length"
+            )
+
+    def _bytes_received(self, data: bytes, request: Request) -> None:
+        meta = request.meta
+        received = meta.get(_RECEIVED_META, 0) + len(data)
+        meta[_RECEIVED_META] = received
+        limit = self._limit(request)
+        if limit and received > limit:
+            raise BodyCut(
+                f"body over DOWNLOAD_MAXSIZE ({limit}): the first {received} bytes "
+                "archived with WARC-Truncated: length"
+            )
 
     async def download_request(self, request: Request) -> Response:
-        agent = _PhraseKeepingAgent(
+        agent = _ArchivingAgent(
             contextFactory=self._contextFactory,
             bindAddress=self._bind_address,
             pool=self._pool,
-            maxsize=self._default_maxsize,
+            maxsize=0,  # see _headers_received and _bytes_received
             warnsize=self._default_warnsize,
             fail_on_dataloss=self._fail_on_dataloss,
             crawler=self._crawler,

@@ -35,7 +35,8 @@ logger = logging.getLogger(__name__)
 
 _LATEST = (
     "SELECT record_id, record_type, warc_filename, warc_offset, warc_length, warc_date "
-    "FROM captures WHERE url = ? ORDER BY timestamp DESC, id DESC LIMIT 1"
+    "FROM captures WHERE url = ? AND coalesce(truncated, '') NOT IN ('length', 'time') "
+    "ORDER BY timestamp DESC, id DESC LIMIT 1"
 )
 
 

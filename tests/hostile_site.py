@@ -47,7 +47,7 @@ def bomb(size: int, wbits: int) -> bytes:
 
 # every case the home page links (outcomes: README, "Hostile input"; tests/test_hostile.py)
 CASES = (
-    *(f"/english/{n}" for n in range(1001, 1015)),
+    *(f"/english/{n}" for n in range(1001, 1017)),
     "/english/loop-a",
     "/english/chain/0",
 )
@@ -135,6 +135,8 @@ class HostileServer:
             "/english/1012": self._misdeclared,
             "/english/1013": self._malformed,
             "/english/1014": self._normal,
+            "/english/1015": self._endless_chunks,
+            "/english/1016": self._close_delimited,
             "/english/loop-a": lambda c, o: self._redirect(o, "/english/loop-b"),
             "/english/loop-b": lambda c, o: self._redirect(o, "/english/loop-a"),
         }
@@ -227,6 +229,24 @@ class HostileServer:
                 out.write(chunk)
         except OSError:
             pass
+        return False
+
+    def _endless_chunks(self, count: int, out: socket.SocketIO) -> bool:
+        """A chunked body that does not stop: past DOWNLOAD_MAXSIZE (16 MiB), to 32 MiB."""
+        out.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
+        out.write(b"Transfer-Encoding: chunked\r\n\r\n")
+        chunk = b"<p>" + b"b" * 65529 + b"</p>\n"
+        try:
+            for _ in range(512):
+                out.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        except OSError:
+            pass
+        return False
+
+    def _close_delimited(self, count: int, out: socket.SocketIO) -> bool:
+        """No Content-Length, not chunked: the body ends when the connection closes."""
+        out.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n")
+        out.write(article_html("Ends With The Connection", GOOD_TEXT))
         return False
 
     def _binary(self, count: int, out: socket.SocketIO) -> bool:

@@ -39,6 +39,10 @@ class HostileCrawl:
     def item(self, path: str) -> dict[str, Any] | None:
         return self.items.get(self.server.base_url + path)
 
+    def record(self, capture: sqlite3.Row) -> Any:
+        warc = self.root / "warc" / capture["warc_filename"]
+        return read_record_at(warc, capture["warc_offset"], 10**9)
+
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> HostileCrawl:
@@ -91,16 +95,15 @@ def test_compression_bombs_are_archived_raw_and_skipped(hostile: HostileCrawl, p
 
 def test_invalid_chunking_keeps_what_came(hostile: HostileCrawl) -> None:
     (capture,) = hostile.captured("/english/1003")
-    assert capture["truncated"] == "length"
+    assert capture["truncated"] == "disconnect"
+    assert hostile.record(capture).payload == b"<html><body>ok\r\n"
 
 
 def test_content_length_longer_than_body(hostile: HostileCrawl) -> None:
     (capture,) = hostile.captured("/english/1004")
-    assert capture["truncated"] == "length"
-    rec = read_record_at(
-        hostile.root / "warc" / capture["warc_filename"], capture["warc_offset"], 10**9
-    )
-    assert rec.h("WARC-Truncated") == "length"
+    assert capture["truncated"] == "disconnect"
+    rec = hostile.record(capture)
+    assert rec.h("WARC-Truncated") == "disconnect"
     assert int(rec.http.get_header("Content-Length")) == len(rec.payload)
     assert hostile.item("/english/1004")["text"] == "\n".join(GOOD_TEXT)
 
@@ -115,10 +118,29 @@ def test_content_length_shorter_than_body(hostile: HostileCrawl) -> None:
     assert hostile.item("/english/1005")["title"] == "Longer Than Declared"
 
 
+def test_body_ended_by_the_close_is_whole(hostile: HostileCrawl) -> None:
+    """Without Content-Length or chunking, the close is how a body ends: not truncated."""
+    (capture,) = hostile.captured("/english/1016")
+    assert capture["truncated"] is None
+    assert hostile.record(capture).payload.endswith(b"</html>")
+    assert hostile.item("/english/1016")["title"] == "Ends With The Connection"
+
+
 def test_drip_is_cut_by_the_timeout(hostile: HostileCrawl) -> None:
-    assert hostile.captured("/english/1006") == []
     assert hostile.stats["retry/reason_count/scrapy.exceptions.DownloadTimeoutError"] >= 1
     assert hostile.server.hits("/english/1006") == 3  # first try + RETRY_TIMES
+    # each try is archived with the bytes that came before the timeout (6 s, 1 byte/s)
+    captures = hostile.captured("/english/1006")
+    assert [c["truncated"] for c in captures] == ["time"] * 3
+    assert hostile.stats["archive/truncated/time"] == 3
+    for capture in captures:
+        rec = hostile.record(capture)
+        assert rec.h("WARC-Truncated") == "time"
+        assert rec.http.get_statuscode() == "200"
+        assert 3 <= len(rec.payload) <= 7 and set(rec.payload) == {ord("x")}
+        assert int(rec.http.get_header("Content-Length")) == len(rec.payload)
+    assert hostile.item("/english/1006") is None
+    assert hostile.stderr.count("could not fetch " + hostile.server.base_url + "/english/1006") == 1
 
 
 def test_redirect_loop_and_chain_end(hostile: HostileCrawl) -> None:
@@ -144,8 +166,32 @@ def test_retry_after_too_long_gives_up_at_once(hostile: HostileCrawl) -> None:
 
 
 def test_huge_page_is_refused(hostile: HostileCrawl) -> None:
-    assert hostile.captured("/english/1009") == []
-    assert "larger than download max size" in hostile.stderr
+    """Content-Length 50 MB: not downloaded; what came (status and headers) archived."""
+    (capture,) = hostile.captured("/english/1009")
+    assert capture["truncated"] == "length"
+    rec = hostile.record(capture)
+    assert rec.h("WARC-Truncated") == "length"
+    assert rec.http.get_statuscode() == "200" and rec.payload == b""
+    assert rec.http.get_header("Content-Length") == "0"
+    assert hostile.item("/english/1009") is None
+    assert "/english/1009: Content-Length 52428800 is over DOWNLOAD_MAXSIZE" in hostile.stderr
+
+
+def test_endless_body_is_cut_at_the_size_limit(hostile: HostileCrawl) -> None:
+    """A chunked body past DOWNLOAD_MAXSIZE: the first 16 MiB (and at most one network
+    read more) archived with WARC-Truncated: length; no article."""
+    limit = 16 * 2**20
+    (capture,) = hostile.captured("/english/1015")
+    assert capture["truncated"] == "length"
+    rec = hostile.record(capture)
+    assert rec.h("WARC-Truncated") == "length"
+    assert limit < len(rec.payload) <= limit + 2**16
+    assert rec.payload.startswith(b"<p>bbb") and set(rec.payload) == set(b"<p>b/\n")
+    assert rec.http.get_header("Transfer-Encoding") is None
+    assert hostile.item("/english/1015") is None
+    assert hostile.stats["archive/truncated/length"] == 2  # this one and 1009
+    assert "/english/1015: body over DOWNLOAD_MAXSIZE (16777216)" in hostile.stderr
+    assert "larger than download max size" not in hostile.stderr  # one line, not Scrapy's too
 
 
 def test_binary_served_as_html(hostile: HostileCrawl) -> None:

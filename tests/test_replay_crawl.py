@@ -45,6 +45,28 @@ def test_missing_urls_get_404_and_a_count(tmp_path: Path) -> None:
     )
 
 
+def test_a_capture_cut_by_a_limit_is_not_replayed(tmp_path: Path) -> None:
+    """A body cut by DOWNLOAD_MAXSIZE or DOWNLOAD_TIMEOUT was never extracted on the day:
+    replay does not hand it to the spider either. One the server broke off is served,
+    as it was on the day."""
+    root = tmp_path / "archive"
+    with FixtureServer(NewsSite(default_articles())) as server:
+        base = server.base_url
+        assert run_crawl(root, base).returncode == 0
+    db = sqlite3.connect(root / "index.sqlite3")
+    with db:
+        for article, truncated in ((23605, "time"), (23606, "length"), (23607, "disconnect")):
+            url = f"{base}/english/{article}"
+            db.execute("UPDATE captures SET truncated = ? WHERE url = ?", (truncated, url))
+    db.close()
+    replay = run_crawl(root, base, "-s", "ARCHIVE_REPLAY=1", items_path=tmp_path / "replay.jsonl")
+    assert replay.returncode == 0, replay.stderr[-2000:]
+    assert "'archive_replay/missing': 2," in replay.stderr
+    assert sorted(i["url"].rsplit("/", 1)[1] for i in replay.items) == sorted(
+        str(a.id) for a in default_articles() if a.id not in (23605, 23606)
+    )
+
+
 def test_replay_of_no_archive_is_a_one_line_error(tmp_path: Path) -> None:
     run = run_crawl(
         tmp_path / "nothing", f"http://127.0.0.1:{closed_port()}", "-s", "ARCHIVE_REPLAY=1"
