@@ -5,11 +5,11 @@ still being downloaded share one Deferred; only the first waiter is really check
 and the others go through as if allowed. Here the waiters share an asyncio future,
 which hands the same parser to each of them.
 
-Policy: 2xx → the rules (the first 512 KiB, as Google reads); 4xx → everything
-allowed; 5xx or no answer → nothing allowed on that host (counted in
-``robotstxt/unavailable``). A robots.txt response the spider fetched itself (the
-news spider asks for it first, to read its Sitemap lines) is used here too, so the
-file is downloaded once.
+Policy: 2xx → the rules (the first 512 KiB, as Google reads; also of a file cut by
+DOWNLOAD_MAXSIZE); 4xx → everything allowed; 5xx or no answer → nothing allowed on
+that host (counted in ``robotstxt/unavailable``). A robots.txt response the spider
+fetched itself (the news spider asks for it first, to read its Sitemap lines) is used
+here too, so the file is downloaded once.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
+
+from crawler.handlers import BodyCut
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -58,6 +60,20 @@ def rules_from_response(response: Response) -> tuple[Rules, str]:
     if 400 <= response.status < 500:
         return ALLOW_ALL, f"status {response.status}"
     return DENY_ALL, f"status {response.status}"
+
+
+def rules_after_error(exc: BaseException) -> tuple[Rules, str]:
+    """The rules of a robots.txt download that failed: none (nothing allowed), unless it
+    was cut by DOWNLOAD_MAXSIZE (crawler.handlers.BodyCut) after the first 512 KiB,
+    which are all that is read of a robots.txt anyway."""
+    response = getattr(exc, "response", None)
+    if (
+        isinstance(exc, BodyCut)
+        and isinstance(response, Response)
+        and len(response.body) >= MAX_ROBOTS_BYTES
+    ):
+        return rules_from_response(response)
+    return DENY_ALL, f"error {type(exc).__name__}"
 
 
 def is_robots_url(request: Request) -> bool:
@@ -105,7 +121,7 @@ class SafeRobotsTxtMiddleware:
         if is_robots_url(request) and request.meta.get("dont_obey_robotstxt"):
             netloc = urlparse_cached(request).netloc
             if netloc not in self._rules and not request.meta.get("_robots_own"):
-                self._store(netloc, DENY_ALL, f"error {type(exception).__name__}")
+                self._store(netloc, *rules_after_error(exception))
 
     def rules(self, netloc: str) -> Rules | None:
         return self._rules.get(netloc)
@@ -142,7 +158,7 @@ class SafeRobotsTxtMiddleware:
             response = await self.crawler.engine.download_async(robots)
         except Exception as exc:
             if netloc not in self._rules:
-                self._store(netloc, DENY_ALL, f"error {type(exc).__name__}")
+                self._store(netloc, *rules_after_error(exc))
         else:
             if netloc not in self._rules:
                 self._store(netloc, *rules_from_response(response))

@@ -55,7 +55,7 @@ CASES = (
 
 class HostileServer:
     """Serves the hostile cases. ``robots`` chooses robots.txt: "normal", "500",
-    "huge"."""
+    "huge", "endless"."""
 
     def __init__(self, robots: str = "normal") -> None:
         self.robots = robots
@@ -172,6 +172,17 @@ class HostileServer:
         body = b"User-agent: *\nDisallow: /english/private/\n"
         if self.robots == "huge":
             body += b"# padding\n" * 600_000 + b"Disallow: /english/1014\n"
+        if self.robots == "endless":  # chunked, past DOWNLOAD_MAXSIZE
+            out.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n")
+            out.write(b"Transfer-Encoding: chunked\r\n\r\n")
+            body += b"Disallow: /english/1013\n"
+            chunks = [body, *([b"# padding\n" * 6_000] * 600)]
+            try:
+                for chunk in chunks:
+                    out.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            except OSError:
+                pass
+            return False
         return self._send(out, 200, body, "text/plain")
 
     def _home(self, count: int, out: socket.SocketIO) -> bool:

@@ -232,6 +232,27 @@ def test_huge_robots_is_read_up_to_512_kib(tmp_path: Path) -> None:
         assert server.hits("/english") == 1
 
 
+def test_endless_robots_is_read_from_what_was_kept(tmp_path: Path) -> None:
+    """A robots.txt cut by DOWNLOAD_MAXSIZE (36 MB of comments, chunked) is archived with
+    WARC-Truncated and its first 512 KiB obeyed, as for any long robots.txt."""
+    root = tmp_path / "a"
+    with HostileServer(robots="endless") as server:
+        run = run_crawl(
+            root, server.base_url, "-s", "DOWNLOAD_MAXSIZE=2000000", "-s", "DOWNLOAD_TIMEOUT=2"
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert server.hits("/robots.txt") == 1
+        assert server.hits("/english/1013") == 0  # disallowed in the kept part
+        assert server.hits("/english/private/x") == 0
+        assert server.hits("/english/1014") == 1
+    db = sqlite3.connect(root / "index.sqlite3")
+    (truncated,) = db.execute(
+        "SELECT truncated FROM captures WHERE url = ?", (server.base_url + "/robots.txt",)
+    ).fetchone()
+    assert truncated == "length"
+    assert "not crawling" not in run.stderr and "cannot reach" not in run.stderr
+
+
 def _seconds(warc_date: str) -> float:
     from datetime import datetime
 

@@ -49,7 +49,7 @@ from archive.sniff import looks_like_html
 from crawler.capture import CAPTURE_META, PREVIOUS_META
 from crawler.extraction import ExtractionPool
 from crawler.items import ArticleItem
-from crawler.robots import DENY_ALL, rules_from_response
+from crawler.robots import DENY_ALL, rules_after_error, rules_from_response
 from crawler.urls import LinkMemo, normalize_url, origin, quick_host
 
 if TYPE_CHECKING:
@@ -467,7 +467,11 @@ class NewsSpider(Spider):
                 req.meta["start_page"] = True
                 yield req
 
-    def robots_failed(self, failure: Any) -> None:
+    def robots_failed(self, failure: Any) -> Iterator[Request]:
+        rules, _ = rules_after_error(failure.value)
+        if rules is not DENY_ALL:  # cut by DOWNLOAD_MAXSIZE past what is read of it
+            yield from self.parse_robots(failure.value.response)
+            return
         logger.error("cannot reach %s: %s", self.base_url, failure.value)
         self._inc("archive/robots_unavailable")
 
