@@ -265,6 +265,18 @@ class ArchiveIndex:
             text_sha1 = hashlib.sha1((text or "").encode("utf-8")).hexdigest()
             yield KnownArticle(url, canonical, text_sha1, date, digest, record_id)
 
+    def gone_pages(self) -> Iterator[tuple[str, str]]:
+        """(url, WARC-Date) of every URL whose latest capture answered 404 Not Found or
+        410 Gone: what an incremental crawl need not ask again for a while."""
+        query = """
+            SELECT url, warc_date, status, max(timestamp) FROM captures
+            WHERE url IN (SELECT url FROM captures WHERE status IN (404, 410))
+              AND record_type IN ('response', 'revisit')
+            GROUP BY url HAVING status IN (404, 410)
+        """
+        for url, date, _status, _timestamp in self.db.execute(query):
+            yield url, date
+
     def count(self, table: str) -> int:
         assert table in ("captures", "articles", "runs")
         return int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])

@@ -14,13 +14,13 @@ import platform
 import socket
 import sqlite3
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _dist_version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -33,6 +33,8 @@ from archive.recorder import ArchiveRecorder, Stored
 from archive.records import warc_date
 from archive.repair import repair_archive
 from crawler.outcome import crawl_exit_status, error_count
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -145,20 +147,28 @@ class ArchiveExtension:
     def known_articles(self) -> list[KnownArticle]:
         """What the archive already holds (read before the crawl writes anything new):
         its index and, after distributed crawls, the workers' indexes not merged yet."""
+        return self._from_indexes(ArchiveIndex.known_articles)
+
+    def gone_pages(self) -> list[tuple[str, str]]:
+        """(url, WARC-Date) of the URLs whose latest capture was a 404 or 410, read like
+        :meth:`known_articles`."""
+        return self._from_indexes(ArchiveIndex.gone_pages)
+
+    def _from_indexes(self, read: Callable[[ArchiveIndex], Iterable[T]]) -> list[T]:
         root = ArchiveLayout(self.layout.root)
-        known: list[KnownArticle] = []
+        found: list[T] = []
         for layout in (root, *root.worker_layouts()):
             if not layout.index_path.exists():
                 continue
             try:
                 index = ArchiveIndex(layout.index_path, readonly=True)
                 try:
-                    known.extend(index.known_articles())
+                    found.extend(read(index))
                 finally:
                     index.close()
             except (IndexUnavailable, sqlite3.Error) as exc:
                 logger.warning("cannot read %s: %s", layout.index_path, exc)
-        return known
+        return found
 
     # -- used by the middleware and the pipeline ------------------------------------------
     def record_exchange(self, exchange: HttpExchange) -> Future[Stored]:

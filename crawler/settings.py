@@ -133,6 +133,9 @@ ARCHIVE_EXTRACT_TIMEOUT = 60
 # fetch an archived article again once its latest capture is this old ("", 0: never;
 # seconds, or 45m / 12h / 7d); unchanged pages become revisit records
 ARCHIVE_REFRESH_AFTER = ""
+# ask an article URL that answered 404 or 410 again only once its latest capture is
+# this old ("", 0: ask every run)
+ARCHIVE_RECHECK_GONE_AFTER = "1d"
 # stop walking a chain of listing pages after this many in a row brought no new article
 ARCHIVE_STOP_AFTER_SEEN = 3
 # hard cap on listing (non-article) pages per crawl

@@ -26,6 +26,9 @@ def test_bad_argument(tmp_path: Path) -> None:
     run = run_crawl(tmp_path / "a", "http://127.0.0.1:1", "-a", "max_articles=lots")
     assert run.returncode == 2
     assert "max_articles" in one_line_error(run.stderr)
+    run = run_crawl(tmp_path / "a", "http://127.0.0.1:1", "-s", "ARCHIVE_RECHECK_GONE_AFTER=soon")
+    assert run.returncode == 2
+    assert "ARCHIVE_RECHECK_GONE_AFTER must be a duration" in one_line_error(run.stderr)
     assert not (tmp_path / "a").exists()
 
 

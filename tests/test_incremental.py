@@ -21,7 +21,7 @@ from tests.warcs import check_record_digests, read_record_at, read_warc
 
 
 def article_paths(server: FixtureServer) -> list[str]:
-    """Requests for existing articles (the dead link /english/99999 is asked every run)."""
+    """Requests for existing articles (not the home page's dead link, /english/99999)."""
     return [p for p in server.paths() if re.fullmatch(r"/english/\d+", p) and p != "/english/99999"]
 
 
@@ -91,6 +91,40 @@ def test_second_run_fetches_only_new_articles(tmp_path: Path, fresh_server: Fixt
     report = read_record_at(root / "warc" / runs[1]["warc_filename"], runs[1]["warc_offset"], 10**9)
     assert report.type == "metadata"
     assert report.h("WARC-Target-URI") == "urn:news-archive:run:" + runs[1]["run_id"]
+
+
+def test_dead_links_are_asked_again_only_after_a_while(
+    tmp_path: Path, fresh_server: FixtureServer
+) -> None:
+    """The home page links /english/99999, which answers 404. Archived once, it is not
+    asked again until its capture is ARCHIVE_RECHECK_GONE_AFTER (1 day) old."""
+    root = tmp_path / "archive"
+    dead = "/english/99999"
+    assert run_crawl(root, fresh_server.base_url).returncode == 0
+    assert fresh_server.paths().count(dead) == 1
+    (row,) = db_rows(root, f"SELECT status FROM captures WHERE url LIKE '%{dead}'")
+    assert row["status"] == 404
+
+    fresh_server.clear_log()
+    second = run_crawl(root, fresh_server.base_url)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert dead not in fresh_server.paths()
+    assert "'archive/articles_gone': 1," in second.stderr
+
+    fresh_server.clear_log()
+    third = run_crawl(root, fresh_server.base_url, "-s", "ARCHIVE_RECHECK_GONE_AFTER=0")
+    assert third.returncode == 0, third.stderr[-2000:]
+    assert fresh_server.paths().count(dead) == 1
+    assert "archive/articles_gone" not in third.stderr
+
+    # the article appears at that URL: once asked again, it is archived
+    fresh_server.site.add_article(dataclasses.replace(new_article(1), id=99999))
+    fresh_server.clear_log()
+    fourth = run_crawl(root, fresh_server.base_url, "-s", "ARCHIVE_RECHECK_GONE_AFTER=1")
+    assert fourth.returncode == 0, fourth.stderr[-2000:]
+    assert fresh_server.paths().count(dead) == 1
+    urls = [r["url"] for r in db_rows(root, "SELECT url FROM articles")]
+    assert fresh_server.base_url + dead in urls
 
 
 def test_refresh_writes_revisits_and_new_versions(

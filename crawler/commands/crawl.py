@@ -59,7 +59,8 @@ class Command(ScrapyCrawl):
         from crawler.spiders.base import asset_scope, parse_duration
 
         try:
-            parse_duration(self.settings.get("ARCHIVE_REFRESH_AFTER"))
+            for name in ("ARCHIVE_REFRESH_AFTER", "ARCHIVE_RECHECK_GONE_AFTER"):
+                parse_duration(self.settings.get(name), name)
             asset_scope(self.settings.get("ARCHIVE_PAGE_ASSETS"))
         except ValueError as exc:
             fail(str(exc), EXIT_USAGE)

@@ -97,7 +97,7 @@ def check_base_url(value: str) -> str:
     return origin(normalize_url(value))
 
 
-def parse_duration(value: Any) -> timedelta | None:
+def parse_duration(value: Any, name: str = "ARCHIVE_REFRESH_AFTER") -> timedelta | None:
     """ "90", "45m", "12h", "7d" → a timedelta; empty or 0 → None (off)."""
     text = str(value or "").strip().lower()
     if not text or text == "0":
@@ -109,7 +109,7 @@ def parse_duration(value: Any) -> timedelta | None:
         seconds = float(number) * (factor or 1)
     except ValueError:
         raise SpiderArgumentError(
-            f"ARCHIVE_REFRESH_AFTER must be a duration like 3600, 12h or 7d, got {value!r}"
+            f"{name} must be a duration like 3600, 12h or 7d, got {value!r}"
         ) from None
     return timedelta(seconds=seconds) if seconds > 0 else None
 
@@ -187,6 +187,9 @@ class NewsSpider(Spider):
         self.refresh_after: timedelta | None = None
         # article key -> its latest archived version (incremental crawls)
         self._known: dict[str, KnownArticle] = {}
+        # article key -> WARC-Date of its latest capture, a 404 or 410 (a dead link)
+        self._gone: dict[str, str] = {}
+        self.recheck_gone_after: timedelta | None = timedelta(days=1)
 
     @classmethod
     def check_arguments(cls, **spargs: Any) -> None:
@@ -201,6 +204,9 @@ class NewsSpider(Spider):
         spider.stop_after_seen = max(1, settings.getint("ARCHIVE_STOP_AFTER_SEEN"))
         spider.max_listing_pages = settings.getint("ARCHIVE_MAX_LISTING_PAGES")
         spider.refresh_after = parse_duration(settings.get("ARCHIVE_REFRESH_AFTER"))
+        spider.recheck_gone_after = parse_duration(
+            settings.get("ARCHIVE_RECHECK_GONE_AFTER"), "ARCHIVE_RECHECK_GONE_AFTER"
+        )
         spider.capture_assets = asset_scope(settings.get("ARCHIVE_PAGE_ASSETS"))
         if settings.getbool("ARCHIVE_EXTRACT_ENABLED"):
             spider.extractor = ExtractionPool.from_crawler(crawler)
@@ -284,6 +290,10 @@ class NewsSpider(Spider):
             return None
         self._scheduled_articles.add(key)
         meta: dict[str, Any] = {}
+        gone = self._gone.get(key)  # empty unless ARCHIVE_RECHECK_GONE_AFTER is set
+        if gone is not None and not self._older_than(gone, self.recheck_gone_after):
+            self._inc("archive/articles_gone")
+            return None
         known = self._known.get(key)
         if known is not None:
             if not self.is_stale(known):
@@ -313,13 +323,18 @@ class NewsSpider(Spider):
         return known is not None and not self.is_stale(known)
 
     def is_stale(self, known: KnownArticle) -> bool:
-        if self.refresh_after is None:
+        return self._older_than(known.warc_date, self.refresh_after)
+
+    @staticmethod
+    def _older_than(warc_date: str, age: timedelta | None) -> bool:
+        """Is a capture of this WARC-Date *age* old? Never, without an age."""
+        if age is None:
             return False
         try:
-            fetched = datetime.fromisoformat(known.warc_date.replace("Z", "+00:00"))
+            fetched = datetime.fromisoformat(warc_date.replace("Z", "+00:00"))
         except ValueError:
             return True
-        return datetime.now(UTC) - fetched >= self.refresh_after
+        return datetime.now(UTC) - fetched >= age
 
     def listing_request(self, url: str, barren: int) -> Request | None:
         if url in self._requested_listings:
@@ -435,6 +450,12 @@ class NewsSpider(Spider):
                     self._known[key] = known
         if self._known:
             logger.info("%d articles archived already: fetching only new ones", len(self._known))
+        if self.recheck_gone_after is None:
+            return
+        for url, warc_date in await asyncio.to_thread(archive.gone_pages):
+            key = self.article_key(self.rebase(url))
+            if key and key not in self._known and warc_date > self._gone.get(key, ""):
+                self._gone[key] = warc_date
 
     async def start(self) -> AsyncIterator[Request]:
         await self.load_known()
