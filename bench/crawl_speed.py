@@ -46,6 +46,7 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 PROJECT = REPO  # the checkout the crawls run from (--project: a scratch copy to compare)
+LOAD: str | None = None  # --load: bench/co_load.py runs next to every configuration
 sys.path.insert(0, str(BENCH))
 
 from bench_site import EVAL_DIR  # noqa: E402
@@ -239,6 +240,9 @@ def run(
         cpu_before = site.cpu()
     out_path, err_path = workdir / f"{key}.stdout", workdir / f"{key}.stderr"
     print(f"  [{key}] {result.label}: {' '.join(cmd[:6])} ...", flush=True)
+    load = None
+    if LOAD:
+        load = subprocess.Popen([sys.executable, str(Path(__file__).with_name("co_load.py")), LOAD])
     with open(out_path, "w") as out, open(err_path, "w") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
@@ -267,6 +271,9 @@ def run(
                 )
         result.wall = time.perf_counter() - started
         sampler.stop()
+    if load is not None:
+        load.kill()
+        load.wait()
     result.returncode = proc.returncode
     result.peak_rss, result.peak_pss = sampler.peak_rss, sampler.peak_pss
     result.peak_main, result.procs = sampler.peak_main, sampler.peak_procs
@@ -281,6 +288,8 @@ def run(
     result.extra = scrapy_stats(stderr)
     if proc.returncode and not result.note:
         result.note = f"exit {proc.returncode}: {last_line(stderr)}"
+    if load is not None:
+        result.note = (result.note + "; " if result.note else "") + f"next to --load {LOAD}"
     print(
         f"      {result.pages} pages in {result.wall:.1f} s = {result.rate:.1f} pages/s, "
         f"peak RSS {result.peak_rss / 2**20:.0f} MB (PSS {result.peak_pss / 2**20:.0f} MB)"
@@ -666,9 +675,16 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="extra -s NAME=VALUE for the Scrapy runs (a, b, d)",
     )
+    parser.add_argument(
+        "--load",
+        metavar="SPIN,NAP",
+        help="run bench/co_load.py next to every configuration: CPU bursts of SPIN ms, "
+        "NAP ms apart (0.3,0.8 uses about what the crawl process does)",
+    )
     args = parser.parse_args(argv)
-    global PROJECT
+    global PROJECT, LOAD
     PROJECT = args.project.resolve()
+    LOAD = args.load
     workers = args.workers or os.cpu_count() or 1
     source = None if args.synthetic or not (args.source / "html").is_dir() else args.source
     configs = [c.strip() for c in args.configs.split(",") if c.strip()]
