@@ -39,7 +39,6 @@ from scrapy.utils.defer import maybe_deferred_to_future
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-
 REASON_META = "http_reason"
 _RECEIVED_META = "archive_bytes_received"
 _LIMITED: weakref.WeakSet[Crawler] = weakref.WeakSet()  # crawlers whose signals are connected
@@ -125,7 +124,7 @@ class ArchivingHTTPDownloadHandler(http11.HTTP11DownloadHandler):
         if limit and isinstance(body_length, int) and body_length > limit:
             raise BodyCut(
                 f"Content-Length {body_length} is over DOWNLOAD_MAXSIZE ({limit}): "
-                "not downloaded; status and headers archived with WARC-Truncated: length"
+                "body not downloaded"
             )
 
     def _bytes_received(self, data: bytes, request: Request) -> None:
@@ -134,10 +133,7 @@ class ArchivingHTTPDownloadHandler(http11.HTTP11DownloadHandler):
         meta[_RECEIVED_META] = received
         limit = self._limit(request)
         if limit and received > limit:
-            raise BodyCut(
-                f"body over DOWNLOAD_MAXSIZE ({limit}): the first {received} bytes "
-                "archived with WARC-Truncated: length"
-            )
+            raise BodyCut(f"body over DOWNLOAD_MAXSIZE ({limit}): cut after {received} bytes")
 
     async def download_request(self, request: Request) -> Response:
         agent = _ArchivingAgent(
