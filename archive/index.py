@@ -253,16 +253,21 @@ class ArchiveIndex:
         )
         return cur.fetchone() is not None
 
-    def known_articles(self) -> Iterator[KnownArticle]:
+    def known_articles(self, text_hashes: bool = True) -> Iterator[KnownArticle]:
         """The latest archived version of every article, with its capture: what an
-        incremental crawl skips, or revisits when it is old enough."""
-        query = """
-            SELECT a.url, a.canonical_url, a.text, c.warc_date, c.payload_digest, c.record_id
+        incremental crawl skips, or revisits when it is old enough. Without
+        *text_hashes* (a crawl that refreshes nothing), ``text_sha1`` is empty and the
+        texts are not read: half the time, and a fraction of the disk reads."""
+        text = "a.text" if text_hashes else "NULL"
+        query = f"""
+            SELECT a.url, a.canonical_url, {text}, c.warc_date, c.payload_digest, c.record_id
             FROM articles a JOIN captures c ON c.record_id = a.warc_record_id
             WHERE a.id IN (SELECT max(id) FROM articles GROUP BY url)
         """
-        for url, canonical, text, date, digest, record_id in self.db.execute(query):
-            text_sha1 = hashlib.sha1((text or "").encode("utf-8")).hexdigest()
+        for url, canonical, body, date, digest, record_id in self.db.execute(query):
+            text_sha1 = (
+                hashlib.sha1((body or "").encode("utf-8")).hexdigest() if text_hashes else ""
+            )
             yield KnownArticle(url, canonical, text_sha1, date, digest, record_id)
 
     def gone_pages(self) -> Iterator[tuple[str, str]]:

@@ -175,6 +175,24 @@ def test_refresh_writes_revisits_and_new_versions(
     assert cdxj.count('"mime": "warc/revisit"') == 11
 
 
+def test_refresh_of_new_bytes_with_the_same_text_adds_no_version(
+    tmp_path: Path, fresh_server: FixtureServer
+) -> None:
+    """A new article changes the "Most read" sidebar of the others: new bytes (new
+    captures), the same article text (no new version). Telling them apart needs the
+    archived texts' hashes, which the crawl reads only when it refreshes."""
+    root = tmp_path / "archive"
+    assert run_crawl(root, fresh_server.base_url).returncode == 0
+    fresh_server.site.add_article(new_article(1))
+    time.sleep(1.1)
+    second = run_crawl(root, fresh_server.base_url, "-s", "ARCHIVE_REFRESH_AFTER=1")
+    assert second.returncode == 0, second.stderr[-2000:]
+    unchanged = re.search(r"'archive/refreshed_unchanged_text': (\d+)", second.stderr)
+    assert unchanged is not None and int(unchanged.group(1)) >= 3, second.stderr[-3000:]
+    rows = db_rows(root, "SELECT url FROM articles")
+    assert len(rows) == len({r["url"] for r in rows}) == 13  # 12 + the new one
+
+
 def test_sigterm_stops_cleanly(tmp_path: Path, site_server: FixtureServer) -> None:
     root = tmp_path / "archive"
     cmd = crawl_command(root, site_server.base_url, "-s", "DOWNLOAD_DELAY=0.3")

@@ -443,7 +443,9 @@ class NewsSpider(Spider):
         archive = self.crawler.get_extension(ArchiveExtension)
         if archive is None or archive.unusable:
             return
-        for known in await asyncio.to_thread(archive.known_articles):
+        # the texts' hashes only matter to a refresh (an unchanged text is no new version)
+        refresh = self.refresh_after is not None
+        for known in await asyncio.to_thread(archive.known_articles, refresh):
             for url in (known.url, known.canonical_url):
                 key = self.article_key(self.rebase(url)) if url else None
                 if key and key not in self._known:
