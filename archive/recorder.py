@@ -96,8 +96,10 @@ class ArchiveRecorder:
         self._pending_rows = 0
         # article rows wait for the next commit, to go into the index many at a time
         self._articles: list[dict[str, Any]] = []
-        # bytes handed over and bytes done with: each counter has one writer (the
-        # submitting thread, the writer thread), so their difference needs no lock
+        # bytes handed over and bytes done with. _bytes_out has one writer, the writer
+        # thread; _bytes_in is added to under a lock, since record_* may be called from
+        # any thread (the crawl calls them from the reactor's alone)
+        self._submit_lock = threading.Lock()
         self._bytes_in = 0
         self._bytes_out = 0
         self.peak_backlog_bytes = 0
@@ -155,10 +157,11 @@ class ArchiveRecorder:
         if self.error is not None:
             fut.set_exception(RuntimeError(f"archive writer failed earlier: {self.error}"))
             return fut
-        self._bytes_in += size
-        backlog = self._bytes_in - self._bytes_out
-        if backlog > self.peak_backlog_bytes:
-            self.peak_backlog_bytes = backlog
+        with self._submit_lock:
+            self._bytes_in += size
+            backlog = self._bytes_in - self._bytes_out
+            if backlog > self.peak_backlog_bytes:
+                self.peak_backlog_bytes = backlog
         self._queue.put((fn, arg, fut, size))
         return fut
 

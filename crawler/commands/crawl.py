@@ -56,11 +56,11 @@ class Command(ScrapyCrawl):
         # imported here, not at the top: the spider's imports (Scrapy's HTTP client among
         # them, 0.2 s) then come after process_options has started the forkserver, and
         # overlap its import of trafilatura instead of delaying it
-        from crawler.spiders.base import asset_scope, parse_duration
+        from crawler.spiders.base import DURATION_SETTINGS, asset_scope, duration_setting
 
         try:
-            for name in ("ARCHIVE_REFRESH_AFTER", "ARCHIVE_RECHECK_GONE_AFTER"):
-                parse_duration(self.settings.get(name), name)
+            for name in DURATION_SETTINGS:
+                duration_setting(self.settings, name)
             asset_scope(self.settings.get("ARCHIVE_PAGE_ASSETS"))
         except ValueError as exc:
             fail(str(exc), EXIT_USAGE)

@@ -97,8 +97,14 @@ def check_base_url(value: str) -> str:
     return origin(normalize_url(value))
 
 
-def parse_duration(value: Any, name: str = "ARCHIVE_REFRESH_AFTER") -> timedelta | None:
-    """ "90", "45m", "12h", "7d" → a timedelta; empty or 0 → None (off)."""
+# the settings read with duration_setting (the crawl command checks them all up front)
+DURATION_SETTINGS = ("ARCHIVE_REFRESH_AFTER", "ARCHIVE_RECHECK_GONE_AFTER")
+
+
+def duration_setting(settings: Any, name: str) -> timedelta | None:
+    """The setting *name*: "90", "45m", "12h", "7d" → a timedelta; empty or 0 → None
+    (off). Anything else raises SpiderArgumentError, naming the setting."""
+    value = settings.get(name)
     text = str(value or "").strip().lower()
     if not text or text == "0":
         return None
@@ -203,10 +209,8 @@ class NewsSpider(Spider):
         settings = crawler.settings
         spider.stop_after_seen = max(1, settings.getint("ARCHIVE_STOP_AFTER_SEEN"))
         spider.max_listing_pages = settings.getint("ARCHIVE_MAX_LISTING_PAGES")
-        spider.refresh_after = parse_duration(settings.get("ARCHIVE_REFRESH_AFTER"))
-        spider.recheck_gone_after = parse_duration(
-            settings.get("ARCHIVE_RECHECK_GONE_AFTER"), "ARCHIVE_RECHECK_GONE_AFTER"
-        )
+        spider.refresh_after = duration_setting(settings, "ARCHIVE_REFRESH_AFTER")
+        spider.recheck_gone_after = duration_setting(settings, "ARCHIVE_RECHECK_GONE_AFTER")
         spider.capture_assets = asset_scope(settings.get("ARCHIVE_PAGE_ASSETS"))
         if settings.getbool("ARCHIVE_EXTRACT_ENABLED"):
             spider.extractor = ExtractionPool.from_crawler(crawler)
