@@ -599,6 +599,36 @@ def ratios(rounds: list[list[Result]]) -> list[str]:
                 f"{name}: {each}; median {statistics.median(v for v, _, _ in values):.2f}; "
                 f"ratio of the median rates {of_medians:.2f}  (target {target})"
             )
+    return lines + ceilings(rounds)
+
+
+def cpu_per_page(result: Result | None) -> float | None:
+    if result is None or result.skipped or not result.pages or not result.cpu_total:
+        return None
+    return result.cpu_total / result.pages
+
+
+def ceilings(rounds: list[list[Result]]) -> list[str]:
+    """The most (a)/(c) can be in a round by CPU accounting alone. (c) keeps every core
+    busy extracting; (a) must extract the same pages with the same workers *and* crawl
+    them, and crawling costs at least what plain Scrapy (b) costs on the same site (and
+    capture (d), what (d) costs). With every core busy in both runs, rate(a)/rate(c) is at
+    most CPU(c) / (CPU(c) + CPU(b)) per page, before the workers lose anything to sharing
+    their cores with a third busy process."""
+    lines = []
+    for name, crawl_key in (("plain Scrapy (b)", "b"), ("capture only (d)", "d")):
+        values = []
+        for results in rounds:
+            by = {r.key: r for r in results}
+            extract, crawl = cpu_per_page(by.get("c")), cpu_per_page(by.get(crawl_key))
+            if extract and crawl:
+                values.append(extract / (extract + crawl))
+        if values:
+            each = ", ".join(f"{v:.2f}" for v in values)
+            lines.append(
+                f"(a)/(c) ceiling by CPU, extraction + the CPU of {name}: {each}"
+                + (f"; median {statistics.median(values):.2f}" if len(values) > 1 else "")
+            )
     return lines
 
 
