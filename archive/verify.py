@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from archive.access import IndexLocked, busy_writers, connect_readonly, index_layouts
+from archive.cdxj import cdxj_lines
 from archive.index import IndexUnavailable
 from archive.indexcheck import CAPTURE_TYPES, IndexRows, RowCheck, check_rows, missing_records
 from archive.layout import ArchiveLayout
 from archive.reader import final_name
-from archive.rows import cdxj_line
 from archive.scan import FileScan, Problem, RecordRef, scan_file
 from archive.warcfile import OPEN_SUFFIX
 
@@ -274,7 +274,7 @@ def _cdxj_problems(layout: ArchiveLayout, timeout: float) -> list[Problem]:
 
 def cdxj_mismatch(layout: ArchiveLayout, db: sqlite3.Connection) -> str | None:
     """How ``index.cdxj`` differs from the lines the captures in *db* give, or ``None``."""
-    expected = sorted(cdxj_line(dict(r)) for r in db.execute("SELECT * FROM captures"))
+    expected = list(cdxj_lines(db))
     if not layout.cdxj_path.exists():
         return "missing" if expected else None
     actual = layout.cdxj_path.read_text(encoding="utf-8").splitlines()

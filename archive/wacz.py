@@ -37,9 +37,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import IO, Any
 
+from archive.cdxj import cdxj_lines
 from archive.index import CURRENT_ARTICLE
 from archive.layout import ArchiveLayout
-from archive.rows import cdxj_line
 from archive.warcfile import OPEN_SUFFIX, fsync_path
 
 WACZ_VERSION = "1.1.1"
@@ -131,22 +131,6 @@ def write_wacz(
 
 
 # -- the contents ----------------------------------------------------------------------------
-def cdxj_lines(db: sqlite3.Connection) -> Iterator[str]:
-    """The lines of the archive's CDXJ (as :func:`archive.cdxj.write_cdxj` writes them:
-    sorted), from the index row by row. Rows come in (SURT, timestamp) order; the few that
-    share both are sorted by their whole line."""
-    group: list[str] = []
-    key: tuple[str, str] | None = None
-    for row in db.execute("SELECT * FROM captures ORDER BY surt, timestamp"):
-        row_key = (row["surt"], row["timestamp"])
-        if row_key != key and group:
-            yield from sorted(group)
-            group = []
-        key = row_key
-        group.append(cdxj_line(dict(row)))
-    yield from sorted(group)
-
-
 def page_lines(db: sqlite3.Connection) -> Iterator[str]:
     """The lines of ``pages.jsonl``: the header, then one page per article (the current
     version of each), in the order they were fetched."""

@@ -23,6 +23,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
+from archive.cdxj import whole
 from archive.layout import ArchiveLayout
 from archive.reader import ArchivedRecord, WarcReadError, read_record
 from archive.recorder import Stored
@@ -35,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 _LATEST = (
     "SELECT record_id, record_type, warc_filename, warc_offset, warc_length, warc_date "
-    "FROM captures WHERE url = ? AND coalesce(truncated, '') NOT IN ('length', 'time') "
+    f"FROM captures WHERE url = ? AND {whole()} "
     "ORDER BY timestamp DESC, id DESC LIMIT 1"
 )
 

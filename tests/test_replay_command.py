@@ -5,6 +5,7 @@ death (no orphan)."""
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import os
 import re
@@ -12,7 +13,7 @@ import signal
 import socket
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -42,8 +43,12 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     css = exchange(
         CSS_URL, b"body { color: #123456; }", date=utc(2021, 8, 2, 9, 31), content_type="text/css"
     )
+    # a day later the page came too slowly and was cut after its first bytes
+    cut = dataclasses.replace(
+        exchange(PAGE_URL, PAGE[:30], date=utc(2021, 8, 3, 10)), truncated="time"
+    )
     fields = {"title": "Dam talks", "text": "The irrigation canals ran dry.", "tags": ["Water"]}
-    return write_archive(root, [(page, fields), (css, None)])
+    return write_archive(root, [(page, fields), (css, None), (cut, None)])
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +116,37 @@ def test_pywb_replays_from_the_archive_with_a_csp(replay: Replay) -> None:
     # nothing live: a URL the archive does not hold is a 404, not a fetch
     status, _, _ = raw_get(replay.replay_port, "/archive/2021id_/http://news.example/other")
     assert status == 404
+
+
+def _replayed(replay: Replay, timestamp: str) -> bytes:
+    """The payload pywb replays for PAGE_URL at *timestamp*, after its redirect to the
+    capture it chose."""
+    target = f"/archive/{timestamp}id_/{PAGE_URL}"
+    for _ in range(3):
+        status, headers, body = raw_get(replay.replay_port, target)
+        if status not in (301, 302, 307):
+            assert status == 200, (status, target)
+            return gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
+        target = urlsplit(headers["location"])._replace(scheme="", netloc="").geturl()
+    raise AssertionError(f"redirected too often: {target}")
+
+
+@needs_pywb
+def test_a_cut_capture_is_not_replayed_over_a_whole_one(replay: Replay) -> None:
+    """The page's latest capture holds its first 30 bytes (WARC-Truncated: time): pywb
+    replays the whole capture, asked for the latest or for the cut one's own time, and
+    the history marks the cut capture instead of offering it."""
+    assert _replayed(replay, "20210803100000") == PAGE
+    assert _replayed(replay, "2022") == PAGE
+    status, _, body = raw_get(replay.port, f"/history?url={quote(PAGE_URL, safe='')}")
+    assert status == 200
+    captures = re.findall(r'<li class="capture[^"]*">(.*?)</li>', body.decode(), re.S)
+    assert len(captures) == 2
+    assert 'class="replay"' in captures[0] and "cut (" not in captures[0]
+    assert 'class="replay"' not in captures[1]
+    assert "cut (time)" in captures[1] and "not replayed" in captures[1]
+    status, _, _ = raw_get(replay.port, f"/view?url={quote(PAGE_URL, safe='')}&ts=20210803")
+    assert status == 404  # no capture pywb would replay at that time
 
 
 TRAVERSALS = (

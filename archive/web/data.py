@@ -8,6 +8,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from archive.cdxj import replayed
 from archive.search import SearchFilters, SearchHit, filter_clauses, search_articles
 
 SQLITE_MAX_INT = 2**63 - 1
@@ -127,23 +128,32 @@ def tags(db: sqlite3.Connection, limit: int = 200) -> list[tuple[str, int]]:
     return [(str(tag), int(n)) for tag, n in rows]
 
 
+# a capture's row in the history and the view: ``replayed`` is 0 for a capture cut by a
+# limit that pywb does not see (archive/cdxj.py), ``article_id`` the article extracted
+# from it, if any
+_CAPTURE_COLUMNS = (
+    "c.timestamp, c.warc_date, c.status, c.record_type, c.mime, c.truncated, "
+    f"{replayed('c')} AS replayed, "
+    "(SELECT max(a.id) FROM articles a WHERE a.warc_record_id = c.record_id) AS article_id"
+)
+
+
 def captures_of(db: sqlite3.Connection, url: str) -> list[dict[str, Any]]:
     """Every capture of *url*, oldest first, each with ``article_id`` (or ``None``)."""
     rows = db.execute(
-        "SELECT c.timestamp, c.warc_date, c.status, c.record_type, c.mime, "
-        "(SELECT max(a.id) FROM articles a WHERE a.warc_record_id = c.record_id) AS article_id "
-        "FROM captures c WHERE c.url = ? ORDER BY c.timestamp, c.warc_date, c.id",
+        f"SELECT {_CAPTURE_COLUMNS} FROM captures c WHERE c.url = ? "
+        "ORDER BY c.timestamp, c.warc_date, c.id",
         (url,),
     )
     return [dict(r) for r in rows]
 
 
 def capture_at(db: sqlite3.Connection, url: str, timestamp: str) -> dict[str, Any] | None:
-    """The latest capture of *url* whose timestamp starts with *timestamp*."""
+    """The latest capture of *url* whose timestamp starts with *timestamp*, among those
+    pywb replays."""
     row = db.execute(
-        "SELECT c.timestamp, c.warc_date, c.status, c.record_type, c.mime, "
-        "(SELECT max(a.id) FROM articles a WHERE a.warc_record_id = c.record_id) AS article_id "
-        "FROM captures c WHERE c.url = ? AND substr(c.timestamp, 1, ?) = ? "
+        f"SELECT {_CAPTURE_COLUMNS} FROM captures c "
+        f"WHERE c.url = ? AND substr(c.timestamp, 1, ?) = ? AND {replayed('c')} "
         "ORDER BY c.timestamp DESC, c.warc_date DESC, c.id DESC LIMIT 1",
         (url, len(timestamp), timestamp),
     ).fetchone()

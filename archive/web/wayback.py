@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from archive.cdxj import cdxj_lines
 from archive.layout import ArchiveLayout
-from archive.rows import cdxj_line
 from archive.warcfile import OPEN_SUFFIX
 
 COLLECTION = "archive"
@@ -45,11 +45,7 @@ class WaybackError(Exception):
 def write_collection(layout: ArchiveLayout, db: sqlite3.Connection, workdir: Path) -> int:
     """The CDXJ index and the links to open WARC files in *workdir*; returns the number of
     captures indexed."""
-    lines = sorted(
-        cdxj_line(dict(row))
-        for row in db.execute("SELECT * FROM captures")
-        if _plain_name(str(row["warc_filename"]))
-    )
+    lines = list(cdxj_lines(db, lambda row: _plain_name(str(row["warc_filename"]))))
     with open(workdir / "index.cdxj", "w", encoding="utf-8") as fh:
         fh.writelines(line + "\n" for line in lines)
     links = workdir / "open"
