@@ -49,7 +49,7 @@ from archive.sniff import looks_like_html
 from crawler.capture import CAPTURE_META, PREVIOUS_META
 from crawler.extraction import ExtractionPool
 from crawler.items import ArticleItem
-from crawler.robots import DENY_ALL, rules_after_error, rules_from_response
+from crawler.robots import DENY_ALL, Rules, rules_after_error, rules_from_response
 from crawler.urls import LinkMemo, normalize_url, origin, quick_host
 
 if TYPE_CHECKING:
@@ -482,6 +482,10 @@ class NewsSpider(Spider):
             logger.error("robots.txt of %s answered %s: not crawling", self.base_url, why)
             self._inc("archive/robots_unavailable")
             return
+        yield from self.entry_points(rules, response)
+
+    def entry_points(self, rules: Rules, response: Response) -> Iterator[Request]:
+        """The sitemaps *rules* name (``/sitemap.xml`` when none), then the start pages."""
         sitemaps = list(rules.sitemaps) if isinstance(rules, Protego) else []
         own = [u for u in (self.clean(s, response.url) for s in sitemaps) if u]
         if not own:
@@ -497,7 +501,7 @@ class NewsSpider(Spider):
     def robots_failed(self, failure: Any) -> Iterator[Request]:
         rules, _ = rules_after_error(failure.value)
         if rules is not DENY_ALL:  # cut by DOWNLOAD_MAXSIZE past what is read of it
-            yield from self.parse_robots(failure.value.response)
+            yield from self.entry_points(rules, failure.value.response)
             return
         logger.error("cannot reach %s: %s", self.base_url, failure.value)
         self._inc("archive/robots_unavailable")
