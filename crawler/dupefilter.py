@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from scrapy import Request
 from scrapy.dupefilters import RFPDupeFilter
 
+from crawler.hostcap import HostCap, HostCapFilter
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
@@ -23,13 +25,14 @@ def archived_elsewhere(spider: object, request: Request) -> bool:
     return bool(archived is not None and archived(request))
 
 
-class ArchiveAwareDupeFilter(RFPDupeFilter):
+class ArchiveAwareDupeFilter(HostCapFilter, RFPDupeFilter):
     crawler: Crawler | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchiveAwareDupeFilter:
         dupefilter = super().from_crawler(crawler)
         dupefilter.crawler = crawler
+        dupefilter.cap = HostCap.from_crawler(crawler)
         return dupefilter
 
     def request_seen(self, request: Request) -> bool:
@@ -37,4 +40,6 @@ class ArchiveAwareDupeFilter(RFPDupeFilter):
             if self.crawler is not None and self.crawler.stats is not None:
                 self.crawler.stats.inc_value("archive/dupefilter_archived")
             return True
-        return super().request_seen(request)
+        if super().request_seen(request):
+            return True
+        return self.capped(request)

@@ -9,9 +9,10 @@ from scrapy import Request
 from scrapy_redis.dupefilter import RFPDupeFilter
 
 from crawler.dupefilter import archived_elsewhere
+from crawler.hostcap import HostCap, HostCapFilter
 
 
-class ArchiveRedisDupeFilter(RFPDupeFilter):  # type: ignore[misc]
+class ArchiveRedisDupeFilter(HostCapFilter, RFPDupeFilter):  # type: ignore[misc]
     """scrapy-redis's shared duplicate filter, which also skips what the archive holds."""
 
     spider: Any = None
@@ -20,9 +21,12 @@ class ArchiveRedisDupeFilter(RFPDupeFilter):  # type: ignore[misc]
     def from_spider(cls, spider: Any) -> ArchiveRedisDupeFilter:
         dupefilter = super().from_spider(spider)
         dupefilter.spider = spider
+        dupefilter.cap = HostCap.from_crawler(spider.crawler)
         return dupefilter  # type: ignore[no-any-return]
 
     def request_seen(self, request: Request) -> bool:
         if archived_elsewhere(self.spider, request):
             return True
-        return bool(super().request_seen(request))
+        if super().request_seen(request):
+            return True
+        return self.capped(request)  # the cap counts this worker's requests

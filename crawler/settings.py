@@ -140,6 +140,9 @@ ARCHIVE_RECHECK_GONE_AFTER = "1d"
 ARCHIVE_STOP_AFTER_SEEN = 3
 # hard cap on listing (non-article) pages per crawl
 ARCHIVE_MAX_LISTING_PAGES = 5000
+# hard cap on the requests to one host in one crawl, all kinds (0: none): a site that
+# keeps linking to new article URLs ends there; the next run goes on (crawler/hostcap.py)
+ARCHIVE_MAX_PAGES_PER_HOST = 200_000
 # longest Retry-After (seconds) honoured; longer ones give up on the URL
 ARCHIVE_RETRY_AFTER_MAX = 120
 # live progress: "auto" (on a terminal), "on" or "off"

@@ -53,12 +53,18 @@ CASES = (
 )
 
 
+# the article trap (HostileServer(trap=True)): every article /english/N from TRAP_ROOT on
+# links to three new ones, 3N+1 to 3N+3, without end
+TRAP_ROOT = 5000
+
+
 class HostileServer:
     """Serves the hostile cases. ``robots`` chooses robots.txt: "normal", "500",
-    "huge", "endless"."""
+    "huge", "endless". With ``trap``, the home page leads only into the article trap."""
 
-    def __init__(self, robots: str = "normal") -> None:
+    def __init__(self, robots: str = "normal", trap: bool = False) -> None:
         self.robots = robots
+        self.trap = trap
         self.log: list[str] = []
         self._lock = threading.Lock()
         self._hits: dict[str, int] = {}
@@ -145,6 +151,10 @@ class HostileServer:
             if step < 12:
                 return self._redirect(out, f"/english/chain/{step + 1}")
             return self._send(out, 200, b"<html><body>end of chain</body></html>")
+        if self.trap and target.startswith("/english/") and target[9:].isdigit():
+            number = int(target[9:])
+            if number >= TRAP_ROOT:
+                return self._trap_article(number, out)
         route = routes.get(target)
         if route is None:
             return self._send(out, 404, b"<html><body>not here</body></html>", reason="Not Found")
@@ -185,7 +195,20 @@ class HostileServer:
             return False
         return self._send(out, 200, body, "text/plain")
 
+    def _trap_article(self, number: int, out: socket.SocketIO) -> bool:
+        links = "".join(
+            f'<a href="/english/{child}">Story {child}</a> '
+            for child in range(3 * number + 1, 3 * number + 4)
+        )
+        page = article_html(f"Story {number}", GOOD_TEXT).replace(
+            b"</article>", f"</article><aside>{links}</aside>".encode()
+        )
+        return self._send(out, 200, page)
+
     def _home(self, count: int, out: socket.SocketIO) -> bool:
+        if self.trap:
+            link = f'<a href="/english/{TRAP_ROOT}">Top story</a>'
+            return self._send(out, 200, f"<html><body>{link}</body></html>".encode())
         links = "".join(f'<a href="{path}">{path}</a> ' for path in CASES)
         links += '<a href="/english/private/x">private</a>'
         return self._send(out, 200, f"<html><body>{links}</body></html>".encode())

@@ -29,6 +29,11 @@ def test_bad_argument(tmp_path: Path) -> None:
     run = run_crawl(tmp_path / "a", "http://127.0.0.1:1", "-s", "ARCHIVE_RECHECK_GONE_AFTER=soon")
     assert run.returncode == 2
     assert "ARCHIVE_RECHECK_GONE_AFTER must be a duration" in one_line_error(run.stderr)
+    for value, says in (("lots", "a whole number"), ("-1", "0 or more")):
+        setting = f"ARCHIVE_MAX_PAGES_PER_HOST={value}"
+        run = run_crawl(tmp_path / "a", "http://127.0.0.1:1", "-s", setting)
+        assert run.returncode == 2
+        assert f"ARCHIVE_MAX_PAGES_PER_HOST must be {says}" in one_line_error(run.stderr)
     assert not (tmp_path / "a").exists()
 
 

@@ -257,3 +257,45 @@ def _seconds(warc_date: str) -> float:
     from datetime import datetime
 
     return datetime.fromisoformat(warc_date.replace("Z", "+00:00")).timestamp()
+
+
+def last_run_stats(root: Path) -> dict[str, Any]:
+    """The stats of the archive's latest run report."""
+    db = sqlite3.connect(root / "index.sqlite3")
+    try:
+        name, offset = db.execute(
+            "SELECT warc_filename, warc_offset FROM runs ORDER BY rowid DESC LIMIT 1"
+        ).fetchone()
+    finally:
+        db.close()
+    stats: dict[str, Any] = json.loads(read_record_at(root / "warc" / name, offset, 10**9).payload)[
+        "stats"
+    ]
+    return stats
+
+
+def test_article_trap_ends_at_the_host_cap(tmp_path: Path) -> None:
+    """Every article of this site links to three new ones, without end (the listing-chain
+    limit does not apply to articles, and DEPTH_LIMIT only bounds the depth). The crawl
+    ends at ARCHIVE_MAX_PAGES_PER_HOST: that many requests reach the host besides
+    robots.txt and the home page (a listing page: those have caps of their own), each
+    archived, and one warning says why."""
+    root = tmp_path / "a"
+    with HostileServer(trap=True) as server:
+        run = run_crawl(root, server.base_url, "-s", "ARCHIVE_MAX_PAGES_PER_HOST=30")
+        requested = [p for p in server.log if p not in ("/robots.txt", "/english")]
+        assert server.hits("/english") == 1
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert len(requested) == 30 and len(set(requested)) == 30
+    assert run.stderr.count("ARCHIVE_MAX_PAGES_PER_HOST (30) reached") == 1
+    assert "Traceback" not in run.stderr
+    stats = last_run_stats(root)
+    assert stats["archive/host_cap_reached"] == 1
+    assert stats["archive/host_cap_dropped"] > 0
+    assert "dupefilter/filtered" not in stats  # what the cap drops is not a duplicate
+    db = sqlite3.connect(root / "index.sqlite3")
+    try:
+        captured = {url for (url,) in db.execute("SELECT url FROM captures")}
+    finally:
+        db.close()
+    assert captured == {server.base_url + p for p in [*requested, "/robots.txt", "/english"]}

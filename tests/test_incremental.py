@@ -55,6 +55,25 @@ def db_rows(root: Path, query: str) -> list[sqlite3.Row]:
         db.close()
 
 
+def test_each_run_stops_at_the_host_cap_and_the_next_goes_on(
+    tmp_path: Path, fresh_server: FixtureServer
+) -> None:
+    """ARCHIVE_MAX_PAGES_PER_HOST bounds each run; listing pages are not counted (they
+    have caps of their own), so every run reads them again and archives articles the
+    previous one had no room for, none twice."""
+    root = tmp_path / "archive"
+    archived = []
+    for _ in range(3):
+        run = run_crawl(root, fresh_server.base_url, "-s", "ARCHIVE_MAX_PAGES_PER_HOST=10")
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert "ARCHIVE_MAX_PAGES_PER_HOST (10) reached" in run.stderr
+        rows = db_rows(root, "SELECT count(DISTINCT url) FROM articles")
+        archived.append(rows[0][0])
+    assert 0 < archived[0] < archived[1] < archived[2]
+    paths = article_paths(fresh_server)
+    assert len(paths) == len(set(paths)), "an article was fetched twice"
+
+
 def test_second_run_fetches_only_new_articles(tmp_path: Path, fresh_server: FixtureServer) -> None:
     root = tmp_path / "archive"
     first = run_crawl(root, fresh_server.base_url)

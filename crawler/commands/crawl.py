@@ -56,12 +56,14 @@ class Command(ScrapyCrawl):
         # imported here, not at the top: the spider's imports (Scrapy's HTTP client among
         # them, 0.2 s) then come after process_options has started the forkserver, and
         # overlap its import of trafilatura instead of delaying it
+        from crawler.hostcap import max_pages_per_host
         from crawler.spiders.base import DURATION_SETTINGS, asset_scope, duration_setting
 
         try:
             for name in DURATION_SETTINGS:
                 duration_setting(self.settings, name)
             asset_scope(self.settings.get("ARCHIVE_PAGE_ASSETS"))
+            max_pages_per_host(self.settings)
         except ValueError as exc:
             fail(str(exc), EXIT_USAGE)
         root = ArchiveLayout(Path(self.settings.get("ARCHIVE_DIR"))).root

@@ -48,6 +48,7 @@ from archive.rows import ARTICLE_FIELDS
 from archive.sniff import looks_like_html
 from crawler.capture import CAPTURE_META, PREVIOUS_META
 from crawler.extraction import ExtractionPool
+from crawler.hostcap import UNCAPPED
 from crawler.items import ArticleItem
 from crawler.robots import DENY_ALL, Rules, rules_after_error, rules_from_response
 from crawler.urls import LinkMemo, normalize_url, origin, quick_host
@@ -355,7 +356,8 @@ class NewsSpider(Spider):
             callback=self.parse_listing,
             errback=self.download_failed,
             priority=PRIO_LISTING,
-            meta={"barren": barren},
+            # listing pages have a cap of their own (above), not the host's (hostcap.py)
+            meta={"barren": barren, UNCAPPED: True},
         )
 
     def sitemap_request(self, url: str) -> Request:

@@ -1,0 +1,99 @@
+"""At most ARCHIVE_MAX_PAGES_PER_HOST requests to one host in one crawl.
+
+Listing pages have caps of their own (ARCHIVE_STOP_AFTER_SEEN per chain,
+ARCHIVE_MAX_LISTING_PAGES in all) and DEPTH_LIMIT bounds how deep links go, but a site
+whose pages keep linking to new article URLs, or a page listing a hundred thousand
+images, is bounded by none of them. The duplicate filters ask this cap about every new
+request before the scheduler keeps it, so a trap never fills the queue either. What is
+past the cap is dropped, counted (``archive/host_cap_dropped``) and logged once per
+host; the crawl finishes normally with what it has. Listing pages (requests whose meta
+has UNCAPPED) are not counted, so every run still reads them and the next run goes on
+from there (what is archived is not fetched again); nor are robots.txt and retries,
+which skip the duplicate filter.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy import Request
+from scrapy.utils.httpobj import urlparse_cached
+
+logger = logging.getLogger(__name__)
+
+
+# a request's meta key: True for a request with a cap of its own (listing pages)
+UNCAPPED = "archive_uncapped"
+
+
+class SettingError(ValueError):
+    """A setting's value cannot be used."""
+
+
+def max_pages_per_host(settings: Any) -> int:
+    """ARCHIVE_MAX_PAGES_PER_HOST, checked: a whole number, 0 for no cap."""
+    value = settings.get("ARCHIVE_MAX_PAGES_PER_HOST")
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise SettingError(
+            f"ARCHIVE_MAX_PAGES_PER_HOST must be a whole number, got {value!r}"
+        ) from None
+    if number < 0:
+        raise SettingError(f"ARCHIVE_MAX_PAGES_PER_HOST must be 0 or more, got {number}")
+    return number
+
+
+class HostCap:
+    def __init__(self, limit: int, stats: Any = None) -> None:
+        self.limit = limit
+        self.stats = stats
+        self._counts: dict[str, int] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> HostCap:
+        return cls(max_pages_per_host(crawler.settings), crawler.stats)
+
+    def allows(self, request: Request) -> bool:
+        """True, and counted, while *request*'s host is under the cap."""
+        if not self.limit or request.meta.get(UNCAPPED):
+            return True
+        host = urlparse_cached(request).hostname or ""
+        count = self._counts.get(host, 0)
+        if count < self.limit:
+            self._counts[host] = count + 1
+            return True
+        if self.stats is not None:
+            self.stats.inc_value("archive/host_cap_dropped")
+            if count == self.limit:
+                self.stats.inc_value("archive/host_cap_reached")
+        if count == self.limit:
+            self._counts[host] = count + 1  # the line below once per host
+            logger.warning(
+                "%s: ARCHIVE_MAX_PAGES_PER_HOST (%d) reached, no more requests to it in this "
+                "crawl (the next run goes on)",
+                host,
+                self.limit,
+            )
+        return False
+
+
+class HostCapFilter:
+    """Mixin for a duplicate filter (before Scrapy's in the bases): ``capped(request)``
+    for a new request, and no "duplicate" log line for a capped one (the scheduler calls
+    ``log`` for every request the filter drops; the cap has logged it already)."""
+
+    cap: HostCap | None = None
+    _capped: Request | None = None
+
+    def capped(self, request: Request) -> bool:
+        """True for a new request past its host's cap."""
+        if self.cap is None or self.cap.allows(request):
+            return False
+        self._capped = request
+        return True
+
+    def log(self, request: Request, spider: Any) -> None:
+        if request is not self._capped:
+            super().log(request, spider)  # type: ignore[misc]
