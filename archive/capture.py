@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -56,6 +57,9 @@ class HttpExchange:
     response_id: str = field(default_factory=new_record_id)
     request_id: str = field(default_factory=new_record_id)
     previous: PreviousCapture | None = None
+    # write an unchanged payload as a revisit of the archive's earlier capture of the URL
+    # (the recorder looks it up), when no *previous* is given
+    dedupe: bool = False
 
 
 def request_target(url: str) -> str:
@@ -93,8 +97,13 @@ def agreeing_headers(
     return out
 
 
-def exchange_records(ex: HttpExchange) -> tuple[WarcRecord, WarcRecord]:
-    """The response and request records of one exchange, linked and dated alike."""
+def exchange_records(
+    ex: HttpExchange, original: Callable[[str], PreviousCapture | None] | None = None
+) -> tuple[WarcRecord, WarcRecord]:
+    """The response and request records of one exchange, linked and dated alike. The
+    response is a revisit when its payload is that of ``ex.previous`` or, for an exchange
+    that asks for it (``ex.dedupe``, and whole), of the capture *original* finds for the
+    payload's digest."""
     date = warc_date(ex.date)
     common: list[tuple[str, str]] = [("WARC-Date", date), ("WARC-Target-URI", ex.url)]
     resp_headers = list(common)
@@ -109,8 +118,11 @@ def exchange_records(ex: HttpExchange) -> tuple[WarcRecord, WarcRecord]:
         agreeing_headers(ex.response_headers, len(ex.body)),
         ex.body,
     )
+    digest = sha1_digest(body)
     prev = ex.previous
-    if prev is not None and sha1_digest(body) == prev.payload_digest:
+    if prev is None and ex.dedupe and original is not None and not ex.truncated:
+        prev = original(digest)
+    if prev is not None and digest == prev.payload_digest:
         # identical payload: keep the HTTP head, refer to the stored payload (§6.7.2)
         resp_headers += [
             ("WARC-Profile", REVISIT_PROFILE),
@@ -133,7 +145,7 @@ def exchange_records(ex: HttpExchange) -> tuple[WarcRecord, WarcRecord]:
         )
         response = WarcRecord(
             "response",
-            resp_headers,
+            [*resp_headers, ("WARC-Payload-Digest", digest)],
             payload=body,
             head=head,
             content_type="application/http;msgtype=response",

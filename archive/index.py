@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from archive.capture import PreviousCapture
 from archive.rows import ARTICLE_FIELDS
 
 INDEX_NAME = "index.sqlite3"
@@ -87,6 +88,10 @@ CREATE TABLE IF NOT EXISTS captures (
 CREATE INDEX IF NOT EXISTS captures_url ON captures (url, timestamp);
 CREATE INDEX IF NOT EXISTS captures_surt ON captures (surt, timestamp);
 CREATE INDEX IF NOT EXISTS captures_file ON captures (warc_filename, warc_offset);
+-- the responses that hold a whole payload, by URL and digest: what a new capture with the
+-- same payload is written as a revisit of (payload_original)
+CREATE INDEX IF NOT EXISTS captures_payload ON captures (url, payload_digest)
+    WHERE record_type = 'response' AND truncated IS NULL;
 CREATE TABLE IF NOT EXISTS articles (
     id INTEGER PRIMARY KEY,
     url TEXT NOT NULL,
@@ -240,6 +245,17 @@ class ArchiveIndex:
             self.db.close()
 
     # -- reading -------------------------------------------------------------------------
+    def payload_original(self, url: str, payload_digest: str) -> PreviousCapture | None:
+        """The latest whole response of *url* whose payload has *payload_digest*: what a
+        new capture with the same payload refers to as a revisit."""
+        row = self.db.execute(
+            "SELECT record_id, url, warc_date, payload_digest FROM captures "
+            "WHERE url = ? AND payload_digest = ? AND record_type = 'response' "
+            "AND truncated IS NULL ORDER BY timestamp DESC, id DESC LIMIT 1",
+            (url, payload_digest),
+        ).fetchone()
+        return PreviousCapture(*row) if row is not None else None
+
     def captures(self, order: str = "surt, timestamp, id") -> Iterator[sqlite3.Row]:
         yield from self.db.execute(f"SELECT * FROM captures ORDER BY {order}")
 

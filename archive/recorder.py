@@ -46,6 +46,7 @@ class Stored:
 @dataclass
 class RecorderCounts:
     responses: int = 0
+    revisits: int = 0  # of the responses, those written as revisit records
     conversions: int = 0
     records: int = 0
     commits: int = 0
@@ -128,7 +129,8 @@ class ArchiveRecorder:
         return self._submit(self._write_article, document, len(document.get("text") or ""))
 
     def record_run(self, report: dict[str, Any]) -> Future[Stored]:
-        """Write a run report as a metadata record and its ``runs`` row."""
+        """Write a run report as a metadata record and its ``runs`` row. Its
+        ``revisits`` are the revisit records this recorder wrote before it."""
         return self._submit(self._write_run, report)
 
     @property
@@ -241,16 +243,21 @@ class ArchiveRecorder:
             self.counts.commits += 1
 
     def _write_exchange(self, ex: HttpExchange) -> Stored:
-        response, request = exchange_records(ex)
+        assert self._index is not None
+        index = self._index
+        response, request = exchange_records(
+            ex, lambda digest: index.payload_original(ex.url, digest)
+        )
         resp_loc, req_loc = self.writer.write([response, request])
         self.counts.responses += 1
+        if response.warc_type == "revisit":
+            self.counts.revisits += 1
         self.counts.records += 2
-        assert self._index is not None
         content_type = next(
             (v.decode("latin-1") for k, v in ex.response_headers if k.lower() == b"content-type"),
             None,
         )
-        self._index.add_capture(
+        index.add_capture(
             capture_row(
                 response.header, ex.status, content_type, resp_loc, request.record_id, req_loc
             )
@@ -270,6 +277,8 @@ class ArchiveRecorder:
         return _stored(record, loc)
 
     def _write_run(self, report: dict[str, Any]) -> Stored:
+        # the run's exchanges were queued before its report: every revisit is counted
+        report = {**report, "revisits": self.counts.revisits}
         record = metadata_record(RUN_URI_PREFIX + report["run_id"], report)
         (loc,) = self.writer.write([record])
         self.counts.records += 1

@@ -37,6 +37,10 @@ logger = logging.getLogger(__name__)
 CAPTURE_META = "archive_capture"  # concurrent Future[Stored] of the response record
 PREVIOUS_META = "archive_previous"  # PreviousCapture: write a revisit if the payload is the same
 SENT_AT_META = "archive_sent_at"
+# True on a request whose response the spider extracts (an article): its capture is never
+# written as a revisit of an earlier one, as a conversion record will refer to it; an
+# article due for a refresh says which capture it may revisit (PREVIOUS_META)
+EXTRACTED_META = "archive_extracted"
 
 
 def header_list(headers: object) -> list[tuple[bytes, bytes]]:
@@ -59,13 +63,14 @@ def reason_phrase(request: Request, status: int) -> str:
 
 
 def exchange_from(
-    request: Request, response: Response, truncated: str | None = None
+    request: Request, response: Response, truncated: str | None = None, dedupe: bool = False
 ) -> HttpExchange:
     """The exchange to archive. *truncated* is the WARC-Truncated reason of a body cut
     by a limit ("length", "time"); a body the server broke off (a Content-Length longer
     than what came, broken chunking) is "disconnect". A body without Content-Length
     ends when the connection closes (Twisted flags it "partial"): that is how such a
-    body ends, so it is not marked."""
+    body ends, so it is not marked. With *dedupe*, an unchanged payload of a URL the
+    archive holds is written as a revisit (not for a request marked EXTRACTED_META)."""
     if truncated is None and "dataloss" in response.flags:
         truncated = "disconnect"
     return HttpExchange(
@@ -82,6 +87,7 @@ def exchange_from(
         date=request.meta.get(SENT_AT_META) or datetime.now(UTC),
         truncated=truncated,
         previous=request.meta.get(PREVIOUS_META),
+        dedupe=dedupe and not request.meta.get(EXTRACTED_META),
     )
 
 
@@ -92,6 +98,7 @@ class WarcCaptureMiddleware:
         self.crawler = crawler
         self._archive: ArchiveExtension | None = None
         self._backlog_limit = int(crawler.settings.getfloat("ARCHIVE_WRITE_BACKLOG_MB") * 2**20)
+        self._dedupe = crawler.settings.getbool("ARCHIVE_DEDUPE")
         crawler.signals.connect(self._opened, signal=signals.spider_opened)
 
     @classmethod
@@ -141,7 +148,9 @@ class WarcCaptureMiddleware:
         stats = self.crawler.stats
         assert stats is not None
         try:
-            future = self._archive.record_exchange(exchange_from(request, response, truncated))
+            future = self._archive.record_exchange(
+                exchange_from(request, response, truncated, self._dedupe)
+            )
         except Exception as exc:  # never let a capture problem pass silently
             stats.inc_value("archive/errors")
             logger.error("could not capture %s: %s", request.url, exc)

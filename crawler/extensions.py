@@ -209,7 +209,7 @@ class ArchiveExtension:
             "finished": warc_date(),
             "pages": stats.get("archive/responses", 0),
             "new_articles": stats.get("archive/articles", 0),
-            "revisits": stats.get("archive/revisits", 0),
+            "revisits": 0,  # the recorder counts them as it writes the report
             "errors": error_count(stats),
             "finish_reason": reason,
             "exit_status": crawl_exit_status(stats, reason),
@@ -235,6 +235,7 @@ class ArchiveExtension:
         stats.set_value("archive/warc_files", len(counts.files))
         stats.set_value("archive/bytes_written", counts.bytes_written)
         stats.set_value("archive/records", counts.records)
+        stats.set_value("archive/revisits", counts.revisits)
         for line in summary_lines(stats.get_stats(), self.layout.root, reason):
             logger.info(line)
 

@@ -138,6 +138,10 @@ ARCHIVE_REFRESH_AFTER = ""
 ARCHIVE_RECHECK_GONE_AFTER = "1d"
 # stop walking a chain of listing pages after this many in a row brought no new article
 ARCHIVE_STOP_AFTER_SEEN = 3
+# an unchanged payload of a URL already archived (a listing page, a stylesheet, an image,
+# robots.txt: everything but the articles, which ARCHIVE_REFRESH_AFTER handles) is
+# written as a revisit record that refers to the stored payload, not stored again
+ARCHIVE_DEDUPE = True
 # hard cap on listing (non-article) pages per crawl
 ARCHIVE_MAX_LISTING_PAGES = 5000
 # hard cap on the requests to one host in one crawl, all kinds (0: none): a site that

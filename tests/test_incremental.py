@@ -19,6 +19,8 @@ from tests.crawling import REPO, crawl_command, crawl_env, run_crawl
 from tests.fixture_site import FixtureArticle, FixtureServer, NewsSite, default_articles
 from tests.warcs import check_record_digests, read_record_at, read_warc
 
+ARTICLE_URL = re.compile(r"/english/\d+$")
+
 
 def article_paths(server: FixtureServer) -> list[str]:
     """Requests for existing articles (not the home page's dead link, /english/99999)."""
@@ -147,6 +149,58 @@ def test_dead_links_are_asked_again_only_after_a_while(
     assert fresh_server.base_url + dead in urls
 
 
+def test_unchanged_pages_are_revisits_on_the_next_run(
+    tmp_path: Path, fresh_server: FixtureServer
+) -> None:
+    """ARCHIVE_DEDUPE: what a run finds unchanged (robots.txt, the stylesheet, the logo,
+    listing pages) is written as a revisit of the earlier response, its payload not
+    stored again; articles are not (only a refresh revisits them)."""
+    root = tmp_path / "archive"
+    assert run_crawl(root, fresh_server.base_url).returncode == 0
+    first = {r["record_id"]: r for r in db_rows(root, "SELECT * FROM captures")}
+    assert {r["record_type"] for r in first.values()} == {"response"}
+    second_run = run_crawl(root, fresh_server.base_url)
+    assert second_run.returncode == 0, second_run.stderr[-2000:]
+    second = [r for r in db_rows(root, "SELECT * FROM captures") if r["record_id"] not in first]
+    revisits = {r["url"]: r for r in second if r["record_type"] == "revisit"}
+    base = fresh_server.base_url
+    for path in ("/robots.txt", "/static/site.css", "/static/logo.png", "/english/about"):
+        assert base + path in revisits, path
+    assert not [url for url in revisits if ARTICLE_URL.search(url)]
+    records = {
+        r.id: r for path in sorted((root / "warc").glob("*.warc.gz")) for r in read_warc(path)
+    }
+    for row in revisits.values():
+        rev = records[row["record_id"]]
+        check_record_digests(rev)
+        assert rev.payload == b"" and rev.http is not None and rev.http.get_statuscode()
+        assert rev.h("WARC-Profile").endswith("/revisit/identical-payload-digest")
+        original = first[rev.h("WARC-Refers-To")]
+        assert original["url"] == row["url"] == rev.h("WARC-Refers-To-Target-URI")
+        assert rev.h("WARC-Refers-To-Date") == original["warc_date"]
+        assert rev.h("WARC-Payload-Digest") == original["payload_digest"] == row["payload_digest"]
+    # what is written again is the HTTP head: the record is smaller than the original
+    for path in ("/static/site.css", "/static/logo.png", "/english/about"):
+        row = revisits[base + path]
+        original = first[records[row["record_id"]].h("WARC-Refers-To")]
+        assert row["warc_length"] < original["warc_length"], path
+    runs = db_rows(root, "SELECT revisits FROM runs ORDER BY id")
+    assert [r["revisits"] for r in runs] == [0, len(revisits)]
+    # the archive still verifies, and a re-crawl from it, where the latest captures of
+    # the listing pages are revisits, finds every article
+    check = subprocess.run(
+        [sys.executable, "-m", "archive", "--archive-dir", str(root), "verify"],
+        cwd=REPO,
+        env=crawl_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    replay = run_crawl(root, base, "-s", "ARCHIVE_REPLAY=1", items_path=tmp_path / "items.jsonl")
+    assert replay.returncode == 0, replay.stderr[-2000:]
+    assert len({item["url"] for item in replay.items}) == 12
+
+
 def test_refresh_writes_revisits_and_new_versions(
     tmp_path: Path, fresh_server: FixtureServer
 ) -> None:
@@ -167,7 +221,9 @@ def test_refresh_writes_revisits_and_new_versions(
         for r in read_warc(path)
         if r.type == "revisit"
     ]
-    assert len(revisits) == 11
+    # the 11 unchanged articles, and the unchanged pages and files (ARCHIVE_DEDUPE)
+    article_revisits = [r for r in revisits if ARTICLE_URL.search(r.h("WARC-Target-URI") or "")]
+    assert len(article_revisits) == 11
     for path in sorted((root / "warc").glob("*.warc.gz")):
         check = subprocess.run(
             [sys.executable, "-m", "warcio.cli", "check", str(path)], capture_output=True
@@ -190,9 +246,9 @@ def test_refresh_writes_revisits_and_new_versions(
     assert [v["text"] for v in versions] == [default_articles()[1].text, edited.text]
     assert len(db_rows(root, "SELECT id FROM articles")) == 13
     runs = db_rows(root, "SELECT revisits, new_articles FROM runs ORDER BY id")
-    assert [tuple(r) for r in runs] == [(0, 12), (11, 1)]
+    assert [tuple(r) for r in runs] == [(0, 12), (len(revisits), 1)]
     cdxj = (root / "index.cdxj").read_text(encoding="utf-8")
-    assert cdxj.count('"mime": "warc/revisit"') == 11
+    assert cdxj.count('"mime": "warc/revisit"') == len(revisits)
 
 
 def test_refresh_of_new_bytes_with_the_same_text_adds_no_version(

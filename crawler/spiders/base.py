@@ -46,7 +46,7 @@ from archive.links import PageLinks
 from archive.links import page_links as links_of_tree
 from archive.rows import ARTICLE_FIELDS
 from archive.sniff import looks_like_html
-from crawler.capture import CAPTURE_META, PREVIOUS_META
+from crawler.capture import CAPTURE_META, EXTRACTED_META, PREVIOUS_META
 from crawler.extraction import ExtractionPool
 from crawler.hostcap import UNCAPPED
 from crawler.items import ArticleItem
@@ -294,7 +294,7 @@ class NewsSpider(Spider):
         if key is None or key in self._scheduled_articles:
             return None
         self._scheduled_articles.add(key)
-        meta: dict[str, Any] = {}
+        meta: dict[str, Any] = {EXTRACTED_META: True}
         gone = self._gone.get(key)  # empty unless ARCHIVE_RECHECK_GONE_AFTER is set
         if gone is not None and not self._older_than(gone, self.recheck_gone_after):
             self._inc("archive/articles_gone")
@@ -649,7 +649,7 @@ class NewsSpider(Spider):
         except Exception:
             return True  # not archived: nothing to extract either
         if stored.record_type == "revisit":
-            self._inc("archive/revisits")
+            self._inc("archive/articles_unchanged")
             return True
         return False
 
