@@ -47,8 +47,15 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cut = dataclasses.replace(
         exchange(PAGE_URL, PAGE[:30], date=utc(2021, 8, 3, 10)), truncated="time"
     )
+    # a week later the stylesheet was the same: a revisit of the first capture
+    css_again = dataclasses.replace(
+        exchange(
+            CSS_URL, b"body { color: #123456; }", date=utc(2021, 8, 9), content_type="text/css"
+        ),
+        dedupe=True,
+    )
     fields = {"title": "Dam talks", "text": "The irrigation canals ran dry.", "tags": ["Water"]}
-    return write_archive(root, [(page, fields), (css, None), (cut, None)])
+    return write_archive(root, [(page, fields), (css, None), (cut, None), (css_again, None)])
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +154,16 @@ def test_a_cut_capture_is_not_replayed_over_a_whole_one(replay: Replay) -> None:
     assert "cut (time)" in captures[1] and "not replayed" in captures[1]
     status, _, _ = raw_get(replay.port, f"/view?url={quote(PAGE_URL, safe='')}&ts=20210803")
     assert status == 404  # no capture pywb would replay at that time
+
+
+@needs_pywb
+def test_pywb_replays_a_revisit_with_the_payload_it_refers_to(replay: Replay) -> None:
+    status, headers, body = raw_get(replay.replay_port, f"/archive/20210809000000id_/{CSS_URL}")
+    assert status == 200 and body == b"body { color: #123456; }"
+    assert headers.get("memento-datetime", "").endswith("09 Aug 2021 00:00:00 GMT")
+    status, _, page = raw_get(replay.port, f"/history?url={quote(CSS_URL, safe='')}")
+    assert status == 200
+    assert re.findall(r'class="type">(\w+)<', page.decode()) == ["response", "revisit"]
 
 
 TRAVERSALS = (
