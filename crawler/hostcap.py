@@ -46,6 +46,8 @@ def max_pages_per_host(settings: Any) -> int:
 
 
 class HostCap:
+    """Counts the requests to each host that pass the duplicate filter."""
+
     def __init__(self, limit: int, stats: Any = None) -> None:
         self.limit = limit
         self.stats = stats
@@ -64,18 +66,18 @@ class HostCap:
         if count < self.limit:
             self._counts[host] = count + 1
             return True
-        if self.stats is not None:
-            self.stats.inc_value("archive/host_cap_dropped")
-            if count == self.limit:
+        if count == self.limit:  # the first request past it: said once per host
+            self._counts[host] = count + 1
+            if self.stats is not None:
                 self.stats.inc_value("archive/host_cap_reached")
-        if count == self.limit:
-            self._counts[host] = count + 1  # the line below once per host
             logger.warning(
                 "%s: ARCHIVE_MAX_PAGES_PER_HOST (%d) reached, no more requests to it in this "
                 "crawl (the next run goes on)",
                 host,
                 self.limit,
             )
+        if self.stats is not None:
+            self.stats.inc_value("archive/host_cap_dropped")
         return False
 
 

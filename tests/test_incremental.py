@@ -64,14 +64,17 @@ def test_each_run_stops_at_the_host_cap_and_the_next_goes_on(
     have caps of their own), so every run reads them again and archives articles the
     previous one had no room for, none twice."""
     root = tmp_path / "archive"
-    archived = []
-    for _ in range(3):
+    archived = [0]
+    while archived[-1] < 12 and len(archived) <= 5:
         run = run_crawl(root, fresh_server.base_url, "-s", "ARCHIVE_MAX_PAGES_PER_HOST=10")
         assert run.returncode == 0, run.stderr[-2000:]
-        assert "ARCHIVE_MAX_PAGES_PER_HOST (10) reached" in run.stderr
+        if len(archived) == 1:  # 12 articles and more do not fit in 10 requests
+            assert "ARCHIVE_MAX_PAGES_PER_HOST (10) reached" in run.stderr
         rows = db_rows(root, "SELECT count(DISTINCT url) FROM articles")
         archived.append(rows[0][0])
-    assert 0 < archived[0] < archived[1] < archived[2]
+    # each run archived more; a few runs archived the whole site
+    assert archived == sorted(set(archived)) and archived[-1] == 12, archived
+    assert len(archived) >= 3, archived
     paths = article_paths(fresh_server)
     assert len(paths) == len(set(paths)), "an article was fetched twice"
 
