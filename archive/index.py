@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.capture import PreviousCapture
+from archive.cdxj import whole
 from archive.rows import ARTICLE_FIELDS
 
 INDEX_NAME = "index.sqlite3"
@@ -158,12 +159,18 @@ CURRENT_ARTICLE = (
 
 @dataclass(frozen=True)
 class KnownArticle:
+    """An archived article, as an incremental crawl sees it. ``record_id``,
+    ``warc_date`` and ``payload_digest`` are those of the latest whole 2xx response of its
+    URL (what a refresh compares the new payload with); ``seen`` is the WARC-Date of its
+    latest whole 2xx capture, a revisit included (when the crawl last looked at it)."""
+
     url: str
     canonical_url: str | None
     text_sha1: str
     warc_date: str
     payload_digest: str | None
     record_id: str
+    seen: str
 
 
 # rows per INSERT statement, within SQLite's smallest limit of bound values (999)
@@ -269,22 +276,41 @@ class ArchiveIndex:
         )
         return cur.fetchone() is not None
 
-    def known_articles(self, text_hashes: bool = True) -> Iterator[KnownArticle]:
-        """The latest archived version of every article, with its capture: what an
-        incremental crawl skips, or revisits when it is old enough. Without
-        *text_hashes* (a crawl that refreshes nothing), ``text_sha1`` is empty and the
-        texts are not read: half the time, and a fraction of the disk reads."""
-        text = "a.text" if text_hashes else "NULL"
-        query = f"""
-            SELECT a.url, a.canonical_url, {text}, c.warc_date, c.payload_digest, c.record_id
-            FROM articles a JOIN captures c ON c.record_id = a.warc_record_id
-            WHERE a.id IN (SELECT max(id) FROM articles GROUP BY url)
-        """
-        for url, canonical, body, date, digest, record_id in self.db.execute(query):
-            text_sha1 = (
-                hashlib.sha1((body or "").encode("utf-8")).hexdigest() if text_hashes else ""
-            )
-            yield KnownArticle(url, canonical, text_sha1, date, digest, record_id)
+    def known_articles(self, refresh: bool = True) -> Iterator[KnownArticle]:
+        """The latest archived version of every article: what an incremental crawl skips,
+        or fetches again when it is old enough (*refresh*). A crawl that refreshes nothing
+        needs neither the texts' hashes (``text_sha1`` is empty) nor the latest captures
+        (the article's own capture stands for them): its query reads a fraction of what
+        a refreshing crawl's reads."""
+        if not refresh:
+            query = """
+                SELECT a.url, a.canonical_url, NULL,
+                       c.warc_date, c.payload_digest, c.record_id, c.warc_date
+                FROM articles a JOIN captures c ON c.record_id = a.warc_record_id
+                WHERE a.id IN (SELECT max(id) FROM articles GROUP BY url)
+            """
+        else:
+            # a refresh that found the page unchanged wrote a revisit, one that found new
+            # bytes around the same text a response but no new version: both looked at it
+            ok = "{t}.url = a.url AND {t}.status BETWEEN 200 AND 299 AND " + whole("{t}")
+            latest = "ORDER BY {t}.timestamp DESC, {t}.id DESC LIMIT 1"
+            query = f"""
+                SELECT a.url, a.canonical_url, a.text,
+                       coalesce(r.warc_date, c.warc_date),
+                       coalesce(r.payload_digest, c.payload_digest),
+                       coalesce(r.record_id, c.record_id), coalesce(s.warc_date, c.warc_date)
+                FROM articles a
+                JOIN captures c ON c.record_id = a.warc_record_id
+                LEFT JOIN captures r ON r.id = (
+                    SELECT x.id FROM captures x
+                    WHERE x.record_type = 'response' AND {ok.format(t="x")} {latest.format(t="x")})
+                LEFT JOIN captures s ON s.id = (
+                    SELECT y.id FROM captures y WHERE {ok.format(t="y")} {latest.format(t="y")})
+                WHERE a.id IN (SELECT max(id) FROM articles GROUP BY url)
+            """
+        for url, canonical, body, date, digest, record_id, seen in self.db.execute(query):
+            text_sha1 = hashlib.sha1(body.encode("utf-8")).hexdigest() if refresh else ""
+            yield KnownArticle(url, canonical, text_sha1, date, digest, record_id, seen)
 
     def gone_pages(self) -> Iterator[tuple[str, str]]:
         """(url, WARC-Date) of every URL whose latest capture answered 404 Not Found or

@@ -144,11 +144,11 @@ class ArchiveExtension:
             return
         logger.info("archiving into %s", self.layout.root.resolve())
 
-    def known_articles(self, text_hashes: bool = True) -> list[KnownArticle]:
+    def known_articles(self, refresh: bool = True) -> list[KnownArticle]:
         """What the archive already holds (read before the crawl writes anything new):
         its index and, after distributed crawls, the workers' indexes not merged yet
-        (*text_hashes*: see :meth:`ArchiveIndex.known_articles`)."""
-        return self._from_indexes(lambda index: index.known_articles(text_hashes))
+        (*refresh*: see :meth:`ArchiveIndex.known_articles`)."""
+        return self._from_indexes(lambda index: index.known_articles(refresh))
 
     def gone_pages(self) -> list[tuple[str, str]]:
         """(url, WARC-Date) of the URLs whose latest capture was a 404 or 410, read like

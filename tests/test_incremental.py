@@ -254,6 +254,28 @@ def test_refresh_writes_revisits_and_new_versions(
     assert cdxj.count('"mime": "warc/revisit"') == len(revisits)
 
 
+def test_a_refreshed_article_is_not_fetched_again_until_it_is_old_again(
+    tmp_path: Path, fresh_server: FixtureServer
+) -> None:
+    """The age ARCHIVE_REFRESH_AFTER compares is that of the latest capture: a refresh
+    that found the articles unchanged (revisits, no new version) still looked at them.
+    Counted from the first capture, every run after the first refresh fetched every
+    article again."""
+    root = tmp_path / "archive"
+    assert run_crawl(root, fresh_server.base_url).returncode == 0
+    time.sleep(6.5)
+    refresh = ("-s", "ARCHIVE_REFRESH_AFTER=6")
+    before = len(article_paths(fresh_server))
+    second = run_crawl(root, fresh_server.base_url, *refresh)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert len(article_paths(fresh_server)) - before == 12  # all due: fetched again
+    before = len(article_paths(fresh_server))
+    third = run_crawl(root, fresh_server.base_url, *refresh)
+    assert third.returncode == 0, third.stderr[-2000:]
+    assert len(article_paths(fresh_server)) == before  # seen seconds ago: none due
+    assert len(db_rows(root, "SELECT id FROM articles")) == 12  # nothing changed
+
+
 def test_refresh_of_new_bytes_with_the_same_text_adds_no_version(
     tmp_path: Path, fresh_server: FixtureServer
 ) -> None:

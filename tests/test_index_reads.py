@@ -3,9 +3,11 @@ articles (with or without their texts' hashes) and the URLs that answered 404 or
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
+from archive.capture import PreviousCapture
 from archive.index import ArchiveIndex
 from tests.cli_support import exchange, utc, write_archive
 
@@ -21,7 +23,7 @@ def test_known_articles_read_texts_only_when_asked(tmp_path: Path) -> None:
     index = ArchiveIndex(root / "index.sqlite3", readonly=True)
     try:
         (hashed,) = index.known_articles()
-        (bare,) = index.known_articles(text_hashes=False)
+        (bare,) = index.known_articles(refresh=False)
     finally:
         index.close()
     assert hashed.text_sha1 == hashlib.sha1(text.encode()).hexdigest()
@@ -55,3 +57,41 @@ def test_gone_pages_are_those_whose_latest_answer_is_404_or_410(tmp_path: Path) 
         index.close()
     assert sorted(gone) == [f"{SITE}/english/2", f"{SITE}/english/3"]
     assert gone[f"{SITE}/english/2"].startswith("2026-01-02")
+
+
+def test_known_articles_were_last_seen_at_their_latest_capture(tmp_path: Path) -> None:
+    """A refresh that found the page unchanged (a revisit) or changed around the same
+    text (a new response, no new version) still looked at the article: the next run
+    counts its age from there, and a refresh compares with the latest whole response."""
+    url = f"{SITE}/english/1"
+    page = b"<p>The canal will reopen.</p>"
+    recorder_pages = [
+        (exchange(url, page, date=utc(2026, 1, 1)), {"text": "The canal will reopen."}),
+    ]
+    root = write_archive(tmp_path / "a", recorder_pages)
+    index = ArchiveIndex(root / "index.sqlite3", readonly=True)
+    try:
+        (first,) = index.known_articles()
+    finally:
+        index.close()
+    previous = PreviousCapture(first.record_id, url, first.warc_date, first.payload_digest or "")
+    later = [
+        # day 10: unchanged, a revisit; day 20: new bytes (a sidebar), the same text, so
+        # no new version; day 25: a server error, which does not count as seen
+        (dataclasses.replace(exchange(url, page, date=utc(2026, 1, 10)), previous=previous), None),
+        (exchange(url, page + b"<aside>Most read</aside>", date=utc(2026, 1, 20)), None),
+        (exchange(url, b"oops", date=utc(2026, 1, 25), status=500), None),
+    ]
+    write_archive(root, later)
+    index = ArchiveIndex(root / "index.sqlite3", readonly=True)
+    try:
+        (known,) = index.known_articles()
+        day20 = index.db.execute(
+            "SELECT record_id, payload_digest FROM captures WHERE timestamp LIKE '20260120%'"
+        ).fetchone()
+    finally:
+        index.close()
+    assert known.seen.startswith("2026-01-20")
+    assert known.warc_date.startswith("2026-01-20")  # the payload a refresh compares with
+    assert (known.record_id, known.payload_digest) == tuple(day20)
+    assert known.text_sha1 == hashlib.sha1(b"The canal will reopen.").hexdigest()

@@ -328,7 +328,7 @@ class NewsSpider(Spider):
         return known is not None and not self.is_stale(known)
 
     def is_stale(self, known: KnownArticle) -> bool:
-        return self._older_than(known.warc_date, self.refresh_after)
+        return self._older_than(known.seen, self.refresh_after)
 
     @staticmethod
     def _older_than(warc_date: str, age: timedelta | None) -> bool:
