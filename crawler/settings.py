@@ -133,6 +133,9 @@ ARCHIVE_EXTRACT_TIMEOUT = 60
 # fetch an archived article again once its latest capture is this old ("", 0: never;
 # seconds, or 45m / 12h / 7d); unchanged pages become revisit records
 ARCHIVE_REFRESH_AFTER = ""
+# fetch an archived article again when its sitemap <lastmod> is later than its latest
+# capture (a correction, an update), whatever ARCHIVE_REFRESH_AFTER says
+ARCHIVE_REFRESH_MODIFIED = True
 # ask an article URL that answered 404 or 410 again only once its latest capture is
 # this old ("", 0: ask every run)
 ARCHIVE_RECHECK_GONE_AFTER = "1d"

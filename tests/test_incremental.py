@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -274,6 +275,42 @@ def test_a_refreshed_article_is_not_fetched_again_until_it_is_old_again(
     assert third.returncode == 0, third.stderr[-2000:]
     assert len(article_paths(fresh_server)) == before  # seen seconds ago: none due
     assert len(db_rows(root, "SELECT id FROM articles")) == 12  # nothing changed
+
+
+def test_an_article_its_sitemap_says_changed_is_fetched_again(
+    tmp_path: Path, fresh_server: FixtureServer
+) -> None:
+    """ARCHIVE_REFRESH_MODIFIED (on by default): a sitemap <lastmod> later than the
+    article's latest capture brings it back, without ARCHIVE_REFRESH_AFTER; the
+    correction becomes a new version. Once fetched it is not due again."""
+    root = tmp_path / "archive"
+    assert run_crawl(root, fresh_server.base_url).returncode == 0
+    site = fresh_server.site
+    original = site.article(23602)
+    corrected = dataclasses.replace(
+        original,
+        paragraphs=[*original.paragraphs, "Correction: the dam is 40 metres high, not 400."],
+        modified=datetime.now(UTC).isoformat(),
+    )
+    site.replace_article(corrected)
+    before = len(article_paths(fresh_server))
+    second = run_crawl(root, fresh_server.base_url)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert article_paths(fresh_server)[before:] == [original.path]
+    versions = db_rows(
+        root, "SELECT text FROM articles WHERE url LIKE '%/english/23602' ORDER BY id"
+    )
+    assert [v["text"] for v in versions] == [original.text, corrected.text]
+    # looked at since its lastmod: not due again
+    before = len(article_paths(fresh_server))
+    assert run_crawl(root, fresh_server.base_url).returncode == 0
+    assert article_paths(fresh_server)[before:] == []
+    # changed again, with the setting off: not fetched
+    site.replace_article(dataclasses.replace(corrected, modified=datetime.now(UTC).isoformat()))
+    before = len(article_paths(fresh_server))
+    off = run_crawl(root, fresh_server.base_url, "-s", "ARCHIVE_REFRESH_MODIFIED=False")
+    assert off.returncode == 0, off.stderr[-2000:]
+    assert article_paths(fresh_server)[before:] == []
 
 
 def test_refresh_of_new_bytes_with_the_same_text_adds_no_version(

@@ -50,6 +50,7 @@ from crawler.capture import CAPTURE_META, EXTRACTED_META, PREVIOUS_META
 from crawler.extraction import ExtractionPool
 from crawler.hostcap import UNCAPPED
 from crawler.items import ArticleItem
+from crawler.lastmod import LastMod, parse_lastmod, stamped
 from crawler.robots import DENY_ALL, Rules, rules_after_error, rules_from_response
 from crawler.urls import LinkMemo, normalize_url, origin, quick_host
 
@@ -177,6 +178,7 @@ class NewsSpider(Spider):
         self._article_re = re.compile(self.article_path)
         self._skip_re = re.compile(self.skip_path) if self.skip_path else None
         self._scheduled_articles: set[str] = set()
+        self._passed_over: set[str] = set()  # article keys this run chose not to fetch
         self._extracted: set[str] = set()
         # what this run has asked for already: the same menus and boxes on every page
         # would otherwise make a Request each time, for the duplicate filter to drop
@@ -192,6 +194,7 @@ class NewsSpider(Spider):
         self.extractor: ExtractionPool | None = None
         self.capture_assets = "site"  # "site", "all" or "off": see ARCHIVE_PAGE_ASSETS
         self.refresh_after: timedelta | None = None
+        self.refresh_modified = False  # see ARCHIVE_REFRESH_MODIFIED
         # article key -> its latest archived version (incremental crawls)
         self._known: dict[str, KnownArticle] = {}
         # article key -> WARC-Date of its latest capture, a 404 or 410 (a dead link)
@@ -211,6 +214,7 @@ class NewsSpider(Spider):
         spider.stop_after_seen = max(1, settings.getint("ARCHIVE_STOP_AFTER_SEEN"))
         spider.max_listing_pages = settings.getint("ARCHIVE_MAX_LISTING_PAGES")
         spider.refresh_after = duration_setting(settings, "ARCHIVE_REFRESH_AFTER")
+        spider.refresh_modified = settings.getbool("ARCHIVE_REFRESH_MODIFIED")
         spider.recheck_gone_after = duration_setting(settings, "ARCHIVE_RECHECK_GONE_AFTER")
         spider.capture_assets = asset_scope(settings.get("ARCHIVE_PAGE_ASSETS"))
         if settings.getbool("ARCHIVE_EXTRACT_ENABLED"):
@@ -289,19 +293,29 @@ class NewsSpider(Spider):
         return None
 
     # -- requests -----------------------------------------------------------------------
-    def article_request(self, url: str) -> Request | None:
+    def article_request(self, url: str, modified: LastMod | None = None) -> Request | None:
+        """The request for an article not fetched yet in this run, or None: archived and
+        neither due for a refresh nor *modified* (its sitemap ``<lastmod>``) since."""
         key = self.article_key(url)
         if key is None or key in self._scheduled_articles:
             return None
-        self._scheduled_articles.add(key)
-        meta: dict[str, Any] = {EXTRACTED_META: True}
+        known = self._known.get(key)
+        changed = known is not None and modified is not None and modified.after(known.seen)
+        # passed over once (archived, or a dead link): counted once, and asked again only
+        # by a sitemap that says it changed since
+        if key in self._passed_over and not changed:
+            return None
         gone = self._gone.get(key)  # empty unless ARCHIVE_RECHECK_GONE_AFTER is set
         if gone is not None and not self._older_than(gone, self.recheck_gone_after):
+            self._passed_over.add(key)
             self._inc("archive/articles_gone")
             return None
-        known = self._known.get(key)
+        meta: dict[str, Any] = {EXTRACTED_META: True}
         if known is not None:
-            if not self.is_stale(known):
+            if changed:
+                self._inc("archive/articles_modified")
+            elif not self.is_stale(known):
+                self._passed_over.add(key)
                 self._inc("archive/articles_known")
                 return None
             self._inc("archive/articles_refreshed")
@@ -309,6 +323,7 @@ class NewsSpider(Spider):
                 known.record_id, known.url, known.warc_date, known.payload_digest or ""
             )
             meta["archive_known_text"] = known.text_sha1
+        self._scheduled_articles.add(key)
         return Request(
             url,
             callback=self.parse_article,
@@ -449,8 +464,9 @@ class NewsSpider(Spider):
         archive = self.crawler.get_extension(ArchiveExtension)
         if archive is None or archive.unusable:
             return
-        # the texts' hashes only matter to a refresh (an unchanged text is no new version)
-        refresh = self.refresh_after is not None
+        # the texts' hashes and latest captures only matter to a refresh (an unchanged
+        # text is no new version; a capture tells when the article was last looked at)
+        refresh = self.refresh_after is not None or self.refresh_modified
         for known in await asyncio.to_thread(archive.known_articles, refresh):
             for url in (known.url, known.canonical_url):
                 key = self.article_key(self.rebase(url)) if url else None
@@ -523,15 +539,24 @@ class NewsSpider(Spider):
             logger.warning("unparsable sitemap %s: %s", response.url, exc)
             self._inc("archive/bad_sitemaps")
             return
-        for entry in sitemap:
+        entries = list(sitemap)
+        lastmods = [entry.get("lastmod") for entry in entries]
+        trust = self.refresh_modified and sitemap.type != "sitemapindex"
+        if trust and stamped(lastmods):
+            trust = False
+            self._inc("archive/sitemaps_stamped")
+            logger.info("%s gives its URLs all the same <lastmod>: not used", response.url)
+        now = datetime.now(UTC)
+        for entry, lastmod in zip(entries, lastmods, strict=True):
             url = self.clean(entry.get("loc", ""), response.url)
             if url is None:
                 continue
             if sitemap.type == "sitemapindex":
                 yield self.sitemap_request(url)
                 continue
-            kind = self.classify(url)
-            req = self.article_request(url) if kind == "article" else None
+            if self.classify(url) != "article":
+                continue
+            req = self.article_request(url, parse_lastmod(lastmod, now) if trust else None)
             if req is not None:
                 yield req
 

@@ -88,6 +88,7 @@ class FixtureArticle:
     description: str = ""
     lang: str = "en"
     discovery: str = "all"
+    modified: str = ""  # the sitemap's <lastmod> when set (else: published)
 
     def __post_init__(self) -> None:
         if self.discovery not in DISCOVERY_CHANNELS:
@@ -608,7 +609,8 @@ class NewsSite:
                     "</news:news>"
                 )
             entries.append(
-                f"<url><loc>{base}{a.path}</loc><lastmod>{a.published}</lastmod>{extra}</url>\n"
+                f"<url><loc>{base}{a.path}</loc><lastmod>{a.modified or a.published}</lastmod>"
+                f"{extra}</url>\n"
             )
         ns_news = ' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"' if news else ""
         return (
