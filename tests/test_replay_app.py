@@ -19,7 +19,15 @@ from archive.web.chart import MAX_DAYS, day_chart
 from tests.cli_support import Crawled, copy_archive, exchange, utc, write_archive
 
 REPLAY_PORT = 18765
-ROUTES = ("/", "/search", "/article/1", "/history", "/view", "/static/app.css")
+ROUTES = (
+    "/",
+    "/search",
+    "/article/1",
+    "/article/1/changes",
+    "/history",
+    "/view",
+    "/static/app.css",
+)
 TRAVERSALS = (
     "/../../../../etc/passwd",
     "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
@@ -397,3 +405,41 @@ def test_chart_fills_gaps_and_keeps_the_last_year() -> None:
     long = day_chart([("2015-01-01", 1), ("2021-08-01", 1)])
     assert long is not None and long.cut
     assert len(long.bars) == MAX_DAYS and long.last == "2021-08-01"
+
+
+def test_what_changed_between_two_versions(tmp_path: Path) -> None:
+    """An article corrected after publication: its later version links to what changed,
+    the words removed and added, with the archive's text escaped like everywhere."""
+    url = "http://news.example/english/7"
+    first = "The dam is 400 metres high.\nIt was built in 1961.\nReaders wrote <script>x</script>."
+    second = "The dam is 40 metres high.\nReaders wrote <script>x</script>.\nRepairs start in May."
+    root = write_archive(
+        tmp_path / "a",
+        [
+            (exchange(url, b"<p>1</p>", date=utc(2026, 3, 1)), {"title": "Dam", "text": first}),
+            (
+                exchange(url, b"<p>2</p>", date=utc(2026, 3, 2)),
+                {"title": "Dam, corrected", "text": second},
+            ),
+        ],
+    )
+    client = make_client(root)
+    db = sqlite3.connect(root / "index.sqlite3")
+    old_id, new_id = (r[0] for r in db.execute("SELECT id FROM articles ORDER BY id"))
+    db.close()
+    page = client.get(f"/article/{new_id}").get_data(as_text=True)
+    assert f'href="/article/{new_id}/changes"' in page
+    resp = client.get(f"/article/{new_id}/changes")
+    assert resp.status_code == 200
+    check_headers(resp.headers)
+    page = resp.get_data(as_text=True)
+    assert "<del>400 </del><ins>40 </ins>metres high." in page
+    assert '<p class="removed"><del>It was built in 1961.</del></p>' in page
+    assert '<p class="added"><ins>Repairs start in May.</ins></p>' in page
+    assert '<p class="same">Readers wrote &lt;script&gt;x&lt;/script&gt;.</p>' in page
+    assert "<script>" not in page
+    assert "<del>Dam</del> <ins>Dam, corrected</ins>" in page
+    assert f'href="/article/{old_id}"' in page
+    # the first version has nothing before it; no such article: 404 either way
+    assert client.get(f"/article/{old_id}/changes").status_code == 404
+    assert client.get("/article/999999/changes").status_code == 404

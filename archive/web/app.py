@@ -23,6 +23,7 @@ from archive.index import IndexUnavailable
 from archive.layout import ArchiveLayout
 from archive.search import MARK_END, MARK_START, QuerySyntaxError, SearchFilters
 from archive.stats import archive_stats
+from archive.textdiff import text_changes
 from archive.web import data
 from archive.web.chart import day_chart
 from archive.web.security import app_headers, query_problem, request_hostname, url_host
@@ -153,6 +154,22 @@ def create_app(config: WebConfig) -> Flask:
             article=found,
             paragraphs=[p for p in found["text"].split("\n") if p.strip()],
             original=_web_url(found["url"]),
+        )
+
+    @app.get("/article/<int:article_id>/changes")
+    def changes(article_id: int) -> str:
+        db = _db()
+        found = data.article(db, article_id)
+        if found is None:
+            abort(404, "There is no such article in the archive.")
+        before = data.previous_version(db, found)
+        if before is None:
+            abort(404, "This is the first version of this article: nothing came before it.")
+        return render_template(
+            "changes.html",
+            article=found,
+            before=before,
+            paragraphs=text_changes(before["text"], found["text"]),
         )
 
     @app.get("/history")

@@ -117,6 +117,13 @@ def article(db: sqlite3.Connection, article_id: int) -> dict[str, Any] | None:
     return out
 
 
+def previous_version(db: sqlite3.Connection, found: dict[str, Any]) -> dict[str, Any] | None:
+    """The version of *found* (an :func:`article`) that came before it, with its text."""
+    ids = [v["id"] for v in found["versions"]]
+    at = ids.index(found["id"]) if found["id"] in ids else 0
+    return article(db, ids[at - 1]) if at > 0 else None
+
+
 def tags(db: sqlite3.Connection, limit: int = 200) -> list[tuple[str, int]]:
     """The most used tags, with how many articles carry each."""
     rows = db.execute(
