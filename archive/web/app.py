@@ -146,9 +146,7 @@ def create_app(config: WebConfig) -> Flask:
 
     @app.get("/article/<int:article_id>")
     def article(article_id: int) -> str:
-        found = data.article(_db(), article_id)
-        if found is None:
-            abort(404, "There is no such article in the archive.")
+        found = _article_or_404(_db(), article_id)
         return render_template(
             "article.html",
             article=found,
@@ -159,9 +157,7 @@ def create_app(config: WebConfig) -> Flask:
     @app.get("/article/<int:article_id>/changes")
     def changes(article_id: int) -> str:
         db = _db()
-        found = data.article(db, article_id)
-        if found is None:
-            abort(404, "There is no such article in the archive.")
+        found = _article_or_404(db, article_id)
         before = data.previous_version(db, found)
         if before is None:
             abort(404, "This is the first version of this article: nothing came before it.")
@@ -208,6 +204,13 @@ def _db() -> sqlite3.Connection:
         g.db = connect_readonly(config.layout.index_path, config.timeout)
     db: sqlite3.Connection = g.db
     return db
+
+
+def _article_or_404(db: sqlite3.Connection, article_id: int) -> dict[str, Any]:
+    found = data.article(db, article_id)
+    if found is None:
+        abort(404, "There is no such article in the archive.")
+    return found
 
 
 def _text(name: str) -> str:
