@@ -150,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--raw", action="store_true", help="the archived HTML, decoded")
     mode.add_argument("--history", action="store_true", help="every capture of the URL")
     mode.add_argument("--json", action="store_true", help="capture and article as JSON")
+    mode.add_argument(
+        "--changes",
+        action="store_true",
+        help="what changed in the article's text since its version before",
+    )
 
     p = sub.add_parser("export", parents=[common], help="every article as jsonl, csv or txt")
     p.add_argument("--format", choices=FORMATS, required=True)

@@ -25,6 +25,7 @@ from archive.reindex import reindex_archive
 from archive.repair import repair_archive
 from archive.search import MARK_END, MARK_START, SearchFilters, search_articles
 from archive.stats import archive_stats
+from archive.textdiff import changes_text, text_changes
 from archive.verify import verify_archive
 from archive.wacz import WaczError, write_wacz
 
@@ -156,6 +157,8 @@ def cmd_show(args: argparse.Namespace, layout: ArchiveLayout) -> int:
         shown = show.find(db, args.target, args.capture)
         rows = show.history(db, shown.url) if args.history else []
         versions = show.article_versions(layout, db, shown.url) if args.history else {}
+        if args.changes:
+            return _print_changes(db, shown.url)
         if args.raw:
             if shown.capture is None:
                 raise CommandError(f"the capture of {shown.url} is not in the index")
@@ -189,6 +192,24 @@ def cmd_show(args: argparse.Namespace, layout: ArchiveLayout) -> int:
         print(shown.article["text"])
     else:
         print("(no article was extracted from this capture)")
+    return 0
+
+
+def _print_changes(db: sqlite3.Connection, url: str) -> int:
+    """What changed between the last two versions of the article of *url*."""
+    rows = db.execute(
+        "SELECT title, text, fetched_at FROM articles WHERE url = ? ORDER BY fetched_at, id",
+        (url,),
+    ).fetchall()
+    if len(rows) < 2:
+        many = "no article" if not rows else "one version of its article"
+        raise CommandError(f"{url} has {many}: nothing to compare")
+    before, after = rows[-2], rows[-1]
+    print(f"before: {before['fetched_at']}  {before['title'] or '-'}")
+    print(f"after:  {after['fetched_at']}  {after['title'] or '-'}")
+    print()
+    for line in changes_text(text_changes(before["text"] or "", after["text"] or "")):
+        print(line)
     return 0
 
 

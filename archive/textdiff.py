@@ -93,3 +93,24 @@ def text_changes(old: str, new: str) -> list[Paragraph]:
         else:
             out += _replaced(a[i1:i2], b[j1:j2])
     return out
+
+
+_MARKS = {"same": "  ", "removed": "- ", "added": "+ ", "edited": "~ "}
+
+
+def _marked(piece: Piece) -> str:
+    if piece.kind == "same":
+        return piece.text
+    words = piece.text.rstrip()
+    space = piece.text[len(words) :]
+    return (f"[-{words}-]" if piece.kind == "removed" else f"{{+{words}+}}") + space
+
+
+def changes_text(paragraphs: list[Paragraph]) -> list[str]:
+    """The changes as lines of plain text: each paragraph after a mark (two spaces: kept,
+    ``-`` removed, ``+`` added, ``~`` edited), the words of an edited one marked
+    ``[-removed-]`` and ``{+added+}``."""
+    return [
+        _MARKS[p.kind] + ("".join(_marked(x) for x in p.pieces) if p.kind == "edited" else p.text)
+        for p in paragraphs
+    ]

@@ -255,3 +255,35 @@ def test_show_raw_undoes_content_encodings(
         else:
             assert result.code == 0, (name, result.err)
             assert result.out == html.decode(), name
+
+
+def test_show_changes_between_the_last_two_versions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "http://news.example/english/7"
+    texts = [
+        "The dam is 400 metres high.\nFarmers depend on it.",
+        "The dam is 40 metres high.\nFarmers depend on it.\nRepairs start in May.",
+    ]
+    root = write_archive(
+        tmp_path / "a",
+        [
+            (exchange(url, f"<p>{n}</p>".encode(), date=utc(2026, 3, n + 1)), {"text": text})
+            for n, text in enumerate(texts)
+        ],
+    )
+    result = cli(capsys, "--archive-dir", root, "show", url, "--changes")
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0].startswith("before: ") and lines[1].startswith("after:  ")
+    assert lines[3:] == [
+        "~ The dam is [-400-] {+40+} metres high.",
+        "  Farmers depend on it.",
+        "+ Repairs start in May.",
+    ]
+    other = "http://news.example/english/8"
+    write_archive(root, [(exchange(other, b"<p>x</p>", date=utc(2026, 3, 5)), {"text": "x"})])
+    result = cli(capsys, "--archive-dir", root, "show", other, "--changes")
+    assert result.code != 0
+    assert result.err.strip().count("\n") == 0
+    assert "one version of its article: nothing to compare" in result.err

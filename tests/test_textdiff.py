@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archive.textdiff import text_changes
+from archive.textdiff import changes_text, text_changes
 
 OLD = "The dam is 400 metres high.\nIt was built in 1961.\nFarmers depend on it."
 NEW = "The dam is 40 metres high, officials said.\nFarmers depend on it.\nRepairs start in May."
@@ -42,4 +42,13 @@ def test_a_different_paragraph_is_removed_and_added_not_edited() -> None:
     assert [(p.kind, p.text) for p in changes] == [
         ("removed", "The council met on Tuesday."),
         ("added", "Rain is expected all week."),
+    ]
+
+
+def test_changes_as_plain_text_lines() -> None:
+    assert changes_text(text_changes(OLD, NEW)) == [
+        "~ The dam is [-400-] {+40+} metres [-high.-]{+high, officials said.+}",
+        "- It was built in 1961.",
+        "  Farmers depend on it.",
+        "+ Repairs start in May.",
     ]
