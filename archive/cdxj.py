@@ -15,7 +15,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from archive.rows import cdxj_line
 
@@ -70,14 +70,23 @@ def cdxj_lines(
     yield from sorted(group)
 
 
+def dump_cdxj(
+    db: sqlite3.Connection, fh: TextIO, keep: Callable[[sqlite3.Row], bool] | None = None
+) -> int:
+    """Write the lines of :func:`cdxj_lines` to *fh*, streamed (an archive of millions of
+    captures is not held in memory). Returns the line count."""
+    count = 0
+    for line in cdxj_lines(db, keep):
+        fh.write(line + "\n")
+        count += 1
+    return count
+
+
 def write_cdxj(index: ArchiveIndex, path: Path) -> int:
     """Write the CDXJ of *index* atomically. Returns the line count."""
     tmp = path.with_name(path.name + ".tmp")
-    count = 0
     with open(tmp, "w", encoding="utf-8") as fh:
-        for line in cdxj_lines(index.db):
-            fh.write(line + "\n")
-            count += 1
+        count = dump_cdxj(index.db, fh)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)

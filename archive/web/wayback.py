@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from archive.cdxj import cdxj_lines
+from archive.cdxj import dump_cdxj
 from archive.layout import ArchiveLayout
 from archive.warcfile import OPEN_SUFFIX
 
@@ -45,15 +45,14 @@ class WaybackError(Exception):
 def write_collection(layout: ArchiveLayout, db: sqlite3.Connection, workdir: Path) -> int:
     """The CDXJ index and the links to open WARC files in *workdir*; returns the number of
     captures indexed."""
-    lines = list(cdxj_lines(db, lambda row: _plain_name(str(row["warc_filename"]))))
     with open(workdir / "index.cdxj", "w", encoding="utf-8") as fh:
-        fh.writelines(line + "\n" for line in lines)
+        count = dump_cdxj(db, fh, lambda row: _plain_name(str(row["warc_filename"])))
     links = workdir / "open"
     links.mkdir(exist_ok=True)
     for path in layout.warc_files():
         if path.name.endswith(OPEN_SUFFIX):
             (links / path.name.removesuffix(OPEN_SUFFIX)).symlink_to(path.resolve())
-    return len(lines)
+    return count
 
 
 def _plain_name(name: str) -> bool:
