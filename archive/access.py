@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from urllib.parse import quote
 
 from archive.index import IndexUnavailable
 from archive.layout import ArchiveLayout
 from archive.lock import LOCK_NAME, is_locked
+from archive.readonly import connect_index_readonly
 
 
 class NotAnArchive(Exception):
@@ -58,12 +58,15 @@ def index_error(exc: sqlite3.Error, path: Path) -> IndexUnavailable:
 
 
 def connect_readonly(path: Path, timeout: float = 5.0) -> sqlite3.Connection:
-    """A read-only connection (``mode=ro``) to an index, checked to be usable."""
+    """A read-only connection (``mode=ro``; ``immutable`` on read-only storage, see
+    :mod:`archive.readonly`) to an index, checked to be usable."""
     path = Path(path)
     if not path.is_file():
         raise IndexMissing(f"no index at {path}; build it with `reindex`")
-    uri = "file:" + quote(str(path.resolve())) + "?mode=ro"
-    db = sqlite3.connect(uri, uri=True, timeout=timeout)
+    try:
+        db = connect_index_readonly(path, timeout)
+    except sqlite3.Error as exc:
+        raise index_error(exc, path) from None
     try:
         db.row_factory = sqlite3.Row
         db.execute("SELECT 1 FROM captures LIMIT 1").fetchall()

@@ -17,10 +17,11 @@ from typing import Any, TextIO
 from archive import export, show
 from archive.access import archive_layout, busy_writers, connect_readonly
 from archive.layout import ArchiveLayout
-from archive.lock import ArchiveLock, ArchiveLocked
+from archive.lock import LOCK_NAME, ArchiveLock, ArchiveLocked, shared_lock
 from archive.merge import merge_workers
 from archive.progressbar import progress, wanted
 from archive.reextract import Selection, count_targets, current_extractor, reextract_archive
+from archive.readonly import on_readonly_storage
 from archive.reindex import reindex_archive
 from archive.repair import repair_archive
 from archive.search import MARK_END, MARK_START, SearchFilters, search_articles
@@ -360,8 +361,8 @@ def cmd_wacz(args: argparse.Namespace, layout: ArchiveLayout) -> int:
         raise CommandError(f"cannot write {out}: it is a directory")
     if not out.parent.is_dir():
         raise CommandError(f"cannot write {out}: no directory {out.parent}")
-    with _locked(layout) as lock:
-        busy = busy_writers(layout.root, mine=lock.path)
+    with _snapshot(layout) as mine:
+        busy = busy_writers(layout.root, mine=mine)
         if busy:
             raise ArchiveLocked(
                 f"another crawl ({', '.join(busy)}) is writing to {layout.root}; try again later"
@@ -388,6 +389,19 @@ def cmd_replay(args: argparse.Namespace, layout: ArchiveLayout) -> int:
             timeout=args.timeout,
         )
     except ReplayError as exc:
+@contextmanager
+def _snapshot(layout: ArchiveLayout) -> Iterator[Path | None]:
+    """Keeps crawls away while the block reads the archive; yields the lock file held
+    exclusively, if any. An archive on read-only storage gets no write lock (it cannot
+    be written, nor can a crawl write there): only a shared one, if it has a lock file."""
+    if on_readonly_storage(layout.root / LOCK_NAME):
+        with shared_lock(layout.root):
+            yield None
+    else:
+        with _locked(layout) as lock:
+            yield lock.path
+
+
         raise CommandError(str(exc)) from None
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from archive.capture import PreviousCapture
 from archive.cdxj import whole
+from archive.readonly import connect_index_readonly
 from archive.rows import ARTICLE_FIELDS
 
 INDEX_NAME = "index.sqlite3"
@@ -189,8 +190,7 @@ class ArchiveIndex:
         self.readonly = readonly
         try:
             if readonly:
-                uri = f"file:{self.path}?mode=ro"
-                self.db = sqlite3.connect(uri, uri=True, timeout=timeout)
+                self.db = connect_index_readonly(self.path, timeout)
             else:
                 self.db = sqlite3.connect(self.path, timeout=timeout)
                 self.db.execute("PRAGMA journal_mode=WAL")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 LOCK_NAME = ".lock"
@@ -57,6 +59,30 @@ class ArchiveLock:
             return True
         self.release()
         return False
+
+
+@contextmanager
+def shared_lock(root: Path) -> Iterator[None]:
+    """A shared lock on the archive's lock file while the block runs: for a reader that
+    may not write to the archive (read-only storage) yet wants no crawl to start
+    meanwhile (a writer's :meth:`ArchiveLock.acquire` fails while it is held). The file
+    is opened read-only and never created: without one, no crawl ever wrote there.
+    Raises :class:`ArchiveLocked` when a writer holds the lock."""
+    try:
+        fd = os.open(Path(root) / LOCK_NAME, os.O_RDONLY)
+    except FileNotFoundError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ArchiveLocked(
+                f"another crawl is writing to {Path(root)}; try again later"
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def is_locked(root: Path) -> bool:
