@@ -376,19 +376,6 @@ def cmd_wacz(args: argparse.Namespace, layout: ArchiveLayout) -> int:
     return 0
 
 
-# -- replay -------------------------------------------------------------------------------
-def cmd_replay(args: argparse.Namespace, layout: ArchiveLayout) -> int:
-    from archive.web.serve import ReplayError, serve  # Flask only for this command
-
-    try:
-        return serve(
-            layout,
-            host=args.host,
-            port=args.port,
-            replay_port=args.replay_port,
-            timeout=args.timeout,
-        )
-    except ReplayError as exc:
 @contextmanager
 def _snapshot(layout: ArchiveLayout) -> Iterator[Path | None]:
     """Keeps crawls away while the block reads the archive; yields the lock file held
@@ -402,6 +389,19 @@ def _snapshot(layout: ArchiveLayout) -> Iterator[Path | None]:
             yield lock.path
 
 
+# -- replay -------------------------------------------------------------------------------
+def cmd_replay(args: argparse.Namespace, layout: ArchiveLayout) -> int:
+    from archive.web.serve import ReplayError, serve  # Flask only for this command
+
+    try:
+        return serve(
+            layout,
+            host=args.host,
+            port=args.port,
+            replay_port=args.replay_port,
+            timeout=args.timeout,
+        )
+    except ReplayError as exc:
         raise CommandError(str(exc)) from None
 
 
