@@ -20,8 +20,8 @@ from archive.layout import ArchiveLayout
 from archive.lock import LOCK_NAME, ArchiveLock, ArchiveLocked, shared_lock
 from archive.merge import merge_workers
 from archive.progressbar import progress, wanted
-from archive.reextract import Selection, count_targets, current_extractor, reextract_archive
 from archive.readonly import on_readonly_storage
+from archive.reextract import Selection, count_targets, current_extractor, reextract_archive
 from archive.reindex import reindex_archive
 from archive.repair import repair_archive
 from archive.search import MARK_END, MARK_START, SearchFilters, search_articles
