@@ -144,6 +144,10 @@ _MAX_PRUNED_TEXT = 1500
 _KEEP_TAGS = frozenset({"html", "body", "main", "article", "section"})
 _INLINE_TAGS = frozenset({"a", "span", "b", "strong", "em", "i", "small", "abbr", "font"})
 _MAX_BYLINE_TEXT = 150
+_TAG_LIST_TAGS = frozenset({"ul", "ol", "p", "div"})
+# letters and digits a tag list may hold outside its links ("Tags:", "Filed under", "in")
+_MAX_TAG_LABEL = 40
+_NON_WORD_RE = re.compile(r"\W+")
 
 
 def _is_boilerplate(el: HtmlElement) -> bool:
@@ -156,18 +160,16 @@ def _is_boilerplate(el: HtmlElement) -> bool:
 
 def prune_boilerplate(tree: HtmlElement) -> HtmlElement:
     """Remove (in place) blocks that are boilerplate on news pages: bylines, share boxes,
-    related-article lists, tag lists, cookie banners... Returns ``tree``."""
+    related-article lists, tag lists, cookie banners... Returns ``tree``.
+
+    No block holding most of the page's paragraph text is removed, whatever marks it: that
+    block is the article (or holds it), however short it is."""
     doomed: dict[HtmlElement, int] = {}  # element -> text size above which it is kept
     for el in _CLASS_OR_ID_XPATH(tree):
         if el.tag not in _KEEP_TAGS and _is_boilerplate(el):
             doomed[el] = _MAX_PRUNED_TEXT
     for link in _REL_LINK_XPATH(tree):
-        # the outermost block whose links are all tag links ("Tags: <ul>...</ul>")
-        block = None
-        for ancestor in link.iterancestors("ul", "ol", "p", "div"):
-            if not _is_tag_list(ancestor):
-                break
-            block = ancestor
+        block = _tag_list_block(link)
         if block is not None:
             doomed.setdefault(block, _MAX_PRUNED_TEXT)
     # a short block holding a <time> is a byline / dateline ("By X · Aug 13, 2021")
@@ -177,10 +179,13 @@ def prune_boilerplate(tree: HtmlElement) -> HtmlElement:
             block = block.getparent()
         if block is not None and block.tag not in _KEEP_TAGS:
             doomed.setdefault(block, _MAX_BYLINE_TEXT)
+    page_prose = _paragraph_text(tree) if doomed else 0
     for el, limit in doomed.items():
         parent = el.getparent()
         if parent is None or len(el.text_content()) > limit:
             continue
+        if 2 * _paragraph_text(el) > page_prose:
+            continue  # the article itself, or what holds it
         tail = el.tail
         if tail and tail.strip():
             prev = el.getprevious()
@@ -192,16 +197,42 @@ def prune_boilerplate(tree: HtmlElement) -> HtmlElement:
     return tree
 
 
+def _paragraph_text(el: HtmlElement) -> int:
+    """Characters of text in the ``<p>`` elements inside ``el`` (or ``el`` itself)."""
+    return sum(len(p.text_content()) for p in el.iter("p"))
+
+
+def _tag_list_block(link: HtmlElement) -> HtmlElement | None:
+    """The outermost block around ``link`` that is a tag list ("Tags: <ul>...</ul>"), or
+    None. The climb ends at the first block that is not one, and never passes an
+    ``<article>``, ``<main>``, ``<section>`` or ``<body>``."""
+    block = None
+    for ancestor in link.iterancestors():
+        if ancestor.tag in _KEEP_TAGS:
+            break
+        if ancestor.tag in _TAG_LIST_TAGS:
+            if not _is_tag_list(ancestor):
+                break
+            block = ancestor
+    return block
+
+
 def _is_tag_list(el: HtmlElement) -> bool:
-    """A list whose links are all rel=tag / rel=category links."""
-    if el.tag not in ("ul", "ol", "p", "div"):
-        return False
+    """Links that are all rel=tag / rel=category, and little text besides them (a label
+    such as "Tags:" or "Filed under"): a block with sentences of its own is not a list."""
     links = el.findall(".//a")
     if not links:
         return False
-    return all(
+    if not all(
         not {"tag", "category"}.isdisjoint((a.get("rel") or "").lower().split()) for a in links
-    )
+    ):
+        return False
+    own = _word_chars(el.text_content()) - sum(_word_chars(a.text_content()) for a in links)
+    return own <= _MAX_TAG_LABEL
+
+
+def _word_chars(text: str) -> int:
+    return len(_NON_WORD_RE.sub("", text))
 
 
 # ---------------------------------------------------------------------------

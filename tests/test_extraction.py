@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import ast
 import pickle
 import re
+import subprocess
 import sys
+from pathlib import Path
 
+import lxml.html
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import archive
 from archive.extraction import (
     EXTRACTOR,
     ExtractionResult,
@@ -17,6 +22,7 @@ from archive.extraction import (
     extract_article,
     looks_like_html,
 )
+from archive.textclean import prune_boilerplate
 
 URL = "https://fixture.test/news/2021/08/green-budget.html"
 
@@ -97,14 +103,41 @@ def test_extractor_name() -> None:
     assert EXTRACTOR.startswith(f"trafilatura/{trafilatura.__version__}+newsarchiver/")
 
 
-def test_module_is_scrapy_free() -> None:
-    import archive.extraction  # noqa: F401
-
-    assert "scrapy" not in sys.modules or "archive.extraction" not in str(
-        getattr(sys.modules.get("scrapy"), "__file__", "")
+def test_archive_is_scrapy_free() -> None:
+    """No module under archive/ (archive/web included) imports Scrapy or Twisted: no import
+    statement names them, at module level or inside a function, and importing every
+    module (but ``__main__``, which runs the command line) loads neither."""
+    root = Path(archive.__file__).parent
+    names = []
+    for path in sorted(root.rglob("*.py")):
+        module = ".".join(path.relative_to(root.parent).with_suffix("").parts)
+        names.append(module.removesuffix(".__init__"))
+        for node in ast.walk(ast.parse(path.read_bytes(), str(path))):
+            if isinstance(node, ast.Import):
+                imported = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported = [node.module]
+            else:
+                continue
+            for name in imported:
+                assert name.split(".")[0] not in ("scrapy", "twisted"), f"{module}: {name}"
+    assert {"archive.extraction", "archive.textclean", "archive.web.app"} <= set(names)
+    code = (
+        "import importlib, sys\n"
+        "for name in sys.argv[1:]:\n"
+        "    importlib.import_module(name)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('scrapy', 'twisted')))"
     )
-    source = open(archive.extraction.__file__, encoding="utf-8").read()  # noqa: SIM115
-    assert "import scrapy" not in source and "from scrapy" not in source
+    importable = [n for n in names if not n.endswith("__main__")]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *importable],
+        capture_output=True,
+        text=True,
+        cwd=root.parent,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_fixture_layout_text_exact(fixture_result: ExtractionResult) -> None:
@@ -583,3 +616,93 @@ def test_short_precision_result_retried_in_balanced_mode(
     assert focuses == ["precision", "balanced"]
     assert result.article is not None
     assert result.article["text"] == "\n".join(PARAS)
+
+
+# --- short articles: pruning never takes the article itself ----------------------------------
+
+PAGES = Path(__file__).parent / "pages"
+
+
+def _page_text(name: str, *, replace: tuple[str, str] = ("", "")) -> str:
+    page = (PAGES / name).read_text(encoding="utf-8").replace(*replace)
+    result = extract_article(page.encode("utf-8"), "https://example.test/news/story")
+    assert result.article is not None, result.error
+    return str(result.article["text"])
+
+
+FERRY = [
+    "The island ferry returned to its full timetable on Monday after the annual winter break.",
+    "Four crossings a day will run until October, the operator said in a statement.",
+    "Fares are unchanged from last year for residents and visitors alike.",
+]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    ["", '<p class="comments-link"><a href="#comments">Comments</a></p>'],
+    ids=["only-tag-links", "with-a-comments-link"],
+)
+def test_short_article_whose_only_links_are_tags_is_kept(extra: str) -> None:
+    """Headline, byline, three short paragraphs and a rel=tag list, in an <article> inside
+    plain <div>s: the tag list goes, the story stays, with or without one more link."""
+    text = _page_text(
+        "short_tags_in_div.html",
+        replace=('<div class="post-tags">', extra + '<div class="post-tags">'),
+    )
+    assert text == "\n".join(FERRY)
+
+
+def test_short_article_without_article_element_keeps_its_text() -> None:
+    """A classic blog post (<div class="post">, no <article>) ending in "Posted in ... |
+    Tagged ..." links: the tag line goes, the post stays."""
+    text = _page_text("short_wordpress_classic.html")
+    assert text.split("\n")[-3:] == [
+        "Work on the new roof of the village hall finished this week, two weeks ahead of plan.",
+        "The hall committee thanked everyone who gave to the appeal over the summer months.",
+        "The hall reopens for bookings on the first Saturday of November.",
+    ]
+    for junk in ("Posted in", "Tagged", "Village life", "Archives", "volunteers", "RSS"):
+        assert junk not in text
+
+
+def test_short_article_with_share_bar_and_related_box() -> None:
+    text = _page_text("short_with_related_box.html")
+    assert text == "\n".join(
+        [
+            "The central library will stay open until eight in the evening on weekdays from "
+            "February.",
+            "Longer hours were the most common request in a survey of readers last autumn.",
+            "Saturday opening times stay as they are for now, the council said.",
+        ]
+    )
+
+
+def test_short_article_body_whose_class_names_boilerplate_is_kept() -> None:
+    """A class word that marks boilerplate ("article-body--no-promo") on the block holding
+    the whole story does not make the story boilerplate."""
+    text = _page_text("short_body_class_no_promo.html")
+    assert text == "\n".join(
+        [
+            "Night buses will run again between the station and the university from next Friday.",
+            "The service was cut three years ago when the old operator lost its contract with "
+            "the city.",
+            "Tickets bought on the day routes will be valid on the new night routes too.",
+        ]
+    )
+
+
+def test_tag_list_pruning_stops_at_the_article() -> None:
+    """A picture story has almost no text of its own: the climb from its tag list stops at
+    <article> however little the article says, and only the tag line goes."""
+    page = (
+        '<html><body><div class="wrap"><div class="col"><article><h1>Sunset</h1>'
+        '<figure><img src="/sunset.jpg" alt=""><figcaption>Photo: Ann Lee</figcaption></figure>'
+        '<p>Tags: <a rel="tag" href="/tag/photos">photos</a></p></article></div>'
+        '<div class="side"><a href="/">Home</a></div></div>'
+        "<footer><p>© 2024 Harbour Weekly. All rights reserved in every country.</p></footer>"
+        "</body></html>"
+    )
+    tree = prune_boilerplate(lxml.html.document_fromstring(page))
+    article = tree.find(".//article")
+    assert article is not None
+    assert article.text_content() == "SunsetPhoto: Ann Lee"
