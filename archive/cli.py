@@ -157,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser("export", parents=[common], help="every article as jsonl, csv or txt")
-    p.add_argument("--format", choices=FORMATS, required=True)
+    p.add_argument("--format", choices=FORMATS, default="jsonl", help="(default: jsonl)")
     p.add_argument(
         "-o",
         "--output",

@@ -19,6 +19,7 @@ from archive.access import archive_layout, busy_writers, connect_readonly
 from archive.layout import ArchiveLayout
 from archive.lock import LOCK_NAME, ArchiveLock, ArchiveLocked, shared_lock
 from archive.merge import merge_workers
+from archive.plural import counted
 from archive.progressbar import progress, wanted
 from archive.readonly import on_readonly_storage
 from archive.reextract import Selection, count_targets, current_extractor, reextract_archive
@@ -231,10 +232,11 @@ def cmd_export(args: argparse.Namespace, layout: ArchiveLayout) -> int:
                 count = _write(args.format, articles, sys.stdout, on_article)
                 sys.stdout.flush()
             else:
+                Path(args.output).parent.mkdir(parents=True, exist_ok=True)
                 with open(args.output, "w", encoding="utf-8", newline="") as out:
                     count = _write(args.format, articles, out, on_article)
     where = "stdout" if to_stdout else args.output
-    print(f"export: {count} article(s) as {args.format} to {where}", file=sys.stderr)
+    print(f"export: {counted(count, 'article')} as {args.format} to {where}", file=sys.stderr)
     return 0
 
 
@@ -318,8 +320,8 @@ def cmd_merge(args: argparse.Namespace, layout: ArchiveLayout) -> int:
     for name in report.busy:
         print(f"merge: worker {name} is still crawling: left for later", file=sys.stderr)
     print(
-        f"merge: {len(report.merged)} worker index(es) merged: {report.captures} captures, "
-        f"{report.articles} articles",
+        f"merge: {counted(len(report.merged), 'worker index', 'worker indexes')} merged: "
+        f"{counted(report.captures, 'capture')}, {counted(report.articles, 'article')}",
         file=sys.stderr,
     )
     return 0

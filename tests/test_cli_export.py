@@ -45,7 +45,7 @@ def index_articles(root: Path) -> list[dict[str, Any]]:
 def test_jsonl(crawled: Crawled, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     result = cli(capsys, "--archive-dir", crawled.root, "export", "--format", "jsonl")
     assert result.code == 0, result.err
-    assert "12 article(s) as jsonl to stdout" in result.err
+    assert result.err == "export: 12 articles as jsonl to stdout\n"
     lines = result.out.splitlines()
     articles = [json.loads(line) for line in lines]
     assert all(list(a) == list(ARTICLE_FIELDS) for a in articles)
@@ -150,3 +150,45 @@ def test_txt_needs_a_directory(crawled: Crawled, capsys: pytest.CaptureFixture[s
     result = cli(capsys, "--archive-dir", crawled.root, "export", "--format", "xml")
     assert result.code == 2
     assert "invalid choice" in result.error_line()
+
+
+def test_jsonl_is_the_default_format(crawled: Crawled, capsys: pytest.CaptureFixture[str]) -> None:
+    jsonl = cli(capsys, "--archive-dir", crawled.root, "export", "--format", "jsonl")
+    default = cli(capsys, "--archive-dir", crawled.root, "export")
+    assert default.code == 0, default.err
+    assert default.out == jsonl.out and len(default.out.splitlines()) == 12
+    assert default.err == "export: 12 articles as jsonl to stdout\n"
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "txt"])
+def test_missing_folders_are_created_for_every_format(
+    crawled: Crawled, capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str
+) -> None:
+    out = tmp_path / "new" / "dir" / ("articles" if fmt == "txt" else f"articles.{fmt}")
+    result = cli(capsys, "--archive-dir", crawled.root, "export", "--format", fmt, "-o", out)
+    assert result.code == 0, result.err
+    assert result.err == f"export: 12 articles as {fmt} to {out}\n"
+    if fmt == "txt":
+        assert len(list(out.iterdir())) == 12
+    else:
+        assert out.is_file() and len(out.read_text(encoding="utf-8").splitlines()) >= 12
+
+
+def test_one_article_is_one_article(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = "http://news.example/english/1"
+    root = write_archive(
+        tmp_path / "archive",
+        [(exchange(url, b"<html>...</html>", date=utc(2021, 8, 13)), {"text": "One."})],
+    )
+    result = cli(capsys, "--archive-dir", root, "export", "-o", tmp_path / "one.jsonl")
+    assert result.code == 0, result.err
+    assert result.err == f"export: 1 article as jsonl to {tmp_path / 'one.jsonl'}\n"
+
+
+def test_an_output_under_a_file_is_one_error_line(
+    crawled: Crawled, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "file").write_text("")
+    result = cli(capsys, "--archive-dir", crawled.root, "export", "-o", tmp_path / "file" / "a.csv")
+    assert result.code == 1
+    assert str(tmp_path / "file") in result.error_line()

@@ -118,7 +118,7 @@ def test_new_versions_keep_the_archive_whole(
     hits = cli(capsys, "--archive-dir", archive, "search", "irrigation", "--json").out
     assert [json.loads(h)["url"] for h in hits.splitlines()].count(url) == 1
     assert (
-        "12 article(s)" in cli(capsys, "--archive-dir", archive, "export", "--format", "jsonl").err
+        "12 articles as" in cli(capsys, "--archive-dir", archive, "export", "--format", "jsonl").err
     )
     assert "articles: 12" in cli(capsys, "--archive-dir", archive, "stats").out
 
