@@ -20,13 +20,14 @@ from typing import NoReturn
 from archive import commands
 from archive.access import IndexLocked, NotAnArchive, index_error
 from archive.commands import UsageError
+from archive.decode import MAX_BODY_ENV, Undecodable, parse_size
 from archive.export import FORMATS
 from archive.index import IndexUnavailable
 from archive.layout import ArchiveLayout, default_archive_dir
 from archive.lock import EXIT_LOCKED, ArchiveLocked
 from archive.reader import WarcReadError
 from archive.search import QuerySyntaxError
-from archive.show import NotFound, Undecodable
+from archive.show import NotFound
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # problems found (verify), or the command could not do its work
@@ -65,6 +66,13 @@ def _timestamp(value: str) -> str:
     return value
 
 
+def _size(value: str) -> int:
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _port(value: str) -> int:
     if not value.isdigit() or int(value) > 65535:
         raise argparse.ArgumentTypeError(f"not a port number (0-65535): {value!r}")
@@ -92,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     # --archive-dir is accepted before or after the command
     dir_help = "the archive directory (default: $ARCHIVE_DIR, else ./archive-data)"
     timeout_help = "seconds to wait for a locked index (default: 5)"
+    max_body_help = (
+        "stop decoding a stored body (gzip, deflate, br, zstd) past SIZE bytes, e.g. 32M "
+        f"(default: ${MAX_BODY_ENV}, else 16M, the crawl's DOWNLOAD_MAXSIZE)"
+    )
     common = _Parser(add_help=False)
     common.add_argument(
         "--archive-dir", type=Path, default=argparse.SUPPRESS, metavar="DIR", help=dir_help
@@ -155,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="what changed in the article's text since its version before",
     )
+    p.add_argument("--max-body-size", type=_size, metavar="SIZE", help=max_body_help)
 
     p = sub.add_parser("export", parents=[common], help="every article as jsonl, csv or txt")
     p.add_argument("--format", choices=FORMATS, default="jsonl", help="(default: jsonl)")
@@ -208,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="time limit per page (default: 60)",
     )
+    p.add_argument("--max-body-size", type=_size, metavar="SIZE", help=max_body_help)
     # tests: record the extraction under another name than the current extractor's
     p.add_argument("--extractor-label", help=argparse.SUPPRESS)
 

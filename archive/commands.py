@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from archive import export, show
 from archive.access import archive_layout, busy_writers, connect_readonly
+from archive.decode import max_body_from_env
 from archive.layout import ArchiveLayout
 from archive.lock import LOCK_NAME, ArchiveLock, ArchiveLocked, shared_lock
 from archive.merge import merge_workers
@@ -62,6 +63,17 @@ def _locked(layout: ArchiveLayout) -> Iterator[ArchiveLock]:
         yield lock
     finally:
         lock.release()
+
+
+def _max_body(args: argparse.Namespace) -> int:
+    """The bound on a decoded body: ``--max-body-size``, else ``$NEWS_ARCHIVE_MAX_BODY``,
+    else the crawl's DOWNLOAD_MAXSIZE."""
+    if args.max_body_size is not None:
+        return int(args.max_body_size)
+    try:
+        return max_body_from_env()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _warc_bytes(layout: ArchiveLayout) -> int:
@@ -164,7 +176,7 @@ def cmd_show(args: argparse.Namespace, layout: ArchiveLayout) -> int:
         if args.raw:
             if shown.capture is None:
                 raise CommandError(f"the capture of {shown.url} is not in the index")
-            text, _encoding = show.raw_html(layout, db, shown.capture)
+            text, _encoding = show.raw_html(layout, db, shown.capture, _max_body(args))
             sys.stdout.write(text)
             return 0
     if args.history:
@@ -345,6 +357,7 @@ def cmd_reextract(args: argparse.Namespace, layout: ArchiveLayout) -> int:
                 page_timeout=args.page_timeout,
                 timeout=args.timeout,
                 on_page=lambda: advance(1),
+                max_body=_max_body(args),
             )
     for failure in report.failed:
         print(f"reextract: extraction failed: {failure}", file=sys.stderr)

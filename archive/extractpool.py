@@ -87,8 +87,8 @@ def _init_worker() -> None:
 
 def extract_job(job: ExtractJob, timeout: float) -> ExtractionResult:
     """Decode and extract one page (runs in a worker). Never raises."""
+    from archive.decode import Undecodable, decode_content
     from archive.extraction import extract_article
-    from archive.show import Undecodable, decode_content
 
     try:
         body = decode_content(job.payload, job.content_encoding)

@@ -39,6 +39,7 @@ from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from archive.access import busy_writers, connect_readonly
+from archive.decode import DEFAULT_MAX_BODY, Undecodable, decode_content
 from archive.extractpool import ExtractJob, ExtractPool, default_workers
 from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, ArchiveLocked
@@ -189,12 +190,14 @@ def reextract_archive(
     page_timeout: float = 60.0,
     timeout: float = 5.0,
     on_page: Callable[[], None] | None = None,
+    max_body: int = DEFAULT_MAX_BODY,
 ) -> ReextractReport:
     """Extract the selected responses again (``workers`` processes, 0: one per CPU) and
     archive the articles. Takes the archive lock (or uses *lock*, held by the caller):
     raises :class:`~archive.lock.ArchiveLocked` when a crawl holds it. ``extractor``
     names the extraction in the records (default: the current one); ``timeout`` is how
-    long to wait for a locked index; ``on_page`` is called once per page done."""
+    long to wait for a locked index; ``on_page`` is called once per page done; a body
+    whose content-encoding inflates past ``max_body`` bytes fails (a compression bomb)."""
     selection = selection or Selection()
     label = extractor or current_extractor()
     own: ArchiveLock | None = None
@@ -211,7 +214,9 @@ def reextract_archive(
             )
         db = connect_readonly(layout.index_path, timeout)
         try:
-            return _reextract(layout, db, selection, label, workers, page_timeout, on_page)
+            return _reextract(
+                layout, db, selection, label, workers, page_timeout, on_page, max_body
+            )
         finally:
             db.close()
     finally:
@@ -227,6 +232,7 @@ def _reextract(
     workers: int,
     page_timeout: float,
     on_page: Callable[[], None] | None,
+    max_body: int = DEFAULT_MAX_BODY,
 ) -> ReextractReport:
     report = ReextractReport(label)
     report.selected, report.up_to_date = count_targets(db, selection, label)
@@ -237,7 +243,7 @@ def _reextract(
     recorder.start()
     reader = _RecordReader(layout)
     try:
-        jobs = _jobs(iter_targets(db, selection, label), reader, report, done)
+        jobs = _jobs(iter_targets(db, selection, label), reader, report, done, max_body)
         with ExtractPool(min(workers or default_workers(), report.selected), page_timeout) as pool:
             for target, result in pool.results(jobs):
                 article = result.article
@@ -261,6 +267,7 @@ def _jobs(
     reader: _RecordReader,
     report: ReextractReport,
     done: Callable[[], None],
+    max_body: int = DEFAULT_MAX_BODY,
 ) -> Iterator[tuple[Target, ExtractJob]]:
     for target in targets:
         try:
@@ -277,15 +284,14 @@ def _jobs(
             report.unreadable.append(Failure(target.url, target.record_id, reason))
             done()
             continue
-        yield (
-            target,
-            ExtractJob(
-                target.url,
-                record.payload,
-                record.http_header("Content-Encoding"),
-                record.http_header("Content-Type"),
-            ),
-        )
+        # undone here, within the bound: a compression bomb fails alone, in little memory
+        try:
+            body = decode_content(record.payload, record.http_header("Content-Encoding"), max_body)
+        except Undecodable as exc:
+            report.failed.append(Failure(target.url, target.record_id, str(exc)))
+            done()
+            continue
+        yield target, ExtractJob(target.url, body, None, record.http_header("Content-Type"))
 
 
 def article_document(target: Target, article: dict[str, Any], extractor: str) -> dict[str, Any]:

@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import zlib
 from dataclasses import dataclass
 from typing import Any
 
+from archive.decode import DEFAULT_MAX_BODY, BodyTooLarge, Undecodable, decode_content
 from archive.layout import ArchiveLayout
 from archive.reader import ArchivedRecord, WarcReadError, read_record
 
 
 class NotFound(LookupError):
     """No capture or article matches."""
-
-
-class Undecodable(ValueError):
-    """The archived body cannot be turned back into a document."""
 
 
 @dataclass(frozen=True)
@@ -203,10 +199,14 @@ def describe(shown: Shown) -> list[tuple[str, str]]:
 
 
 def raw_html(
-    layout: ArchiveLayout, db: sqlite3.Connection, capture: dict[str, Any]
+    layout: ArchiveLayout,
+    db: sqlite3.Connection,
+    capture: dict[str, Any],
+    max_body: int = DEFAULT_MAX_BODY,
 ) -> tuple[str, str]:
     """The archived document of a capture, content-encoding removed and decoded with its
-    real charset: ``(text, encoding)``. A revisit shows the payload it repeats."""
+    real charset: ``(text, encoding)``. A revisit shows the payload it repeats. Raises
+    :class:`Undecodable` when the body cannot be decoded or inflates past *max_body*."""
     record = _record_of(layout, capture)
     if record.warc_type == "revisit":
         original_id = record.header("WARC-Refers-To")
@@ -216,7 +216,12 @@ def raw_html(
         record = _record_of(layout, original)
     if record.warc_type != "response":
         raise NotFound(f"{capture['record_id']} is a {record.warc_type} record: no document")
-    body = decode_content(record.payload, record.http_header("Content-Encoding"))
+    try:
+        body = decode_content(record.payload, record.http_header("Content-Encoding"), max_body)
+    except BodyTooLarge as exc:
+        raise Undecodable(
+            f"the body of {capture['url']}: {exc}; --max-body-size SIZE raises the limit"
+        ) from None
     from archive.extraction import decode_html  # trafilatura is slow to import
 
     return decode_html(body, record.http_header("Content-Type"))
@@ -233,34 +238,3 @@ def _record_of(layout: ArchiveLayout, capture: dict[str, Any]) -> ArchivedRecord
             "there (run `verify`)",
         )
     return record
-
-
-def decode_content(body: bytes, content_encoding: str | None) -> bytes:
-    """Undo the Content-Encoding (gzip, deflate, br; a list is undone last first). A body
-    cut short (WARC-Truncated) gives what decompresses. Raises :class:`Undecodable`."""
-    codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
-    for coding in reversed(codings):
-        try:
-            body = _undo(coding, body)
-        except (zlib.error, OSError) as exc:
-            raise Undecodable(f"cannot undo Content-Encoding {coding}: {exc}") from None
-    return body
-
-
-def _undo(coding: str, body: bytes) -> bytes:
-    if coding in ("identity", "none"):
-        return body
-    if coding in ("gzip", "x-gzip"):
-        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(body)
-    if coding == "deflate":
-        try:
-            return zlib.decompressobj().decompress(body)
-        except zlib.error:  # raw deflate, as some servers send
-            return zlib.decompressobj(-zlib.MAX_WBITS).decompress(body)
-    if coding == "br":
-        try:
-            import brotli
-        except ImportError:
-            raise Undecodable("cannot undo Content-Encoding br: brotli is not installed") from None
-        return bytes(brotli.decompress(body))
-    raise Undecodable(f"cannot undo Content-Encoding {coding}")
