@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,6 +41,8 @@ class Stored:
     length: int
     warc_date: str
     record_type: str = "response"
+    # an article: a new version of one the archive held (a refresh brought a changed text)
+    updates: bool = False
 
 
 @dataclass
@@ -97,6 +99,9 @@ class ArchiveRecorder:
         self._pending_rows = 0
         # article rows wait for the next commit, to go into the index many at a time
         self._articles: list[dict[str, Any]] = []
+        # responses of refreshed articles (a changed payload): an article extracted from
+        # one is a new version of an archived article, counted as updated
+        self._refreshed: set[str] = set()
         # bytes handed over and bytes done with. _bytes_out has one writer, the writer
         # thread; _bytes_in is added to under a lock, since record_* may be called from
         # any thread (the crawl calls them from the reactor's alone)
@@ -252,6 +257,8 @@ class ArchiveRecorder:
         self.counts.responses += 1
         if response.warc_type == "revisit":
             self.counts.revisits += 1
+        elif ex.previous is not None:
+            self._refreshed.add(response.record_id)
         self.counts.records += 2
         content_type = next(
             (v.decode("latin-1") for k, v in ex.response_headers if k.lower() == b"content-type"),
@@ -274,7 +281,9 @@ class ArchiveRecorder:
         self.counts.records += 1
         self._articles.append(article_row(document, record.record_id, loc))
         self._pending_rows += 1
-        return _stored(record, loc)
+        updates = document["warc_record_id"] in self._refreshed
+        self._refreshed.discard(document["warc_record_id"])
+        return replace(_stored(record, loc), updates=updates)
 
     def _write_run(self, report: dict[str, Any]) -> Stored:
         # the run's exchanges were queued before its report: every revisit is counted

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -105,7 +106,8 @@ def last_run(layout: ArchiveLayout, db: sqlite3.Connection) -> list[tuple[str, A
         except sqlite3.OperationalError:  # a runs table of another shape
             row = db.execute("SELECT * FROM runs ORDER BY rowid DESC LIMIT 1").fetchone()
         if row is not None:
-            return [(k, row[k]) for k in row.keys() if k != "id"]  # noqa: SIM118
+            run = [(k, row[k]) for k in row.keys() if k != "id"]  # noqa: SIM118
+            return _with_updated(layout, run)
     files = layout.warc_files()
     if not files:
         return []
@@ -129,6 +131,22 @@ def last_run(layout: ArchiveLayout, db: sqlite3.Connection) -> list[tuple[str, A
     out.append(("captures_in_file", int(last[1])))
     out.append(("file_modified", mtime.strftime("%Y-%m-%dT%H:%M:%SZ")))
     return out
+
+
+def _with_updated(layout: ArchiveLayout, fields: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """A run's fields with, after ``new_articles``, the ``updated_articles`` its report
+    record holds (new versions of archived articles; the index has no column for them).
+    A report that cannot be read, or says nothing of them, adds nothing."""
+    row = dict(fields)
+    try:
+        record = read_record(layout.warc_path(row["warc_filename"]), int(row["warc_offset"]))
+        updated = json.loads(record.block).get("updated_articles")
+    except (KeyError, TypeError, ValueError, AttributeError, WarcReadError, OSError):
+        return fields
+    if record.record_id != row.get("record_id") or not isinstance(updated, int):
+        return fields
+    at = [k for k, _ in fields].index("new_articles") + 1 if "new_articles" in row else len(fields)
+    return [*fields[:at], ("updated_articles", updated), *fields[at:]]
 
 
 def _warc_fields(block: bytes) -> list[tuple[str, str]]:

@@ -29,6 +29,7 @@ from archive.capture import HttpExchange
 from archive.index import ArchiveIndex, IndexUnavailable, KnownArticle
 from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, ArchiveLocked
+from archive.plural import counted
 from archive.recorder import ArchiveRecorder, Stored
 from archive.records import warc_date
 from archive.repair import repair_archive
@@ -202,13 +203,15 @@ class ArchiveExtension:
     def run_report(self, reason: str) -> dict[str, Any]:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         spider = getattr(self.crawler, "spider", None)
+        updated = stats.get("archive/articles_updated", 0)  # not new: new versions
         return {
             "run_id": self.run_id,
             "spider": spider.name if spider is not None else None,
             "started": warc_date(self._started),
             "finished": warc_date(),
             "pages": stats.get("archive/responses", 0),
-            "new_articles": stats.get("archive/articles", 0),
+            "new_articles": stats.get("archive/articles", 0) - updated,
+            "updated_articles": updated,
             "revisits": 0,  # the recorder counts them as it writes the report
             "errors": error_count(stats),
             "finish_reason": reason,
@@ -240,14 +243,22 @@ class ArchiveExtension:
             logger.info(line)
 
 
+def archived_articles(stats: dict[str, Any]) -> str:
+    """How many new articles were archived ("12 articles archived"), and how many
+    updated (a new version of an article the archive held: a correction a refresh
+    brought) when some were."""
+    updated = stats.get("archive/articles_updated", 0)
+    text = f"{counted(stats.get('archive/articles', 0) - updated, 'article')} archived"
+    return text + (f", {counted(updated, 'article')} updated" if updated else "")
+
+
 def summary_lines(stats: dict[str, Any], root: Path, reason: str) -> list[str]:
     pages = stats.get("archive/responses", 0)
-    articles = stats.get("archive/articles", 0)
     failed = stats.get("archive/extraction_failed", 0)
     written = stats.get("archive/bytes_written", 0)
     lines = [
-        f"crawl finished ({reason}): {pages} pages fetched, {articles} articles archived, "
-        f"{failed} extraction failures, {written / 1e6:.1f} MB written",
+        f"crawl finished ({reason}): {counted(pages, 'page')} fetched, {archived_articles(stats)}, "
+        f"{counted(failed, 'extraction failure')}, {written / 1e6:.1f} MB written",
         f"archive: {root.resolve()} (WARC files in warc/, index.sqlite3, index.cdxj)",
     ]
     if stats.get("archive/write_failed"):

@@ -49,10 +49,12 @@ class ArchivePipeline:
         document = {name: getattr(item, name) for name in _FIELDS}
         document["extractor"] = EXTRACTOR
         try:
-            await asyncio.wrap_future(archive.record_article(document))
+            stored = await asyncio.wrap_future(archive.record_article(document))
         except Exception as exc:  # the writer failed: the crawl is stopping, say it once
             raise DropItem(f"article not archived ({exc}): {item.url}") from None
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value("archive/articles")
+        if stored.updates:  # a new version of an archived article: counted apart from new ones
+            stats.inc_value("archive/articles_updated")
         return item

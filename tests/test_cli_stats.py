@@ -91,7 +91,7 @@ def test_merge_folds_worker_indexes(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert cli(capsys, "--archive-dir", root, "verify").code == 0
     result = cli(capsys, "--archive-dir", root, "merge")
     assert result.code == 0, result.err
-    assert "1 worker index(es) merged: 1 captures" in result.err
+    assert result.err == "merge: 1 worker index merged: 1 capture, 0 articles\n"
     stats = json.loads(cli(capsys, "--archive-dir", root, "stats", "--json").out)
     assert stats["captures"] == 2
     assert cli(capsys, "--archive-dir", root, "verify").code == 0
