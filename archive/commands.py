@@ -122,7 +122,10 @@ def cmd_reindex(args: argparse.Namespace, layout: ArchiveLayout) -> int:
 def cmd_search(args: argparse.Namespace, layout: ArchiveLayout) -> int:
     filters = SearchFilters(args.since, args.until, tuple(args.tag), args.site, args.limit)
     with _index(args, layout) as db:
-        hits = search_articles(db, args.query, filters)
+        found = search_articles(db, args.query, filters)
+    hits = found.hits
+    if found.note is not None:
+        print(f"note: {found.note}", file=sys.stderr)
     if args.json:
         for hit in hits:
             print(json.dumps(hit.to_json(), ensure_ascii=False))

@@ -309,12 +309,9 @@ def test_paths_in_parameters_are_404(client: FlaskClient) -> None:
 
 
 MALFORMED = (
-    ("/search?q=%22covid-19", 400),  # an unterminated phrase
-    ("/search?q=covid-19", 400),  # FTS5: "19" is not a column
-    ("/search?q=AND", 400),
-    ("/search?q=(kabul", 400),
-    ("/search?q=title:", 400),
-    ("/search?q=nosuchcolumn:kabul", 400),
+    # queries FTS5 refuses are searched as plain words: tests/test_search_lenient.py
+    ("/search?q=AND", 400),  # no word to search for
+    ("/search?q=%25", 400),
     ("/search?q=kabul&since=2021-13-01", 400),
     ("/search?q=kabul&until=2021-02-30", 400),
     ("/search?q=kabul&since=yesterday", 400),

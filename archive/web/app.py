@@ -124,11 +124,11 @@ def create_app(config: WebConfig) -> Flask:
             limit=_limit(),
         )
         db = _db()
-        error = None
+        error = note = None
         results: list[data.Listed] = []
         if query.strip():
             try:
-                results = data.search(db, query, filters)
+                results, note = data.search(db, query, filters)
             except QuerySyntaxError as exc:
                 error = str(exc)
         elif filters.since or filters.until or filters.tags:
@@ -139,6 +139,7 @@ def create_app(config: WebConfig) -> Flask:
             filters=filters,
             results=results,
             error=error,
+            note=note,
             tags=data.tags(db),
             searched=bool(query.strip() or filters.since or filters.until or filters.tags),
         )

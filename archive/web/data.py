@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archive.cdxj import replayed
-from archive.search import SearchFilters, SearchHit, filter_clauses, search_articles
+from archive.search import SearchFilters, filter_clauses, search_articles
 
 SQLITE_MAX_INT = 2**63 - 1
 
@@ -69,16 +69,20 @@ def filtered_articles(db: sqlite3.Connection, filters: SearchFilters) -> list[Li
     return [Listed(int(r["id"]), _article(r)) for r in rows]
 
 
-def search(db: sqlite3.Connection, query: str, filters: SearchFilters) -> list[Listed]:
+def search(
+    db: sqlite3.Connection, query: str, filters: SearchFilters
+) -> tuple[list[Listed], str | None]:
     """Full-text search (:func:`archive.search.search_articles`), each hit with the row
-    id of its article. Raises :class:`archive.search.QuerySyntaxError`."""
-    hits: list[SearchHit] = search_articles(db, query, filters)
-    ids = _ids_of(db, [h.article["conversion_record_id"] for h in hits])
-    return [
+    id of its article, and the note saying how a query FTS5 refused was read. Raises
+    :class:`archive.search.QuerySyntaxError`."""
+    found = search_articles(db, query, filters)
+    ids = _ids_of(db, [h.article["conversion_record_id"] for h in found.hits])
+    listed = [
         Listed(ids[h.article["conversion_record_id"]], h.article, h.snippet)
-        for h in hits
+        for h in found.hits
         if h.article.get("conversion_record_id") in ids
     ]
+    return listed, found.note
 
 
 def _ids_of(db: sqlite3.Connection, conversion_ids: list[str]) -> dict[str, int]:
