@@ -320,7 +320,10 @@ def cmd_runs(args: argparse.Namespace, layout: ArchiveLayout) -> int:
         return 0
     print(f"{'started':<27} {'pages':>6} {'new':>5} {'revisits':>8} {'errors':>6}  end (exit)")
     for row in rows:
-        run = dict(zip(("run_id", *RUN_FIELDS), row, strict=True))
+        # a killed run's report (archive/killedruns.py) knows no errors or exit status
+        run = {
+            k: "-" if v is None else v for k, v in zip(("run_id", *RUN_FIELDS), row, strict=True)
+        }
         print(
             f"{run['started']:<27} {run['pages']:>6} {run['new_articles']:>5} "
             f"{run['revisits']:>8} {run['errors']:>6}  {run['finish_reason']} "

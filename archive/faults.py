@@ -3,8 +3,9 @@
 ``ARCHIVE_KILL_AT=POINT:N`` makes the process SIGKILL itself the Nth time it reaches
 POINT (``warc_record``: before a record is written; ``warc_torn``: halfway through
 writing one; ``rollover``: between closing a full WARC file and opening the next;
-``index_commit``: before an index commit). Unset, as always outside the tests, a
-checkpoint costs one comparison.
+``index_commit``: before an index commit; ``article``: before an extracted article
+goes to the writer, its response archived already). Unset, as always outside the
+tests, a checkpoint costs one comparison.
 
 ``ARCHIVE_SLOW_WRITES=SECONDS`` makes the archive writer wait that long before each
 record it writes: a disk slower than the network.

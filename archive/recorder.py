@@ -133,10 +133,12 @@ class ArchiveRecorder:
         the response it was extracted from."""
         return self._submit(self._write_article, document, len(document.get("text") or ""))
 
-    def record_run(self, report: dict[str, Any]) -> Future[Stored]:
-        """Write a run report as a metadata record and its ``runs`` row. Its
-        ``revisits`` are the revisit records this recorder wrote before it."""
-        return self._submit(self._write_run, report)
+    def record_run(self, report: dict[str, Any], *, own: bool = True) -> Future[Stored]:
+        """Write a run report as a metadata record and its ``runs`` row. The report of
+        this recorder's run (``own``) gets as ``revisits`` the revisit records it wrote
+        before it; another's (a killed run's, written by the run that recovered it) is
+        written as it is."""
+        return self._submit(self._write_run if own else self._write_report, report)
 
     @property
     def backlog_bytes(self) -> int:
@@ -287,7 +289,9 @@ class ArchiveRecorder:
 
     def _write_run(self, report: dict[str, Any]) -> Stored:
         # the run's exchanges were queued before its report: every revisit is counted
-        report = {**report, "revisits": self.counts.revisits}
+        return self._write_report({**report, "revisits": self.counts.revisits})
+
+    def _write_report(self, report: dict[str, Any]) -> Stored:
         record = metadata_record(RUN_URI_PREFIX + report["run_id"], report)
         (loc,) = self.writer.write([record])
         self.counts.records += 1

@@ -27,9 +27,11 @@ from scrapy.exceptions import NotConfigured
 
 from archive.capture import HttpExchange
 from archive.index import ArchiveIndex, IndexUnavailable, KnownArticle
+from archive.killedruns import KilledRun, OrphanResponse, killed_runs
 from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, ArchiveLocked
 from archive.plural import counted
+from archive.reader import WarcReadError
 from archive.recorder import ArchiveRecorder, Stored
 from archive.records import warc_date
 from archive.repair import repair_archive
@@ -87,6 +89,11 @@ class ArchiveExtension:
         self.lock.acquire()  # ArchiveLocked propagates: a second crawl stops at once
         # why the archive cannot be written, if it cannot: the crawl then stops at once
         self.unusable: str | None = None
+        # runs that left no report (killed), found at start-up; the orphan responses
+        # the spider is extracting from the archive, and those it has not finished
+        self.killed: list[KilledRun] = []
+        self._recovering: set[str] = set()
+        self._unfinished: set[str] = set()
         self._recover()
         self.recorder = ArchiveRecorder(
             self.layout,
@@ -130,6 +137,56 @@ class ArchiveExtension:
         else:
             for line in report.lines():
                 logger.warning("recovered from an interrupted crawl: %s", line)
+            self._find_killed()
+
+    def _find_killed(self) -> None:
+        """The runs killed before this one (after the repair, which indexed all they
+        wrote): reported as such at the end of this run, once the responses they
+        archived and never extracted have been extracted from the archive."""
+        try:
+            self.killed = killed_runs(self.layout)
+        except (IndexUnavailable, OSError, WarcReadError, sqlite3.Error) as exc:
+            logger.warning("cannot look for crawls killed before: %s", exc)
+            return
+        for run in self.killed:
+            logger.warning(
+                "a crawl was killed (started %s, last record %s): %d of its pages were "
+                "archived but not extracted",
+                run.report["started"],
+                run.report["finished"],
+                len(run.orphans),
+            )
+
+    def orphan_responses(self) -> list[OrphanResponse]:
+        """The responses killed runs archived and never extracted. None for a worker of
+        a distributed crawl: a request it queued could go to another worker."""
+        if self.layout.worker:
+            return []
+        return [orphan for run in self.killed for orphan in run.orphans]
+
+    def recovering(self, record_id: str) -> None:
+        """The spider extracts the archived response *record_id* (an orphan)."""
+        self._recovering.add(record_id)
+        self._unfinished.add(record_id)
+
+    def recovery_done(self, record_id: str) -> None:
+        """The spider is done with the orphan *record_id*, whatever came of it."""
+        self._unfinished.discard(record_id)
+
+    def is_recovered(self, record_id: str | None) -> bool:
+        return record_id in self._recovering
+
+    def _report_killed_runs(self) -> None:
+        """Write the report of each killed run whose orphans have all been dealt with
+        (a run stopped before that leaves the rest to the next run)."""
+        done = 0
+        for run in self.killed:
+            if any(orphan.record_id in self._unfinished for orphan in run.orphans):
+                continue
+            self.recorder.record_run({**run.report, "recovered_by": self.run_id}, own=False)
+            done += 1
+        if done and self.crawler.stats is not None:
+            self.crawler.stats.set_value("archive/killed_runs_recorded", done)
 
     def spider_opened(self) -> None:
         self._info = software_fields(self.crawler)
@@ -227,6 +284,8 @@ class ArchiveExtension:
         # the most response bytes that waited for the writer at once (in the run report)
         stats.set_value("archive/write_backlog_peak_bytes", self.recorder.peak_backlog_bytes)
         try:
+            if self.recorder.error is None:
+                self._report_killed_runs()
             report = self.run_report(reason)
             if self.recorder.error is None:
                 self.recorder.record_run(report)

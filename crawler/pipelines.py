@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem
 
+from archive import faults
 from archive.extracted import EXTRACTOR
 from crawler.items import ArticleItem
 
@@ -48,6 +49,7 @@ class ArchivePipeline:
             return item  # capture is off: nothing to refer to
         document = {name: getattr(item, name) for name in _FIELDS}
         document["extractor"] = EXTRACTOR
+        faults.checkpoint("article")
         try:
             stored = await asyncio.wrap_future(archive.record_article(document))
         except Exception as exc:  # the writer failed: the crawl is stopping, say it once
@@ -57,4 +59,6 @@ class ArchivePipeline:
         stats.inc_value("archive/articles")
         if stored.updates:  # a new version of an archived article: counted apart from new ones
             stats.inc_value("archive/articles_updated")
+        if archive.is_recovered(item.warc_record_id):  # extracted from a killed run's capture
+            stats.inc_value("archive/articles_recovered")
         return item

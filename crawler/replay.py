@@ -7,6 +7,11 @@ error statuses go through the same middlewares as on the day of the crawl. A URL
 archive does not hold gets a 404 (counted in ``archive_replay/missing``). The items
 point at the archived responses, so they equal those of the crawl that made the
 archive. Nothing is written: the archive is read-only in this mode.
+
+The same middleware answers, in a normal crawl, the requests the spider makes for the
+responses a killed crawl archived and never extracted (``RECOVER_META``, see
+:mod:`archive.killedruns`): from the archived record, not the network, and not
+archived again. It is only loaded when there are such responses.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
 from archive.cdxj import whole
+from archive.killedruns import OrphanResponse
 from archive.layout import ArchiveLayout
 from archive.reader import ArchivedRecord, WarcReadError, read_record
 from archive.recorder import Stored
@@ -34,6 +40,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# a request's meta key: the OrphanResponse that answers it (archived, never extracted)
+RECOVER_META = "archive_recover"
+
 _LATEST = (
     "SELECT record_id, record_type, warc_filename, warc_offset, warc_length, warc_date "
     f"FROM captures WHERE url = ? AND {whole()} "
@@ -41,13 +50,24 @@ _LATEST = (
 )
 
 
+def _orphans_to_recover(crawler: Crawler) -> bool:
+    from crawler.extensions import ArchiveExtension
+
+    try:
+        archive = crawler.get_extension(ArchiveExtension)
+    except RuntimeError:  # extensions not built yet
+        return False
+    return archive is not None and bool(archive.orphan_responses())
+
+
 class ArchiveReplayMiddleware:
     def __init__(self, crawler: Crawler) -> None:
-        if not crawler.settings.getbool("ARCHIVE_REPLAY"):
+        self.replay = crawler.settings.getbool("ARCHIVE_REPLAY")
+        if not self.replay and not _orphans_to_recover(crawler):
             raise NotConfigured
         self.crawler = crawler
         self.layout = ArchiveLayout(Path(crawler.settings.get("ARCHIVE_DIR")))
-        if not self.layout.index_path.exists():
+        if self.replay and not self.layout.index_path.exists():
             raise FileNotFoundError(f"no archive index at {self.layout.index_path}")
         self._db: sqlite3.Connection | None = None
 
@@ -84,7 +104,12 @@ class ArchiveReplayMiddleware:
             body = read_record(self.layout.warc_path(original[0]), original[1])
         return head, body, date
 
-    async def process_request(self, request: Request) -> Response:
+    async def process_request(self, request: Request) -> Response | None:
+        orphan = request.meta.get(RECOVER_META)
+        if orphan is not None:
+            return await self._recovered(request, orphan)
+        if not self.replay:
+            return None
         stats = self.crawler.stats
         assert stats is not None
         try:
@@ -97,22 +122,50 @@ class ArchiveReplayMiddleware:
             stats.inc_value("archive_replay/missing")
             return Response(request.url, status=404, request=request, flags=["archive-missing"])
         head, body, date = found
-        headers = Headers()
-        for name, value in head.http_headers:
-            headers.appendlist(name, value)
-        cls = responsetypes.from_args(headers=headers, url=request.url, body=body.payload)
-        stored: Future[Stored] = Future()
-        stored.set_result(
-            Stored(head.record_id, head.filename, head.offset, head.length, date, head.warc_type)
+        stored = Stored(
+            head.record_id, head.filename, head.offset, head.length, date, head.warc_type
         )
-        request.meta[CAPTURE_META] = stored
         stats.inc_value("archive_replay/served")
-        return cls(
-            url=request.url,
-            status=head.http_status or 200,
-            headers=headers,
-            body=body.payload,
-            request=request,
-            flags=["archive"],
-            protocol="HTTP/1.1",
+        return _response(request, head, body, stored, ["archive"])
+
+    async def _recovered(self, request: Request, orphan: OrphanResponse) -> Response | None:
+        """The archived response *orphan*, as it came from the network that day. Flagged
+        "cached", so the capture middleware does not archive it again. A record that
+        cannot be read is fetched again instead."""
+        path = self.layout.warc_path(orphan.filename)
+        try:
+            record = await asyncio.to_thread(read_record, path, orphan.offset)
+        except (OSError, WarcReadError) as exc:
+            logger.warning("cannot read the archived %s, fetching it again: %s", request.url, exc)
+            return None
+        stored = Stored(
+            orphan.record_id, orphan.filename, orphan.offset, orphan.length, orphan.warc_date
         )
+        return _response(request, record, record, stored, ["archive", "cached"])
+
+
+def _response(
+    request: Request,
+    head: ArchivedRecord,
+    body: ArchivedRecord,
+    stored: Stored,
+    flags: list[str],
+) -> Response:
+    """A Scrapy response with the status and headers of *head* and the payload of *body*
+    (a revisit's original), pointing at the archived record *stored* (CAPTURE_META)."""
+    headers = Headers()
+    for name, value in head.http_headers:
+        headers.appendlist(name, value)
+    cls = responsetypes.from_args(headers=headers, url=request.url, body=body.payload)
+    done: Future[Stored] = Future()
+    done.set_result(stored)
+    request.meta[CAPTURE_META] = done
+    return cls(
+        url=request.url,
+        status=head.http_status or 200,
+        headers=headers,
+        body=body.payload,
+        request=request,
+        flags=flags,
+        protocol="HTTP/1.1",
+    )

@@ -51,6 +51,7 @@ from crawler.extraction import ExtractionPool
 from crawler.hostcap import UNCAPPED
 from crawler.items import ArticleItem
 from crawler.lastmod import LastMod, parse_lastmod, stamped
+from crawler.replay import RECOVER_META
 from crawler.robots import DENY_ALL, Rules, rules_after_error, rules_from_response
 from crawler.urls import LinkMemo, normalize_url, origin, quick_host
 
@@ -179,6 +180,7 @@ class NewsSpider(Spider):
         self._skip_re = re.compile(self.skip_path) if self.skip_path else None
         self._scheduled_articles: set[str] = set()
         self._passed_over: set[str] = set()  # article keys this run chose not to fetch
+        self._recovered: set[str] = set()  # article keys extracted from a killed run's capture
         self._extracted: set[str] = set()
         # what this run has asked for already: the same menus and boxes on every page
         # would otherwise make a Request each time, for the duplicate filter to drop
@@ -339,6 +341,8 @@ class NewsSpider(Spider):
         if PREVIOUS_META in request.meta:
             return False
         key = self.article_key(request.url)
+        if key in self._recovered:
+            return True  # archived by a killed run, extracted from there (a redirect to it)
         known = self._known.get(key) if key else None
         return known is not None and not self.is_stale(known)
 
@@ -483,6 +487,7 @@ class NewsSpider(Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         await self.load_known()
+        recovered = list(self.recovery_requests())
         yield Request(
             self.base_url + "/robots.txt",
             callback=self.parse_robots,
@@ -491,6 +496,60 @@ class NewsSpider(Spider):
             dont_filter=True,
             meta={"dont_obey_robotstxt": True, "handle_httpstatus_all": True},
         )
+        for request in recovered:
+            yield request
+
+    def recovery_requests(self) -> Iterator[Request]:
+        """The article pages a killed crawl archived and never extracted: requested from
+        the archive (crawler/replay.py answers them, no network) and extracted as if
+        just fetched; their URLs are not fetched again in this run. An article archived
+        already is recovered only when a refresh can tell a new text (its text's hash)."""
+        from crawler.extensions import ArchiveExtension
+
+        archive = self.crawler.get_extension(ArchiveExtension)
+        if archive is None or archive.unusable or self.extractor is None:
+            return
+        for orphan in archive.orphan_responses():
+            key = self.article_key(orphan.url)
+            if key is None or key in self._scheduled_articles:
+                continue
+            if self.clean(orphan.url, orphan.url) != orphan.url:
+                continue  # another site, or a URL this spider would not ask for
+            meta: dict[str, Any] = {RECOVER_META: orphan, EXTRACTED_META: True}
+            known = self._known.get(key)
+            if known is not None:
+                if not known.text_sha1:
+                    continue
+                meta["archive_known_text"] = known.text_sha1
+            self._scheduled_articles.add(key)
+            self._recovered.add(key)
+            archive.recovering(orphan.record_id)
+            yield Request(
+                orphan.url,
+                callback=self.parse_recovered,
+                errback=self.recovery_failed,
+                priority=PRIO_ARTICLE,
+                dont_filter=True,  # not a fetch: neither the duplicate filter's nor the cap's
+                meta=meta,
+            )
+
+    async def parse_recovered(self, response: Response) -> AsyncIterator[Any]:
+        try:
+            async for out in self.parse_article(response):
+                yield out
+        finally:
+            self._recovery_done(response.meta)
+
+    def recovery_failed(self, failure: Any) -> None:
+        self._recovery_done(failure.request.meta)
+        self.download_failed(failure)
+
+    def _recovery_done(self, meta: dict[str, Any]) -> None:
+        from crawler.extensions import ArchiveExtension
+
+        archive = self.crawler.get_extension(ArchiveExtension)
+        if archive is not None:
+            archive.recovery_done(meta[RECOVER_META].record_id)
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
         """The entry points: the sitemaps robots.txt names, then the start pages. The
