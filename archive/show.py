@@ -11,6 +11,7 @@ from typing import Any
 from archive.decode import DEFAULT_MAX_BODY, BodyTooLarge, Undecodable, decode_content
 from archive.layout import ArchiveLayout
 from archive.reader import ArchivedRecord, WarcReadError, read_record
+from archive.urlvariants import url_variants
 
 
 class NotFound(LookupError):
@@ -75,13 +76,24 @@ def _capture_by_id(db: sqlite3.Connection, record_id: str) -> dict[str, Any] | N
 
 def find(db: sqlite3.Connection, target: str, capture: str | None = None) -> Shown:
     """The capture a URL or record id names: for a URL the latest capture, or the latest
-    whose 14-digit timestamp starts with *capture*."""
+    whose 14-digit timestamp starts with *capture*. A URL is looked up as typed, then as
+    the crawler would have spelled it (:func:`archive.urlvariants.url_variants`: with a
+    scheme, with or without a trailing slash)."""
     if is_record_id(target):
         if capture is not None:
             raise NotFound("--capture picks a capture of a URL, not of a record id")
         return _find_record(db, target if target.startswith("<") else f"<{target}>")
+    for url in url_variants(target):
+        shown = _find_url(db, url, capture)
+        if shown is not None:
+            return shown
+    when = f" at {capture}" if capture is not None else ""
+    raise NotFound(f"no capture of {target}{when} in the index")
+
+
+def _find_url(db: sqlite3.Connection, url: str, capture: str | None) -> Shown | None:
     sql = "SELECT * FROM captures WHERE url = ?"
-    params: list[Any] = [target]
+    params: list[Any] = [url]
     if capture is not None:
         sql += " AND substr(timestamp, 1, ?) = ?"
         params += [len(capture), capture]
@@ -90,7 +102,7 @@ def find(db: sqlite3.Connection, target: str, capture: str | None = None) -> Sho
         return Shown(found, _article_of(db, found))
     # a canonical URL, or an article whose capture is not indexed
     article_sql = "SELECT * FROM articles WHERE (url = ? OR canonical_url = ?)"
-    article_params: list[Any] = [target, target]
+    article_params: list[Any] = [url, url]
     if capture is not None:
         article_sql += (
             " AND warc_record_id IN (SELECT record_id FROM captures "
@@ -102,8 +114,7 @@ def find(db: sqlite3.Connection, target: str, capture: str | None = None) -> Sho
     )
     if article is not None:
         return Shown(_capture_by_id(db, article["warc_record_id"]), article)
-    when = f" at {capture}" if capture is not None else ""
-    raise NotFound(f"no capture of {target}{when} in the index")
+    return None
 
 
 def _find_record(db: sqlite3.Connection, record_id: str) -> Shown:
