@@ -132,7 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("reindex", parents=[common], help="rebuild the index from the WARC files")
 
     p = sub.add_parser("search", parents=[common], help="full-text search (FTS5 syntax)")
-    p.add_argument("query", help='FTS5 query: words, "a phrase", AND/OR/NOT, prefix*')
+    p.add_argument(
+        "query", help='FTS5 query: words, "a phrase", AND/OR/NOT, prefix*; else plain words'
+    )
     p.add_argument(
         "--since", type=_iso_date, metavar="DATE", help="published on or after (YYYY-MM-DD)"
     )
