@@ -17,7 +17,9 @@ NEWSPIDER_MODULE = "crawler.spiders"
 COMMANDS_MODULE = "crawler.commands"
 
 # -- identity and politeness ------------------------------------------------------------
-USER_AGENT = "news-web-archiver/0.1 (archiving crawler; +https://pypi.org/project/scrapy/)"
+# names the project; no contact URL, since none is the operator's: set your own, e.g.
+# -s USER_AGENT="news-web-archiver/0.1 (+mailto:you@example.org)"
+USER_AGENT = "news-web-archiver/0.1 (news archiving crawler; operator contact not set)"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
