@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import logging
+import os
 import platform
 import socket
 import sqlite3
@@ -21,6 +22,7 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _dist_version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -35,7 +37,13 @@ from archive.reader import WarcReadError
 from archive.recorder import ArchiveRecorder, Stored
 from archive.records import warc_date
 from archive.repair import repair_archive
-from crawler.outcome import crawl_exit_status, error_count
+from crawler.outcome import (
+    PAGES_OK_STAT,
+    SITE_STAT,
+    crawl_exit_status,
+    error_count,
+    failure_reason,
+)
 
 T = TypeVar("T")
 
@@ -50,6 +58,18 @@ def version(dist: str) -> str:
         return _dist_version(dist)
     except PackageNotFoundError:
         return "unknown"
+
+
+def operator_name(settings: Any) -> str:
+    """ARCHIVE_OPERATOR, else the user running the crawl. A container's arbitrary UID
+    has no passwd entry (and often no USER or LOGNAME): it is named by its number."""
+    named = settings.get("ARCHIVE_OPERATOR")
+    if named:
+        return str(named)
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError, ImportError):
+        return f"uid {os.getuid()}"
 
 
 def software_fields(crawler: Crawler) -> list[tuple[str, str]]:
@@ -67,7 +87,7 @@ def software_fields(crawler: Crawler) -> list[tuple[str, str]]:
             "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
         ),
         ("hostname", socket.gethostname()),
-        ("operator", settings.get("ARCHIVE_OPERATOR") or getpass.getuser()),
+        ("operator", operator_name(settings)),
         ("isPartOf", crawler.spider.name if getattr(crawler, "spider", None) else "crawl"),
         ("http-header-user-agent", str(settings.get("USER_AGENT"))),
         ("robots", "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore"),
@@ -107,6 +127,8 @@ class ArchiveExtension:
         self.run_id = str(uuid.uuid4())
         self._started = datetime.now(UTC)
         self._loop: asyncio.AbstractEventLoop | None = None
+        # a write that failed before spider_opened (no loop to report it to yet)
+        self._early_failure: BaseException | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -131,7 +153,8 @@ class ArchiveExtension:
             if self.layout.worker:  # other workers are writing: their files are not torn
                 logger.info("not checking the archive while other workers run: %s", exc)
                 return
-            self.unusable = str(exc)
+            self.lock.release()
+            raise  # workers are writing: like a second crawl, exit 75 (crawl.py)
         except (IndexUnavailable, OSError) as exc:
             self.unusable = f"cannot repair the archive: {exc}"
         else:
@@ -192,6 +215,14 @@ class ArchiveExtension:
         self._info = software_fields(self.crawler)
         self._loop = asyncio.get_event_loop()
         self._started = datetime.now(UTC)
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.set_value(PAGES_OK_STAT, 0)
+        base_url = getattr(getattr(self.crawler, "spider", None), "base_url", None)
+        if base_url:
+            stats.set_value(SITE_STAT, urlsplit(str(base_url)).netloc)
+        if self._early_failure is not None and self.unusable is None:
+            self.unusable = f"archive write failed: {self._early_failure}"
         if self.unusable is None:
             try:
                 self.recorder.start()
@@ -231,7 +262,12 @@ class ArchiveExtension:
 
     # -- used by the middleware and the pipeline ------------------------------------------
     def record_exchange(self, exchange: HttpExchange) -> Future[Stored]:
-        return self._watch(self.recorder.record_exchange(exchange))
+        fut = self._watch(self.recorder.record_exchange(exchange))
+        if exchange.status < 400 and urlsplit(exchange.url).path != "/robots.txt":
+            stats = self.crawler.stats
+            if stats is not None:
+                stats.inc_value(PAGES_OK_STAT)
+        return fut
 
     def record_article(self, document: dict[str, Any]) -> Future[Stored]:
         return self._watch(self.recorder.record_article(document))
@@ -241,9 +277,16 @@ class ArchiveExtension:
         return fut
 
     def _check(self, fut: Future[Stored]) -> None:
+        exc = fut.exception()
+        if exc is None:
+            return
+        if self._loop is None:
+            # before spider_opened no writer thread runs: this is the thread that asked
+            # for the write, and spider_opened reports the failure (never dropped)
+            self._early_failure = self._early_failure or exc
+            return
         # runs on the writer thread: hand a failure over to the event loop
-        if fut.exception() is not None and self._loop is not None:
-            self._loop.call_soon_threadsafe(self._fail, fut.exception())
+        self._loop.call_soon_threadsafe(self._fail, exc)
 
     def _fail(self, exc: BaseException | None) -> None:
         stats = self.crawler.stats
@@ -271,7 +314,7 @@ class ArchiveExtension:
             "updated_articles": updated,
             "revisits": 0,  # the recorder counts them as it writes the report
             "errors": error_count(stats),
-            "finish_reason": reason,
+            "finish_reason": f"failed: {why}" if (why := failure_reason(stats, reason)) else reason,
             "exit_status": crawl_exit_status(stats, reason),
             "stats": {
                 k: v if isinstance(v, int | float | str) else str(v) for k, v in stats.items()
@@ -298,7 +341,9 @@ class ArchiveExtension:
         stats.set_value("archive/bytes_written", counts.bytes_written)
         stats.set_value("archive/records", counts.records)
         stats.set_value("archive/revisits", counts.revisits)
-        for line in summary_lines(stats.get_stats(), self.layout.root, reason):
+        first, *rest = summary_lines(stats.get_stats(), self.layout.root, reason)
+        logger.log(logging.ERROR if first.startswith("crawl FAILED") else logging.INFO, first)
+        for line in rest:
             logger.info(line)
 
 
@@ -312,14 +357,17 @@ def archived_articles(stats: dict[str, Any]) -> str:
 
 
 def summary_lines(stats: dict[str, Any], root: Path, reason: str) -> list[str]:
+    """The end of a crawl in two or three lines; a failed crawl's first line says
+    ``crawl FAILED:`` and why (crawler/outcome.py)."""
     pages = stats.get("archive/responses", 0)
     failed = stats.get("archive/extraction_failed", 0)
     written = stats.get("archive/bytes_written", 0)
-    lines = [
-        f"crawl finished ({reason}): {counted(pages, 'page')} fetched, {archived_articles(stats)}, "
-        f"{counted(failed, 'extraction failure')}, {written / 1e6:.1f} MB written",
-        f"archive: {root.resolve()} (WARC files in warc/, index.sqlite3, index.cdxj)",
-    ]
-    if stats.get("archive/write_failed"):
-        lines.append(f"archive write failed: {stats['archive/write_failed']}")
-    return lines
+    counts = (
+        f"{counted(pages, 'page')} fetched, {archived_articles(stats)}, "
+        f"{counted(failed, 'extraction failure')}, {written / 1e6:.1f} MB written"
+    )
+    where = f"archive: {root.resolve()} (WARC files in warc/, index.sqlite3, index.cdxj)"
+    why = failure_reason(stats, reason)
+    if why is not None:
+        return [f"crawl FAILED: {why}", f"crawl ended ({reason}): {counts}", where]
+    return [f"crawl finished ({reason}): {counts}", where]

@@ -7,6 +7,10 @@ by the same hourly timer share a frontier and the next hour starts afresh; the k
 expire after a day). Each worker writes its own WARC files into the shared archive
 (names carry host and pid) and its own index, ``ARCHIVE_DIR/workers/HOST-PID/``;
 ``python -m archive merge`` folds the worker indexes into ``index.sqlite3``.
+
+Without scrapy-redis a crawl with ARCHIVE_REDIS_URL set does not start (``scrapy
+crawl`` exits 2, see :func:`check_redis_mode`): crawling alone, on the main archive,
+while other workers share a frontier, is not what was asked for.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import os
 import socket
 import time
 from datetime import UTC, datetime
-from importlib.util import find_spec
+from importlib import import_module
 from typing import TYPE_CHECKING
 
 from scrapy import signals
@@ -41,6 +45,26 @@ def run_keys(spider: str, run: str) -> tuple[str, str]:
     return f"{prefix}:requests", f"{prefix}:dupefilter"
 
 
+class RedisModeUnavailable(RuntimeError):
+    """ARCHIVE_REDIS_URL is set but scrapy-redis cannot be imported."""
+
+
+def check_redis_mode(settings: Settings) -> None:
+    """Raise :class:`RedisModeUnavailable` when ARCHIVE_REDIS_URL is set and the
+    Redis mode's modules cannot be imported (the URL itself is never repeated: it may
+    hold a password)."""
+    if not settings.get("ARCHIVE_REDIS_URL"):
+        return
+    try:
+        import_module("scrapy_redis.scheduler")
+        import_module("crawler.redisdupe")
+    except ImportError as exc:
+        raise RedisModeUnavailable(
+            f"ARCHIVE_REDIS_URL is set but scrapy-redis cannot be imported ({exc}): "
+            "pip install -e '.[redis]', or unset ARCHIVE_REDIS_URL to crawl alone"
+        ) from None
+
+
 class RedisAddon:
     """Turns the Redis mode on when ARCHIVE_REDIS_URL is set (a Scrapy add-on, so that
     it can choose the scheduler before the crawler is built). Its values take the
@@ -57,11 +81,9 @@ class RedisAddon:
         url = settings.get("ARCHIVE_REDIS_URL")
         if not url:
             return
-        if find_spec("scrapy_redis") is None:
-            raise NotConfigured(
-                "ARCHIVE_REDIS_URL is set but scrapy-redis is not installed: "
-                "pip install 'news-web-archiver[redis]'"
-            )
+        # not NotConfigured: Scrapy would only log it and crawl alone, on the main
+        # archive (scrapy crawl checks first, crawler/commands/crawl.py)
+        check_redis_mode(settings)
         run = settings.get("ARCHIVE_REDIS_RUN") or datetime.now(UTC).strftime("%Y%m%d%H")
         queue_key, dupefilter_key = run_keys("%(spider)s", run)
         for name, value in {

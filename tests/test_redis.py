@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 
 from archive.layout import ArchiveLayout
+from archive.lock import EXIT_LOCKED, ArchiveLock
 from archive.merge import merge_workers
-from tests.crawling import REPO, crawl_command, crawl_env, free_port
+from tests.crawling import REPO, crawl_command, crawl_env, free_port, run_crawl
 from tests.fixture_site import FixtureServer, NewsSite, default_articles
+from tests.sitecustom import WITHOUT_SCRAPY_REDIS, pythonpath_with
 from tests.warcs import read_record_at
 
 REDIS = shutil.which("redis-server")
@@ -114,3 +116,46 @@ def test_two_workers_share_the_work(tmp_path: Path, redis_url: str) -> None:
         assert read_record_at(root / "warc" / name, offset, 10**9).id == rid
     assert layout.worker_layouts() == []
     assert merge_workers(layout).articles == 0  # merging again changes nothing
+
+
+def test_redis_mode_without_scrapy_redis_does_not_start(tmp_path: Path) -> None:
+    """Installed without the [redis] extra: the crawl must not run alone, on the main
+    archive, while the other workers share a frontier."""
+    env = {
+        "PYTHONPATH": pythonpath_with(tmp_path, WITHOUT_SCRAPY_REDIS),
+        "ARCHIVE_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+    }
+    base_url = f"http://127.0.0.1:{free_port()}"
+    for extra in ((), ("-s", f"ARCHIVE_REDIS_URL={env['ARCHIVE_REDIS_URL']}")):
+        run_env = env if not extra else {"PYTHONPATH": env["PYTHONPATH"]}
+        run = run_crawl(tmp_path / "a", base_url, *extra, env=run_env)
+        assert run.returncode == 2, run.stderr[-3000:]
+        lines = run.stderr.splitlines()
+        assert len(lines) == 1, run.stderr
+        assert lines[0].startswith("error: ARCHIVE_REDIS_URL is set but scrapy-redis cannot")
+        assert "redis://" not in lines[0]  # a URL may hold a password
+    assert not (tmp_path / "a").exists()
+
+
+def test_a_worker_locked_out_as_it_starts_exits_75(tmp_path: Path) -> None:
+    """The lock taken by another process after the command's own check (here: a worker
+    of the same name, which only the archive extension looks at) is one line and exit
+    75, not a traceback."""
+    pytest.importorskip("scrapy_redis")
+    root = tmp_path / "a"
+    lock = ArchiveLock(ArchiveLayout(root, "w1").home)
+    lock.acquire()
+    try:
+        run = run_crawl(
+            root,
+            f"http://127.0.0.1:{free_port()}",
+            "-s",
+            "ARCHIVE_WORKER=w1",
+            env={"ARCHIVE_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"},
+        )
+    finally:
+        lock.release()
+    assert run.returncode == EXIT_LOCKED, run.stderr[-3000:]
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in run.stderr, run.stderr
+    assert lines[0].startswith(f"error: another crawl is writing to {root}/workers/w1")

@@ -3,26 +3,34 @@
 Exit status: 0 the crawl finished (or stopped at max_articles); 1 it failed (nothing
 could be fetched, robots.txt unavailable, a WARC or index write failed, or Scrapy
 could not start it); 2 a wrong argument; 3 stopped early by SIGINT/SIGTERM (every
-record written is complete); 75 another crawl holds the archive.
+record written is complete); 75 another crawl holds the archive (found here, or by
+the archive extension as the crawl starts: a crawl that took the lock meanwhile, or
+distributed-crawl workers writing to it).
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
 from archive.layout import ArchiveLayout
-from archive.lock import EXIT_LOCKED, ArchiveLock
+from archive.lock import EXIT_LOCKED, ArchiveLock, ArchiveLocked
 from crawler.extraction import start_forkserver, yield_to_workers
 from crawler.outcome import EXIT_FAILED, EXIT_USAGE, crawl_exit_status
+from crawler.quietstart import quiet_startup
 
 if TYPE_CHECKING:
     import argparse
+
+
+logger = logging.getLogger(__name__)
 
 
 def fail(message: str, code: int) -> None:
@@ -30,10 +38,42 @@ def fail(message: str, code: int) -> None:
     raise SystemExit(code)
 
 
+def watch_start(started: Any) -> list[ArchiveLocked]:
+    """The list that receives the ArchiveLocked a crawl's start raises (the archive
+    extension takes the lock as Scrapy builds it): handled here, as one line and exit
+    75, not logged as a traceback. Any other failure to start is left to Scrapy's
+    report. *started* is what ``crawler_process.crawl`` returns: an asyncio task or a
+    Deferred."""
+    locked: list[ArchiveLocked] = []
+    if isinstance(started, asyncio.Future):
+
+        def done(task: asyncio.Future[Any]) -> None:
+            if task.cancelled() or task.exception() is None:
+                return
+            exc = task.exception()  # retrieved: asyncio no longer logs it
+            if isinstance(exc, ArchiveLocked):
+                locked.append(exc)
+            else:
+                logger.error("the crawl could not start", exc_info=exc)
+
+        started.add_done_callback(done)
+    elif hasattr(started, "addErrback"):
+
+        def errback(failure: Any) -> Any:
+            if failure.check(ArchiveLocked):
+                locked.append(failure.value)
+                return None
+            return failure
+
+        started.addErrback(errback)
+    return locked
+
+
 class Command(ScrapyCrawl):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         assert self.settings is not None
+        quiet_startup(self.settings)  # before Scrapy configures logging and logs
         if self.settings.getbool("ARCHIVE_EXTRACT_ENABLED"):
             start_forkserver()  # before Scrapy builds the crawler, not after
             yield_to_workers()  # then: the forkserver keeps the normal policy
@@ -57,6 +97,7 @@ class Command(ScrapyCrawl):
         # them, 0.2 s) then come after process_options has started the forkserver, and
         # overlap its import of trafilatura instead of delaying it
         from crawler.hostcap import max_pages_per_host
+        from crawler.redis import RedisModeUnavailable, check_redis_mode
         from crawler.spiders.base import DURATION_SETTINGS, asset_scope, duration_setting
 
         try:
@@ -65,6 +106,10 @@ class Command(ScrapyCrawl):
             asset_scope(self.settings.get("ARCHIVE_PAGE_ASSETS"))
             max_pages_per_host(self.settings)
         except ValueError as exc:
+            fail(str(exc), EXIT_USAGE)
+        try:
+            check_redis_mode(self.settings)
+        except RedisModeUnavailable as exc:
             fail(str(exc), EXIT_USAGE)
         root = ArchiveLayout(Path(self.settings.get("ARCHIVE_DIR"))).root
         if self.settings.getbool("ARCHIVE_REPLAY"):
@@ -80,8 +125,13 @@ class Command(ScrapyCrawl):
             if held:
                 fail(f"another crawl is writing to {root}; try again later", EXIT_LOCKED)
         crawler = self._create_crawler(spname)
-        self.crawler_process.crawl(crawler, **opts.spargs)
+        locked = watch_start(self.crawler_process.crawl(crawler, **opts.spargs))
         self.crawler_process.start()
+        if locked:
+            extractor = getattr(crawler.spider, "extractor", None)
+            if extractor is not None:  # started with the spider, before the lock
+                extractor.close()
+            fail(str(locked[0]), EXIT_LOCKED)
         # everything is written and closed: spare the interpreter's last garbage
         # collections a walk over the crawl's whole heap (0.3 s at every exit)
         gc.freeze()

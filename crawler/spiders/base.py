@@ -23,7 +23,9 @@ look like (see :mod:`crawler.spiders.ansarpress`). The base class does the rest:
 from __future__ import annotations
 
 import asyncio
+import difflib
 import hashlib
+import inspect
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -136,6 +138,38 @@ def asset_scope(value: Any) -> str:
     raise SpiderArgumentError(f"ARCHIVE_PAGE_ASSETS must be site, all or off, got {value!r}")
 
 
+def spider_argument_names(spidercls: type[Spider]) -> set[str]:
+    """The -a names a spider class takes: the named parameters of its __init__ and
+    those of its bases, down to Scrapy's Spider."""
+    names: set[str] = set()
+    for klass in spidercls.__mro__:
+        if klass is Spider or not issubclass(klass, Spider):
+            break
+        if "__init__" in vars(klass):
+            for param in inspect.signature(klass.__init__).parameters.values():
+                if param.name != "self" and param.kind in (
+                    inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                    inspect.Parameter.KEYWORD_ONLY,
+                ):
+                    names.add(param.name)
+    return names
+
+
+def check_argument_names(spidercls: type[Spider], names: Iterable[str]) -> None:
+    """A misspelled -a name would otherwise be set as a spider attribute and ignored
+    (``-a baseurl=...`` crawling the real site). Names starting with ``_`` pass:
+    scrapyd adds ``_job`` (and ``_version``) to every crawl it starts."""
+    known = sorted(spider_argument_names(spidercls))
+    for name in sorted(names):
+        if name in known or name.startswith("_"):
+            continue
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f": did you mean {close[0]}?" if close else ""
+        raise SpiderArgumentError(
+            f"unknown spider argument -a {name}{hint} (known: {', '.join(known)})"
+        )
+
+
 def check_max_articles(value: Any) -> int | None:
     if value in (None, ""):
         return None
@@ -206,6 +240,7 @@ class NewsSpider(Spider):
     @classmethod
     def check_arguments(cls, **spargs: Any) -> None:
         """Validate -a arguments before the crawl starts (raises SpiderArgumentError)."""
+        check_argument_names(cls, spargs)
         check_base_url(spargs.get("base_url") or cls.default_base_url)
         check_max_articles(spargs.get("max_articles"))
 
