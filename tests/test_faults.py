@@ -53,8 +53,14 @@ def recover_and_check(root: Path, server: FixtureServer) -> None:
     assert_complete(root, server)
 
 
+# a paced crawl of the fixture site (52 requests, each slot waiting 0.5-1.5 times the
+# delay) takes 6.5 s at the very least: every moment below falls within it
+PACED = ("-s", "DOWNLOAD_DELAY=0.25")
+LATEST_MOMENT = 4.0
+
+
 def killed_run(root: Path, server: FixtureServer, seconds: float) -> int:
-    cmd = crawl_command(root, server.base_url, *SMALL_WARCS, "-s", "DOWNLOAD_DELAY=0.03")
+    cmd = crawl_command(root, server.base_url, *SMALL_WARCS, *PACED)
     proc = subprocess.Popen(
         cmd, cwd=REPO, env=crawl_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -68,9 +74,11 @@ def killed_run(root: Path, server: FixtureServer, seconds: float) -> int:
 
 @pytest.mark.parametrize("run", range(10))
 def test_sigkill_at_a_random_moment(tmp_path: Path, site_server: FixtureServer, run: int) -> None:
-    moment = random.Random(1000 + run).uniform(0.8, 4.0)
+    moment = random.Random(1000 + run).uniform(0.8, LATEST_MOMENT)
     root = tmp_path / "archive"
-    killed_run(root, site_server, moment)
+    # the crawl really died of the kill, mid-crawl (a crawl that ended first would test
+    # nothing): killed by the signal, not exited
+    assert killed_run(root, site_server, moment) == -signal.SIGKILL
     recover_and_check(root, site_server)
 
 
