@@ -1,11 +1,12 @@
 """``scrapy crawl`` with an exit status that tells cron and systemd how the crawl went.
 
 Exit status: 0 the crawl finished (or stopped at max_articles); 1 it failed (nothing
-could be fetched, robots.txt unavailable, a WARC or index write failed, or Scrapy
-could not start it); 2 a wrong argument; 3 stopped early by SIGINT/SIGTERM (every
-record written is complete); 75 another crawl holds the archive (found here, or by
-the archive extension as the crawl starts: a crawl that took the lock meanwhile, or
-distributed-crawl workers writing to it).
+could be fetched, robots.txt unavailable, a WARC or index write failed, errors logged
+outweighing the pages archived: crawler/outcome.py; or Scrapy could not start it);
+2 a wrong argument (a misspelled -a name, ARCHIVE_REDIS_URL without scrapy-redis);
+3 stopped early by SIGINT/SIGTERM (every record written is complete); 75 another
+crawl holds the archive (found here, or by the archive extension as the crawl starts:
+a crawl that took the lock meanwhile, or distributed-crawl workers writing to it).
 """
 
 from __future__ import annotations
