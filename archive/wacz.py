@@ -6,9 +6,10 @@ The package (https://specs.webrecorder.net/wacz/1.1.1/) holds:
   again: a reader seeks into them);
 * ``indexes/index.cdxj``: the CDXJ of the captures, the lines of ``index.cdxj``, written
   from the index (plain CDXJ, as the spec allows);
-* ``pages/pages.jsonl``: a ``json-pages-1.0`` header, then one page per article (the
-  current version of each): ``id``, ``url``, ``ts`` (the capture's date), ``title``,
-  ``text`` for full-text search;
+* ``pages/pages.jsonl``: a ``json-pages-1.0`` header, then one page per HTML page URL
+  (articles, home and section pages; each once, however often captured): ``id``, ``url``,
+  ``ts`` (its latest capture's date), and for an article ``title`` and ``text`` (its
+  current version) for full-text search;
 * ``datapackage.json`` (Frictionless Data Package: ``profile``, ``wacz_version``,
   ``title``, ``created``, ``software``, and every file with its ``sha256:`` hash and
   size) and ``datapackage-digest.json`` (the hash of ``datapackage.json``).
@@ -37,9 +38,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import IO, Any
 
-from archive.cdxj import cdxj_lines
-from archive.index import CURRENT_ARTICLE
+from archive.cdxj import cdxj_lines, replayed
 from archive.layout import ArchiveLayout
+from archive.plural import counted
+from archive.stats import HTML_MIMES
 from archive.warcfile import OPEN_SUFFIX, fsync_path
 
 WACZ_VERSION = "1.1.1"
@@ -77,8 +79,9 @@ class WaczReport:
 
     def summary(self) -> str:
         return (
-            f"wrote {self.path} ({self.size:,} bytes): {self.warc_files} WARC file(s) "
-            f"({self.warc_bytes:,} bytes), {self.captures} captures, {self.pages} pages"
+            f"wrote {self.path} ({self.size:,} bytes): {counted(self.warc_files, 'WARC file')} "
+            f"({self.warc_bytes:,} bytes), {counted(self.captures, 'capture')}, "
+            f"{counted(self.pages, 'page')}"
         )
 
 
@@ -132,19 +135,38 @@ def write_wacz(
 
 # -- the contents ----------------------------------------------------------------------------
 def page_lines(db: sqlite3.Connection) -> Iterator[str]:
-    """The lines of ``pages.jsonl``: the header, then one page per article (the current
-    version of each), in the order they were fetched."""
+    """The lines of ``pages.jsonl``: the header, then one page per URL captured as an HTML
+    page with status 200 (articles, the home page, section and listing pages; not
+    robots.txt, sitemaps, feeds, stylesheets, scripts or images), however many times it
+    was captured: its latest capture (a whole one if it has one, as the CDXJ), with the
+    title and text of its article's current version when it has one. In the order of
+    those captures."""
     yield json.dumps(PAGES_HEADER)
-    rows = db.execute(
-        "SELECT a.warc_record_id, a.url, a.fetched_at, a.title, a.text FROM articles a "
-        f"WHERE {CURRENT_ARTICLE} ORDER BY a.fetched_at, a.url, a.id"
-    )
-    for record_id, url, fetched_at, title, text in rows:
-        page: dict[str, Any] = {"id": page_id(record_id), "url": url, "ts": fetched_at}
+    for record_id, url, warc_date, title, text in db.execute(_PAGES_SQL, HTML_MIMES):
+        page: dict[str, Any] = {"id": page_id(record_id), "url": url, "ts": warc_date}
         if title:
             page["title"] = title
-        page["text"] = text or ""
+        if text is not None:
+            page["text"] = text
         yield json.dumps(page, ensure_ascii=False)
+
+
+# the latest capture of each page URL (window function: streamed, sorted by SQLite), and
+# the latest article extracted from that URL
+_PAGES_SQL = f"""
+    SELECT p.record_id, p.url, p.warc_date, a.title, a.text FROM (
+        SELECT c.record_id, c.url, c.warc_date, c.timestamp, c.id, row_number() OVER (
+            PARTITION BY c.url ORDER BY c.timestamp DESC, c.id DESC) AS latest
+        FROM captures c
+        WHERE c.status = 200 AND c.record_type IN ('response', 'revisit')
+          AND c.mime IN ({", ".join("?" for _ in HTML_MIMES)}) AND {replayed("c")}
+    ) p
+    LEFT JOIN articles a ON a.id = (
+        SELECT x.id FROM articles x WHERE x.url = p.url ORDER BY x.fetched_at DESC, x.id DESC
+        LIMIT 1)
+    WHERE p.latest = 1
+    ORDER BY p.warc_date, p.id
+"""
 
 
 def page_id(record_id: str) -> str:

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import zipfile
@@ -95,7 +96,10 @@ def test_entries_hashes_and_datapackage(package: Path, crawled: Crawled) -> None
         }
 
 
-def test_pages_are_the_articles_with_their_text(package: Path, crawled: Crawled) -> None:
+def test_pages_are_every_html_page_once(package: Path, crawled: Crawled) -> None:
+    """One page per URL captured as an HTML page with status 200 (articles, the home,
+    section and listing pages), even when captured in both crawls; articles with their
+    title and text; robots.txt, sitemaps and stylesheets are no pages."""
     with zipfile.ZipFile(package) as zf:
         lines = zf.read("pages/pages.jsonl").decode("utf-8").splitlines()
     assert json.loads(lines[0]) == {
@@ -105,15 +109,40 @@ def test_pages_are_the_articles_with_their_text(package: Path, crawled: Crawled)
         "hasText": True,
     }
     pages = [json.loads(line) for line in lines[1:]]
-    assert len(pages) == len(crawled.site.articles) == 12
+    urls = [p["url"] for p in pages]
+    assert len(urls) == len(set(urls))  # captured twice, listed once
+    db = sqlite3.connect(crawled.root / "index.sqlite3")
+    try:
+        latest = dict(
+            db.execute(
+                "SELECT url, max(warc_date) FROM captures WHERE status = 200 "
+                "AND mime = 'text/html' GROUP BY url"
+            ).fetchall()
+        )
+        twice = {
+            u for (u,) in db.execute("SELECT url FROM captures GROUP BY url HAVING count(*) > 1")
+        }
+        others = {u for (u,) in db.execute("SELECT url FROM captures WHERE mime != 'text/html'")}
+    finally:
+        db.close()
+    assert set(urls) == set(latest)
+    assert {p["url"]: p["ts"] for p in pages} == latest  # the latest capture of each
+    home = crawled.url("/english")
+    assert home in urls and crawled.url("/english/category/politics") in urls
+    assert home in twice and len(twice & set(urls)) > 12  # listings and articles, twice
+    assert crawled.url("/robots.txt") in others and crawled.url("/sitemap.xml") in others
+    assert not others & set(urls)
     by_url = {p["url"]: p for p in pages}
     for article in crawled.site.articles:
         page = by_url[crawled.url(article.path)]
         assert page["text"] == article.text
         assert page["title"] == article.title
+    assert "text" not in by_url[home] and "title" not in by_url[home]
+    for page in pages:
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", page["ts"])
         assert re.fullmatch(r"[0-9a-f]{32}", page["id"])
-    assert len({p["id"] for p in pages}) == 12
+    assert len({p["id"] for p in pages}) == len(pages)
+    assert [p["ts"] for p in pages] == sorted(p["ts"] for p in pages)
 
 
 @pytest.mark.skipif(
