@@ -110,7 +110,7 @@ def test_export(readonly: Path, tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert result.code == 0, result.err
     articles = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(articles) == 12
-    assert result.err.startswith("export: 12 article") and str(out) in result.err
+    assert result.err == f"export: 12 articles as jsonl to {out}\n"
 
 
 def test_stats(readonly: Path, capsys: pytest.CaptureFixture[str]) -> None:
