@@ -114,7 +114,7 @@ def test_bad_arguments(crawled: Crawled, capsys: pytest.CaptureFixture[str]) -> 
         ["--archive-dir", root, "show"],
         ["--archive-dir", root, "show", "http://x/", "--capture", "2021-08"],
         ["--archive-dir", root, "show", "http://x/", "--raw", "--history"],
-        ["--archive-dir", root, "export"],
+        ["--archive-dir", root, "export", "--format", "pdf"],
         ["--timeout", "soon", "stats"],
     ):
         result = cli(capsys, *args)
