@@ -53,6 +53,35 @@ CASES = (
 )
 
 
+ROBOTS_READ = 512 * 1024  # what is read of a robots.txt, as Google reads it
+
+
+def filler(size: int) -> bytes:
+    """*size* bytes of robots.txt comment lines."""
+    lines = b"# padding\n" * (size // 10)
+    rest = size % 10
+    return lines + (b"#" * (rest - 1) + b"\n" if rest else b"")
+
+
+def robots_around_the_cut(inside: str, past: str, size: int) -> bytes:
+    """A robots.txt of *size* bytes: a group for every agent whose rule ``Disallow:
+    INSIDE`` ends just inside the first 512 KiB and whose rule ``Disallow: PAST``
+    starts just past them, the rest comments. Only the first may be obeyed."""
+    head = b"User-agent: *\nDisallow: /english/private/\n"
+    rule_in = f"Disallow: {inside}\n".encode()
+    rule_past = f"Disallow: {past}\n".encode()
+    body = head + filler(ROBOTS_READ - 10 - len(head) - len(rule_in)) + rule_in
+    body += filler(20) + rule_past
+    assert body.index(rule_in) + len(rule_in) < ROBOTS_READ < body.index(rule_past)
+    return body + filler(max(0, size - len(body)))
+
+
+@functools.cache
+def huge_robots() -> bytes:
+    """The robots.txt of HostileServer(robots="huge"): 6 MB."""
+    return robots_around_the_cut("/english/1013", "/english/1014", 6_000_000)
+
+
 # the article trap (HostileServer(trap=True)): every article /english/N from TRAP_ROOT on
 # links to three new ones, 3N+1 to 3N+3, without end
 TRAP_ROOT = 5000
@@ -60,11 +89,17 @@ TRAP_ROOT = 5000
 
 class HostileServer:
     """Serves the hostile cases. ``robots`` chooses robots.txt: "normal", "500",
-    "huge", "endless". With ``trap``, the home page leads only into the article trap."""
+    "huge", "endless" (the last two disallow /english/1013 inside the first 512 KiB
+    and /english/1014 past them). The home page links ``cases`` (every case by
+    default) and /english/private/x; with ``trap``, it leads only into the article
+    trap."""
 
-    def __init__(self, robots: str = "normal", trap: bool = False) -> None:
+    def __init__(
+        self, robots: str = "normal", trap: bool = False, cases: tuple[str, ...] = CASES
+    ) -> None:
         self.robots = robots
         self.trap = trap
+        self.cases = cases
         self.log: list[str] = []
         self._lock = threading.Lock()
         self._hits: dict[str, int] = {}
@@ -181,11 +216,11 @@ class HostileServer:
             return self._send(out, 500, b"oops", "text/plain", "Internal Server Error")
         body = b"User-agent: *\nDisallow: /english/private/\n"
         if self.robots == "huge":
-            body += b"# padding\n" * 600_000 + b"Disallow: /english/1014\n"
+            body = huge_robots()
         if self.robots == "endless":  # chunked, past DOWNLOAD_MAXSIZE
             out.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n")
             out.write(b"Transfer-Encoding: chunked\r\n\r\n")
-            body += b"Disallow: /english/1013\n"
+            body = robots_around_the_cut("/english/1013", "/english/1014", 600_000)
             chunks = [body, *([b"# padding\n" * 6_000] * 600)]
             try:
                 for chunk in chunks:
@@ -209,7 +244,7 @@ class HostileServer:
         if self.trap:
             link = f'<a href="/english/{TRAP_ROOT}">Top story</a>'
             return self._send(out, 200, f"<html><body>{link}</body></html>".encode())
-        links = "".join(f'<a href="{path}">{path}</a> ' for path in CASES)
+        links = "".join(f'<a href="{path}">{path}</a> ' for path in self.cases)
         links += '<a href="/english/private/x">private</a>'
         return self._send(out, 200, f"<html><body>{links}</body></html>".encode())
 

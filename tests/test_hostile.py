@@ -13,8 +13,16 @@ from typing import Any
 
 import pytest
 
-from tests.crawling import REPO, crawl_command, crawl_env, run_crawl
-from tests.hostile_site import GOOD_TEXT, HostileServer
+from tests.crawling import REPO, CrawlRun, crawl_command, crawl_env, run_crawl
+from tests.hostile_site import (
+    BOMB_SIZE,
+    GOOD_TEXT,
+    HostileServer,
+    article_html,
+    bomb,
+    huge_robots,
+    robots_around_the_cut,
+)
 from tests.warcs import check_record_digests, read_record_at, read_warc
 
 TIME_LIMIT = 90  # seconds for the whole hostile crawl
@@ -89,6 +97,11 @@ def test_compression_bombs_are_archived_raw_and_skipped(hostile: HostileCrawl, p
     (capture,) = hostile.captured(path)
     assert capture["status"] == 200
     assert capture["warc_length"] < 2**20  # the compressed bytes, not 256 MiB
+    rec = hostile.record(capture)  # as received: compressed, with its Content-Encoding
+    assert rec.payload == bomb(BOMB_SIZE, 31 if path.endswith("1001") else 15)
+    assert rec.http.get_header("Content-Encoding") == (
+        "gzip" if path.endswith("1001") else "deflate"
+    )
     assert hostile.item(path) is None
     assert f"{path}> because its body" in hostile.stderr  # "exceeded DOWNLOAD_MAXSIZE"
 
@@ -113,8 +126,7 @@ def test_content_length_shorter_than_body(hostile: HostileCrawl) -> None:
     rec = read_record_at(
         hostile.root / "warc" / capture["warc_filename"], capture["warc_offset"], 10**9
     )
-    assert b"JUNK" not in rec.payload
-    assert rec.payload.endswith(b"</html>")
+    assert rec.payload == article_html("Longer Than Declared", GOOD_TEXT)  # not the JUNK
     assert hostile.item("/english/1005")["title"] == "Longer Than Declared"
 
 
@@ -122,7 +134,7 @@ def test_body_ended_by_the_close_is_whole(hostile: HostileCrawl) -> None:
     """Without Content-Length or chunking, the close is how a body ends: not truncated."""
     (capture,) = hostile.captured("/english/1016")
     assert capture["truncated"] is None
-    assert hostile.record(capture).payload.endswith(b"</html>")
+    assert hostile.record(capture).payload == article_html("Ends With The Connection", GOOD_TEXT)
     assert hostile.item("/english/1016")["title"] == "Ends With The Connection"
 
 
@@ -197,6 +209,7 @@ def test_endless_body_is_cut_at_the_size_limit(hostile: HostileCrawl) -> None:
 def test_binary_served_as_html(hostile: HostileCrawl) -> None:
     (capture,) = hostile.captured("/english/1010")
     assert capture["mime"] == "text/html"
+    assert hostile.record(capture).payload == b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
     assert hostile.item("/english/1010") is None
     assert "/english/1010: not html" in hostile.stderr
     assert hostile.stats["archive/extraction_failed"] == 1
@@ -215,42 +228,75 @@ def test_malformed_html(hostile: HostileCrawl) -> None:
 
 
 def test_robots_500_means_nothing_is_crawled(tmp_path: Path) -> None:
+    root = tmp_path / "a"
     with HostileServer(robots="500") as server:
-        run = run_crawl(tmp_path / "a", server.base_url, "-s", "RETRY_TIMES=0")
+        run = run_crawl(root, server.base_url, "-s", "RETRY_TIMES=0")
         assert run.returncode == 1
         assert set(server.log) == {"/robots.txt"}
     assert "robots.txt of" in run.stderr and "not crawling" in run.stderr
+    db = sqlite3.connect(root / "index.sqlite3")
+    try:
+        captures = db.execute("SELECT url, status FROM captures").fetchall()
+    finally:
+        db.close()
+    assert set(captures) == {(server.base_url + "/robots.txt", 500)}  # the answer is archived
+
+
+# the robots.txt tests: a page disallowed inside the first 512 KiB, one disallowed past
+# them, and a page no rule names
+ROBOTS_CASES = ("/english/1013", "/english/1014", "/english/1011")
+
+
+def robots_crawl(root: Path, server: HostileServer, *settings: str) -> tuple[CrawlRun, Any]:
+    """Crawl *server*; the run and the archived robots.txt record."""
+    run = run_crawl(root, server.base_url, "-O", str(root.parent / "items.jsonl"), *settings)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "not crawling" not in run.stderr and "cannot reach" not in run.stderr
+    # read once, used by the spider and the robots.txt middleware alike
+    assert server.hits("/robots.txt") == 1
+    assert server.hits("/english/1013") == 0  # its rule ends inside the first 512 KiB
+    assert server.hits("/english/private/x") == 0  # its rule opens the file
+    assert server.hits("/english/1014") == 1  # its rule starts past them: not read
+    titles = {json.loads(line)["url"]: json.loads(line)["title"] for line in run_items(root)}
+    assert titles == {
+        server.base_url + "/english/1014": "All Is Well",
+        server.base_url + "/english/1011": "Charset Nonsense – Still Readable",
+    }
+    db = sqlite3.connect(root / "index.sqlite3")
+    db.row_factory = sqlite3.Row
+    try:
+        (capture,) = db.execute(
+            "SELECT * FROM captures WHERE url = ?", (server.base_url + "/robots.txt",)
+        ).fetchall()
+    finally:
+        db.close()
+    record = read_record_at(root / "warc" / capture["warc_filename"], capture["warc_offset"], 10**9)
+    return run, record
+
+
+def run_items(root: Path) -> list[str]:
+    return (root.parent / "items.jsonl").read_text(encoding="utf-8").splitlines()
 
 
 def test_huge_robots_is_read_up_to_512_kib(tmp_path: Path) -> None:
-    with HostileServer(robots="huge") as server:
-        run = run_crawl(tmp_path / "a", server.base_url, "-a", "max_articles=2")
-        assert run.returncode == 0, run.stderr[-2000:]
-        # read once, used by the spider and the robots.txt middleware alike (what is
-        # read of it: test_robots.py::test_huge_robots_is_read_up_to_its_limit)
-        assert server.hits("/robots.txt") == 1
-        assert server.hits("/english") == 1
+    """A 6 MB robots.txt is archived whole, and read as Google reads one: its first
+    512 KiB (test_robots.py::test_huge_robots_is_read_up_to_its_limit checks the cut)."""
+    with HostileServer(robots="huge", cases=ROBOTS_CASES) as server:
+        _run, record = robots_crawl(tmp_path / "a", server)
+    assert record.h("WARC-Truncated") is None
+    assert record.payload == huge_robots()
 
 
 def test_endless_robots_is_read_from_what_was_kept(tmp_path: Path) -> None:
     """A robots.txt cut by DOWNLOAD_MAXSIZE (36 MB of comments, chunked) is archived with
     WARC-Truncated and its first 512 KiB obeyed, as for any long robots.txt."""
-    root = tmp_path / "a"
-    with HostileServer(robots="endless") as server:
-        run = run_crawl(
-            root, server.base_url, "-s", "DOWNLOAD_MAXSIZE=2000000", "-s", "DOWNLOAD_TIMEOUT=2"
+    with HostileServer(robots="endless", cases=ROBOTS_CASES) as server:
+        _run, record = robots_crawl(
+            tmp_path / "a", server, "-s", "DOWNLOAD_MAXSIZE=2000000", "-s", "DOWNLOAD_TIMEOUT=2"
         )
-        assert run.returncode == 0, run.stderr[-2000:]
-        assert server.hits("/robots.txt") == 1
-        assert server.hits("/english/1013") == 0  # disallowed in the kept part
-        assert server.hits("/english/private/x") == 0
-        assert server.hits("/english/1014") == 1
-    db = sqlite3.connect(root / "index.sqlite3")
-    (truncated,) = db.execute(
-        "SELECT truncated FROM captures WHERE url = ?", (server.base_url + "/robots.txt",)
-    ).fetchone()
-    assert truncated == "length"
-    assert "not crawling" not in run.stderr and "cannot reach" not in run.stderr
+    assert record.h("WARC-Truncated") == "length"
+    assert 2_000_000 <= len(record.payload) <= 2_000_000 + 2**16
+    assert record.payload.startswith(robots_around_the_cut("/english/1013", "/english/1014", 0))
 
 
 def _seconds(warc_date: str) -> float:

@@ -11,6 +11,7 @@ from scrapy.http import TextResponse
 from scrapy.utils.test import get_crawler
 
 from crawler.robots import DENY_ALL, SafeRobotsTxtMiddleware, rules_from_response
+from tests.hostile_site import robots_around_the_cut
 
 ROBOTS = b"User-agent: *\nDisallow: /private/\n"
 
@@ -68,11 +69,15 @@ def test_status_policy(status: int, allowed: bool) -> None:
 
 
 def test_huge_robots_is_read_up_to_its_limit() -> None:
-    body = b"User-agent: *\nDisallow: /x/\n" + b"# filler\n" * 200_000
+    """The first 512 KiB are read, as Google does: a rule ending just inside them is
+    obeyed, one starting just past them is not (nor is the file refused whole)."""
+    body = robots_around_the_cut("/inside/", "/past/", 2_000_000)
     response = TextResponse("http://example.test/robots.txt", body=body)
     rules, _ = rules_from_response(response)
     assert rules is not DENY_ALL
-    assert not rules.can_fetch("http://example.test/x/1", "bot")
+    assert not rules.can_fetch("http://example.test/english/private/1", "bot")
+    assert not rules.can_fetch("http://example.test/inside/1", "bot")
+    assert rules.can_fetch("http://example.test/past/1", "bot")
     assert rules.can_fetch("http://example.test/y", "bot")
 
 
