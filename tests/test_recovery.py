@@ -6,11 +6,13 @@ process dies as the Nth extracted article goes to the writer, its response writt
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -270,3 +272,51 @@ def test_files_are_grouped_by_the_run_that_wrote_them() -> None:
             (names[5],),
         ]
     )
+
+
+def test_a_refresh_killed_before_extraction_gives_the_new_version(tmp_path: Path) -> None:
+    """A refresh that found an article's text changed is killed as that article goes to
+    the writer (the only article of the run: the others are unchanged, revisits): the
+    next run, which refreshes nothing, makes the new version from the archived
+    response, without asking the server for the page."""
+    root = tmp_path / "archive"
+    site = NewsSite(default_articles())
+    with FixtureServer(site) as server:
+        assert run_crawl(root, server.base_url).returncode == 0
+        original = site.article(23602)
+        assert original is not None
+        edited = dataclasses.replace(original, paragraphs=[*original.paragraphs, "It rained."])
+        site.replace_article(edited)
+        time.sleep(1.1)  # the captures are ARCHIVE_REFRESH_AFTER (1 s) old
+        env = crawl_env()
+        env["ARCHIVE_KILL_AT"] = "article:1"
+        refresh = subprocess.run(
+            crawl_command(root, server.base_url, "-s", "ARCHIVE_REFRESH_AFTER=1"),
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert refresh.returncode == -signal.SIGKILL, refresh.stderr[-3000:]
+        server.clear_log()
+        after = run_crawl(root, server.base_url)
+        assert after.returncode == 0, after.stderr[-3000:]
+        assert "/english/23602" not in server.paths()
+    db = sqlite3.connect(root / "index.sqlite3")
+    try:
+        versions = db.execute(
+            "SELECT a.text, c.warc_date FROM articles a "
+            "JOIN captures c ON c.record_id = a.warc_record_id "
+            "WHERE a.url LIKE '%/english/23602' ORDER BY a.id"
+        ).fetchall()
+        (latest,) = db.execute(
+            "SELECT max(warc_date) FROM captures WHERE url LIKE '%/english/23602'"
+        ).fetchone()
+    finally:
+        db.close()
+    assert [text for text, _ in versions] == [original.text, edited.text]
+    assert versions[1][1] == latest  # made from the refresh's response
+    (recovering, killed, _first) = runs(root)
+    assert killed["finish_reason"] == "killed"
+    assert run_report(root, recovering["run_id"])["stats"]["archive/articles_recovered"] == 1

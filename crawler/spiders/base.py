@@ -537,8 +537,7 @@ class NewsSpider(Spider):
     def recovery_requests(self) -> Iterator[Request]:
         """The article pages a killed crawl archived and never extracted: requested from
         the archive (crawler/replay.py answers them, no network) and extracted as if
-        just fetched; their URLs are not fetched again in this run. An article archived
-        already is recovered only when a refresh can tell a new text (its text's hash)."""
+        just fetched; their URLs are not fetched again in this run."""
         from crawler.extensions import ArchiveExtension
 
         archive = self.crawler.get_extension(ArchiveExtension)
@@ -553,7 +552,9 @@ class NewsSpider(Spider):
             meta: dict[str, Any] = {RECOVER_META: orphan, EXTRACTED_META: True}
             known = self._known.get(key)
             if known is not None:
-                if not known.text_sha1:
+                # archived already: only the latest capture may make a new version, and
+                # only when a refresh can tell a new text (it knows the text's hash)
+                if not known.text_sha1 or known.seen > orphan.warc_date:
                     continue
                 meta["archive_known_text"] = known.text_sha1
             self._scheduled_articles.add(key)
