@@ -1,212 +1,316 @@
-"""Extracting archived pages on every core, in order, with bounded memory.
+"""Extracting pages on every core: one pool of worker processes for the crawl and for
+``reextract``.
 
-:class:`ExtractPool` takes ``(tag, job)`` pairs from an iterable and yields
-``(tag, result)`` in the same order, with at most ``window`` jobs in flight: their bodies
-are all it holds, so memory stays bounded however many pages there are. Each job runs in
-a worker process, which undoes the content-encoding as stored (gzip, deflate, br) and
-calls :func:`archive.extraction.extract_article` with the page's Content-Type (the charset
-is its business). A job fails alone, with the reason in its result: a body that cannot be
-decoded, a page running past ``timeout`` seconds, a worker that dies (the pool is rebuilt
-and the jobs that were in flight are run again one at a time, so that only the page that
-kills a worker fails).
+:class:`ExtractionPool` is used from an asyncio event loop (the crawl's): ``await
+pool.run(job)`` gives the page's :class:`~archive.extracted.ExtractionResult`.
+:class:`ExtractPool` is the same pool from synchronous code (``reextract``): it takes
+``(tag, job)`` pairs from an iterable and yields ``(tag, result)`` in the same order,
+with at most ``window`` jobs taken ahead, so memory stays bounded however many pages
+there are.
 
-This module does not import trafilatura: the workers do.
+A page fails alone, with the reason in its result:
+
+- past ``timeout`` seconds, an alarm in its worker stops it; a page stuck where the
+  alarm cannot reach it (in C code) is cut :data:`GRACE` seconds later by replacing the
+  workers;
+- a page that kills its worker is tried once more and then fails; the pages that were in
+  flight with it are tried again one at a time, so that it cannot take them down twice.
+
+Every ``recycle_after`` pages per worker the workers are replaced (lxml can hold on to
+memory): the pool stops handing them pages, waits for the ones they have, and starts
+fresh ones. Not with ``max_tasks_per_child``: before Python 3.13 it deadlocks once
+workers reach the limit with a backlog queued (CPython gh-115634), and the page at the
+head of the queue failed as a timeout.
+
+The workers' side (forkserver, signals, the alarm) is :mod:`archive.extractworker`.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import asyncio
+import contextlib
 import os
-import signal
+import threading
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
-from types import FrameType
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TypeVar
 
-if TYPE_CHECKING:
-    from archive.extraction import ExtractionResult
+from archive.extracted import ExtractionResult
+from archive.extractworker import (
+    ExtractJob,
+    default_workers,
+    extract_job,
+    failed,
+    init_worker,
+    start_forkserver,
+    warm_forkserver,
+)
 
 T = TypeVar("T")
 
-TASKS_PER_WORKER = 1000  # recycle workers now and then: lxml can hold on to memory
-JOBS_PER_WORKER = 2  # in flight: one running, one waiting
+TASKS_PER_WORKER = 1000  # pages per worker before the workers are replaced
+JOBS_PER_WORKER = 2  # handed to the workers at once: one running, one waiting
 # how much longer than its own time limit the pool waits for a page before it kills the
 # workers (a page stuck in C code does not see the alarm)
 GRACE = 30.0
 
 
-@dataclass(frozen=True)
-class ExtractJob:
-    """One archived response to extract: its payload as stored."""
-
-    url: str
-    payload: bytes
-    content_encoding: str | None
-    content_type: str | None
+class _TryAgain(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
-def default_workers() -> int:
-    """The CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
+class ExtractionPool:
+    """Extraction worker processes, used from one asyncio event loop."""
 
+    def __init__(
+        self,
+        workers: int = 0,
+        timeout: float = 60.0,
+        *,
+        recycle_after: int | None = None,
+        log: Callable[[str], object] | None = None,
+    ) -> None:
+        self.workers = max(1, workers or default_workers())
+        self.timeout = timeout
+        # read here, not at import: tests make it small
+        self.recycle_after = TASKS_PER_WORKER if recycle_after is None else recycle_after
+        self.restarts = 0  # workers replaced after a crash or a stuck page
+        self.recycles = 0  # workers replaced after recycle_after pages each
+        self._log = log or (lambda message: None)
+        self._context = start_forkserver()
+        self._executor: ProcessPoolExecutor | None = None
+        self._retired: list[ProcessPoolExecutor] = []  # finishing their pages
+        self._submitted = 0  # pages given to the current executor
+        self._draining: asyncio.Future[None] | None = None
+        self._slots = asyncio.Semaphore(self.workers * JOBS_PER_WORKER)
+        self._suspects = asyncio.Lock()  # pages tried again after their workers died
+        self._closed = False
 
-def failed(reason: str) -> ExtractionResult:
-    from archive.extraction import ExtractionResult
+    # -- the executors -------------------------------------------------------------------
+    def _current(self) -> ProcessPoolExecutor:
+        if self._closed:
+            raise RuntimeError("the extraction pool is closed")
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                self.workers,
+                mp_context=self._context,
+                initializer=init_worker,
+                initargs=(os.getpid(),),
+            )
+            self._submitted = 0
+        return self._executor
 
-    return ExtractionResult(None, reason)
+    async def _next_executor(self) -> ProcessPoolExecutor | None:
+        """The executor for the next page (None once closed), replacing the workers when
+        they have had their share: the old ones finish their pages and exit before new
+        ones start, so that two sets never hold memory at once."""
+        executor = self._executor
+        if (
+            executor is not None
+            and self.recycle_after > 0
+            and self._submitted >= self.recycle_after * self.workers
+        ):
+            self.recycles += 1
+            self._executor = None
+            self._retired.append(executor)
+            self._draining = asyncio.ensure_future(self._drain(executor))
+        while self._draining is not None:  # every page waits for the same drain
+            draining = self._draining
+            await asyncio.shield(draining)
+            if self._draining is draining:
+                self._draining = None
+        if self._closed:
+            return None
+        executor = self._current()
+        self._submitted += 1
+        return executor
 
-
-def warm_forkserver(*more: str) -> multiprocessing.context.BaseContext:
-    """The multiprocessing context every extraction pool forks its workers from: a
-    forkserver started afresh that has imported :mod:`archive.preload` (trafilatura
-    imported, one page extracted), and *more* modules, before it forks any worker."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["archive.preload", *more])
-    return context
-
-
-# -- in the worker processes ---------------------------------------------------------------
-class _PageTimeout(BaseException):
-    """Raised by the alarm; not an ``Exception``, so that extract_article's own
-    ``except Exception`` lets it through."""
-
-
-def _on_alarm(signum: int, frame: FrameType | None) -> None:
-    raise _PageTimeout
-
-
-def _init_worker() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-
-
-def extract_job(job: ExtractJob, timeout: float) -> ExtractionResult:
-    """Decode and extract one page (runs in a worker). Never raises."""
-    from archive.decode import Undecodable, decode_content
-    from archive.extraction import extract_article
-
-    try:
-        body = decode_content(job.payload, job.content_encoding)
-    except Undecodable as exc:
-        return failed(str(exc))
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
-    try:
+    async def _drain(self, executor: ProcessPoolExecutor) -> None:
         try:
-            signal.setitimer(signal.ITIMER_REAL, timeout)
-            result = extract_article(body, job.url, job.content_type)
+            await asyncio.to_thread(executor.shutdown, True)
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-    except _PageTimeout:  # also when the alarm rang just as the page was done
-        result = failed(f"timeout after {timeout:g} s")
-    finally:
-        signal.signal(signal.SIGALRM, previous)
-    return result
+            if executor in self._retired:
+                self._retired.remove(executor)
+
+    def _kill(self, executor: ProcessPoolExecutor, why: str) -> None:
+        """Replace the workers of *executor* (current or retired): the pages still in it
+        come back as failed (BrokenProcessPool, or cancelled) and are tried again."""
+        if executor is self._executor:
+            self._log(f"restarting the extraction workers: {why}")
+            self.restarts += 1
+            self._executor = None
+        elif executor not in self._retired:
+            return  # replaced already, by another page of it
+        _terminate(executor)
+
+    def start(self) -> None:
+        """Start the workers now, in the background, so that they are ready for the first
+        page: starting one waits for the forkserver to have imported trafilatura, which
+        happens on a thread of its own, not on the event loop."""
+        executor, count = self._current(), self.workers
+
+        def warm_up() -> None:
+            try:
+                for _ in range(count):  # each submission starts a worker, up to the number
+                    executor.submit(int)
+            except RuntimeError:  # closed meanwhile (a crawl that ended at once)
+                pass
+
+        threading.Thread(target=warm_up, name="extraction-start", daemon=True).start()
+
+    # -- the pages -----------------------------------------------------------------------
+    async def extract(
+        self, body: bytes, url: str, content_type: str | None, links: bool = False
+    ) -> ExtractionResult:
+        """The article of a page as received (and its links, with ``links``: read from
+        the same parse in the worker)."""
+        return await self.run(ExtractJob(url, body, None, content_type, links))
+
+    async def run(self, job: ExtractJob) -> ExtractionResult:
+        try:
+            return await self._attempt(job)
+        except _TryAgain:
+            pass
+        # the workers died under this page: it killed one, or another page in flight did.
+        # The pages caught up in it are tried once more one at a time, so that a page
+        # that kills workers cannot take the others down with it a second time.
+        async with self._suspects:
+            try:
+                return await self._attempt(job)
+            except _TryAgain as again:
+                return failed(again.reason)
+
+    async def _attempt(self, job: ExtractJob) -> ExtractionResult:
+        async with self._slots:
+            executor = await self._next_executor()
+            if executor is None:  # closed by a stop that did not wait for the pages
+                return failed("extraction stopped")
+            try:
+                future: Future[ExtractionResult] = executor.submit(extract_job, job, self.timeout)
+            except (BrokenProcessPool, RuntimeError):  # broken or shut down meanwhile
+                self._kill(executor, "a worker died")
+                raise _TryAgain("extraction worker crashed") from None
+            # it may wait for one page per worker before it starts
+            deadline = self.timeout * JOBS_PER_WORKER + GRACE
+            try:
+                return await asyncio.wait_for(asyncio.wrap_future(future), deadline)
+            except TimeoutError:
+                self._kill(executor, f"{job.url} ran past {deadline:g} s")
+                return failed(f"timeout after {self.timeout:g} s (worker killed)")
+            except BrokenProcessPool:
+                self._kill(executor, "a worker died")
+                raise _TryAgain("extraction worker crashed") from None
+            except asyncio.CancelledError:
+                # the workers were replaced under this page, which had not started: try it
+                # again. Let it through when this task itself is cancelled: as a
+                # CancelledError in a Scrapy callback it would leave the response in the
+                # scraper for good, and the crawl would never finish closing.
+                task = asyncio.current_task()
+                if not future.cancelled() or (task is not None and task.cancelling()):
+                    raise
+                raise _TryAgain("extraction workers restarted") from None
+            except BaseException as exc:
+                if future.done() and not future.cancelled() and future.exception() is exc:
+                    # raised in the worker, or its result could not cross processes: this
+                    # page fails. Never let it out, a KeyboardInterrupt least of all: in
+                    # the crawl it would stop the event loop with the archive still open
+                    return failed(f"exception: {type(exc).__name__}: {exc}")
+                raise
+
+    def close(self) -> None:
+        """Stop every worker now; pages still in flight are dropped. Nothing of the pool
+        is left to keep the process alive at its exit."""
+        self._closed = True
+        executors = [*self._retired, *([self._executor] if self._executor else [])]
+        self._executor = None
+        for executor in executors:
+            _terminate(executor)
 
 
-# -- in the parent -----------------------------------------------------------------------
-@dataclass(eq=False)
-class _Pending(Generic[T]):
-    tag: T
-    job: ExtractJob
-    future: Future[ExtractionResult] | None = None
-    alone: bool = False  # in flight when a worker died: run again on its own
+def _terminate(executor: ProcessPoolExecutor) -> None:
+    """Shut *executor* down without waiting: queued pages are cancelled and its workers
+    killed (a page in flight would otherwise hold the interpreter's exit for as long as
+    it runs)."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        with contextlib.suppress(AttributeError, OSError, ValueError):  # gone, or closed
+            proc.kill()
 
 
 class ExtractPool:
-    """A pool of extraction processes. Use as a context manager."""
+    """The pool from synchronous code, with its own event loop: results in order, at
+    most ``window`` jobs taken ahead of them. Use as a context manager."""
 
-    def __init__(self, workers: int, timeout: float = 60.0, window: int | None = None) -> None:
-        self.workers = max(1, workers)
-        self.timeout = timeout
-        self.window = window or self.workers * JOBS_PER_WORKER
-        self.restarts = 0
-        self._executor: ProcessPoolExecutor | None = None
+    def __init__(
+        self,
+        workers: int,
+        timeout: float = 60.0,
+        window: int | None = None,
+        *,
+        recycle_after: int | None = None,
+    ) -> None:
+        self._loop = asyncio.new_event_loop()
+        self.pool = ExtractionPool(workers, timeout, recycle_after=recycle_after)
+        self.window = window or self.pool.workers * JOBS_PER_WORKER
+
+    @property
+    def restarts(self) -> int:
+        return self.pool.restarts
+
+    @property
+    def recycles(self) -> int:
+        return self.pool.recycles
 
     def __enter__(self) -> ExtractPool:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.close(kill=exc_info[0] is not None)
-
-    def _pool(self) -> ProcessPoolExecutor:
-        if self._executor is None:
-            self._executor = ProcessPoolExecutor(
-                self.workers,
-                mp_context=warm_forkserver(),
-                initializer=_init_worker,
-                max_tasks_per_child=TASKS_PER_WORKER,
-            )
-        return self._executor
-
-    def _submit(self, job: ExtractJob) -> Future[ExtractionResult]:
-        try:
-            return self._pool().submit(extract_job, job, self.timeout)
-        except BrokenProcessPool:
-            self._restart()
-            return self._pool().submit(extract_job, job, self.timeout)
-
-    def _restart(self) -> None:
-        self.restarts += 1
-        self.close(kill=True)
-
-    def close(self, kill: bool = False) -> None:
-        executor, self._executor = self._executor, None
-        if executor is None:
-            return
-        if kill:
-            for proc in list(getattr(executor, "_processes", {}).values()):
-                proc.kill()
-        executor.shutdown(wait=not kill, cancel_futures=True)
+        self.close()
 
     def results(self, jobs: Iterable[tuple[T, ExtractJob]]) -> Iterator[tuple[T, ExtractionResult]]:
         """``(tag, result)`` for every ``(tag, job)``, in order. *jobs* is consumed
         lazily, never more than ``window`` ahead of the results."""
         source = iter(jobs)
-        pending: deque[_Pending[T]] = deque()
+        pending: deque[tuple[T, asyncio.Task[ExtractionResult]]] = deque()
         exhausted = False
-        while True:
-            careful = any(p.alone for p in pending)
-            while not careful and not exhausted and len(pending) < self.window:
-                item = next(source, None)
-                if item is None:
-                    exhausted = True
-                else:
-                    pending.append(_Pending(item[0], item[1]))
-            if not pending:
-                return
-            head = pending[0]
-            for p in pending if not careful else (head,):
-                if p.future is None:
-                    p.future = self._submit(p.job)
-            assert head.future is not None
-            try:
-                result = head.future.result(timeout=self.timeout + GRACE)
-            except BrokenProcessPool:
-                self._restart()
-                if head.alone:  # it ran on its own: it is the page that kills a worker
-                    pending.popleft()
-                    yield head.tag, failed("the extraction worker crashed")
-                for p in pending:
-                    p.future, p.alone = None, True
-                continue
-            except TimeoutError:
-                self._restart()
-                pending.popleft()
-                for p in pending:
-                    p.future = None
-                yield head.tag, failed(f"timeout after {self.timeout:g} s (worker killed)")
-                continue
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except BaseException as exc:  # the job or its result could not cross processes
-                result = failed(f"exception: {type(exc).__name__}: {exc}")
-            pending.popleft()
-            yield head.tag, result
+        try:
+            while True:
+                while not exhausted and len(pending) < self.window:
+                    try:
+                        tag, job = next(source)
+                    except StopIteration:
+                        exhausted = True
+                    else:
+                        pending.append((tag, self._loop.create_task(self.pool.run(job))))
+                if not pending:
+                    return
+                tag, task = pending.popleft()
+                yield tag, self._loop.run_until_complete(task)
+        finally:
+            if pending and not self._loop.is_closed():
+                # stopped early (an error, Ctrl-C): the rest is dropped at once
+                self.pool.close()
+                for _, task in pending:
+                    task.cancel()
+                tasks = [task for _, task in pending]
+                self._loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+
+    def close(self) -> None:
+        self.pool.close()
+        if not self._loop.is_closed():
+            self._loop.close()
 
 
-__all__ = ["ExtractJob", "ExtractPool", "default_workers", "extract_job", "warm_forkserver"]
+__all__ = [
+    "ExtractJob",
+    "ExtractPool",
+    "ExtractionPool",
+    "default_workers",
+    "extract_job",
+    "warm_forkserver",
+]

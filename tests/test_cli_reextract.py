@@ -12,16 +12,19 @@ import sqlite3
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import brotli
 import pytest
 
+from archive import extractpool
 from archive.access import connect_readonly
 from archive.extraction import EXTRACTOR
 from archive.extractpool import ExtractJob, ExtractPool
 from archive.index import ARTICLE_COLUMNS, CAPTURE_COLUMNS, RUN_COLUMNS
+from archive.layout import ArchiveLayout
 from archive.lock import EXIT_LOCKED, ArchiveLock
-from archive.reextract import Selection, count_targets
+from archive.reextract import Selection, count_targets, reextract_archive
 from tests.cli_support import (
     Crawled,
     cli,
@@ -338,7 +341,7 @@ def test_pool_survives_its_workers_dying() -> None:
     def killing() -> Iterator[tuple[int, ExtractJob]]:
         for n, job in jobs(4):
             if n == 2:  # job 1 is in flight: kill every worker under it
-                executor = pool._executor
+                executor = pool.pool._executor
                 assert executor is not None
                 for proc in list(executor._processes.values()):  # type: ignore[attr-defined]
                     os.kill(proc.pid, signal.SIGKILL)
@@ -349,3 +352,38 @@ def test_pool_survives_its_workers_dying() -> None:
     assert [n for n, _ in results] == [0, 1, 2, 3]
     assert all(r.article is not None for _, r in results), results
     assert pool.restarts >= 1
+
+
+def test_reextract_past_worker_recycles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers replaced every 5 pages, 8 pages in flight per worker: 24 pages all
+    extracted, none failed as a timeout. Recycling with ``max_tasks_per_child``
+    deadlocked here (CPython gh-115634, before 3.13): the pool stalled until the page at
+    the head of the window failed as a timeout."""
+    monkeypatch.setattr(extractpool, "TASKS_PER_WORKER", 5)
+    monkeypatch.setattr(extractpool, "JOBS_PER_WORKER", 8)
+    executors: list[object] = []
+
+    class Counted(extractpool.ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            executors.append(self)
+
+    monkeypatch.setattr(extractpool, "ProcessPoolExecutor", Counted)
+    body, content_type = page(23601)
+    pages = [
+        (
+            exchange(
+                f"{BASE}/english/{n}",
+                body,
+                date=utc(2024, 5, 1, 0, 0, n),
+                content_type=content_type,
+            ),
+            {"text": "old"},
+        )
+        for n in range(1, 25)
+    ]
+    root = write_archive(tmp_path / "archive", pages)
+    report = reextract_archive(ArchiveLayout(root), workers=1, page_timeout=5, extractor=LABEL)
+    assert [failure.reason for failure in report.failed] == []
+    assert report.written == 24
+    assert len(executors) >= 24 // 5  # the workers were replaced, again and again

@@ -1,6 +1,6 @@
-"""The crawl's extraction pool: it recycles its workers without losing or failing a
-page and never runs two pools at once; a page that hangs or kills its worker fails
-alone; its workers never outlive the crawl."""
+"""The extraction pool (the crawl's front): it recycles its workers without losing or
+failing a page; a page that hangs or kills its worker fails alone; its workers never
+outlive the crawl."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import crawler.extraction as extraction
+from archive import extractworker
 from crawler.extraction import ExtractionPool
 from tests.crawling import REPO, alive, wait_until
 
@@ -27,19 +26,10 @@ PAGE = (
 )
 
 
-def test_recycling_keeps_every_page(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(extraction, "TASKS_PER_WORKER", 3)
-    pool = ExtractionPool(workers=1, timeout=60)
-    executors: list[object] = []  # kept alive, so that no two share an id()
-    original = pool._pool
-
-    async def tracking() -> object:
-        executor = await original()
-        if all(executor is not seen for seen in executors):
-            executors.append(executor)
-        return executor
-
-    monkeypatch.setattr(pool, "_pool", tracking)
+def test_recycling_keeps_every_page() -> None:
+    """Workers replaced every 3 pages each: every page extracted, none failed, and the
+    pages really ran in more than one generation of workers."""
+    pool = ExtractionPool(workers=1, timeout=60, recycle_after=3)
 
     async def crawl() -> list[extraction.ExtractionResult]:
         return await asyncio.gather(
@@ -56,7 +46,7 @@ def test_recycling_keeps_every_page(monkeypatch: pytest.MonkeyPatch) -> None:
     assert all(r.article is not None for r in results), [r.error for r in results]
     assert all(r.links is not None and "/english/2" in r.links.links for r in results)
     assert pool.restarts == 0
-    assert len(executors) >= 2  # recycled (waiters of a drain all go to the next pool)
+    assert pool.recycles == 3  # after pages 3, 6 and 9
 
 
 def run_script(tmp_path: Path, code: str) -> subprocess.CompletedProcess[str]:
@@ -133,8 +123,8 @@ def test_fallback_crawler_watch_counts_a_zombie_as_gone() -> None:
     try:
         assert wait_until(lambda: not alive(child.pid), 30)  # exited, not reaped: a zombie
         assert Path(f"/proc/{child.pid}").exists()
-        assert extraction._alive(child.pid) is False
+        assert extractworker.alive(child.pid) is False
     finally:
         child.wait()
-    assert extraction._alive(child.pid) is False
-    assert extraction._alive(os.getpid()) is True
+    assert extractworker.alive(child.pid) is False
+    assert extractworker.alive(os.getpid()) is True
