@@ -9,10 +9,12 @@ its index row — and commits the index in batches: whenever its queue runs dry 
 
 from __future__ import annotations
 
+import atexit
 import logging
 import queue
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
@@ -57,6 +59,20 @@ class RecorderCounts:
 
 
 _STOP = object()
+#: at the interpreter's exit, how long a writer not closed yet (a crawl stopped by a
+#: second Ctrl-C, an unexpected error) gets to finish its record and close the WARC
+EXIT_WAIT = 10.0
+_running: weakref.WeakSet[ArchiveRecorder] = weakref.WeakSet()
+
+
+def abort_writers(wait: float = EXIT_WAIT) -> None:
+    """:meth:`ArchiveRecorder.abort` every recorder of this process still writing: at the
+    interpreter's exit, or when a crawl is told to stop at once."""
+    for recorder in list(_running):
+        recorder.abort(wait)
+
+
+atexit.register(abort_writers)
 
 
 class ArchiveRecorder:
@@ -95,6 +111,7 @@ class ArchiveRecorder:
         # Python-level Condition), twice a page
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._aborted = False
         self._index: ArchiveIndex | None = None
         self._pending_rows = 0
         # article rows wait for the next commit, to go into the index many at a time
@@ -120,6 +137,7 @@ class ArchiveRecorder:
             target=self._run, args=(opened,), name="archive-writer", daemon=True
         )
         self._thread.start()
+        _running.add(self)
         opened.result()
 
     def record_exchange(self, exchange: HttpExchange) -> Future[Stored]:
@@ -153,9 +171,24 @@ class ArchiveRecorder:
             self._queue.put(_STOP)
             self._thread.join()
             self._thread = None
+        _running.discard(self)
         self.counts.files = list(self.writer.closed_files)
         self.counts.bytes_written = self.writer.bytes_written
         return self.counts
+
+    def abort(self, wait: float) -> bool:
+        """Stop writing after the record being written, dropping what waits in the
+        queue, then close as :meth:`close` does; wait at most *wait* seconds for it.
+        True when the writer is done. The writer thread is a daemon: past the wait, an
+        exiting interpreter does not wait for it, and the next run repairs the
+        ``.open`` file."""
+        thread = self._thread
+        if thread is None:
+            return True
+        self._aborted = True
+        self._queue.put(_STOP)
+        thread.join(wait)
+        return not thread.is_alive()
 
     # -- the writer thread --------------------------------------------------------------
     def _submit(self, fn: Callable[[Any], Stored], arg: Any, size: int = 0) -> Future[Stored]:
@@ -190,7 +223,7 @@ class ArchiveRecorder:
         last_commit = time.monotonic()
         while True:
             task = self._queue.get()
-            if task is _STOP:
+            if task is _STOP or self._aborted:
                 return
             fn, arg, fut, size = task
             if self.error is not None:
@@ -306,4 +339,4 @@ def _stored(record: WarcRecord, loc: RecordLocation) -> Stored:
     return Stored(record.record_id, loc.filename, loc.offset, loc.length, date, record.warc_type)
 
 
-__all__ = ["ArchiveRecorder", "RecorderCounts", "Stored"]
+__all__ = ["ArchiveRecorder", "RecorderCounts", "Stored", "abort_writers"]

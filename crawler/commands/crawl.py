@@ -24,8 +24,9 @@ from scrapy.exceptions import UsageError
 from archive.layout import ArchiveLayout
 from archive.lock import EXIT_LOCKED, ArchiveLock, ArchiveLocked
 from crawler.extraction import start_forkserver, yield_to_workers
-from crawler.outcome import EXIT_FAILED, EXIT_USAGE, crawl_exit_status
+from crawler.outcome import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, crawl_exit_status
 from crawler.quietstart import quiet_startup
+from crawler.stopsignals import StopSignals
 
 if TYPE_CHECKING:
     import argparse
@@ -74,6 +75,7 @@ class Command(ScrapyCrawl):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         assert self.settings is not None
+        self.stops = StopSignals.hold()  # a Ctrl-C from now on stops the crawl cleanly
         quiet_startup(self.settings)  # before Scrapy configures logging and logs
         if self.settings.getbool("ARCHIVE_EXTRACT_ENABLED"):
             start_forkserver()  # before Scrapy builds the crawler, not after
@@ -127,7 +129,9 @@ class Command(ScrapyCrawl):
                 fail(f"another crawl is writing to {root}; try again later", EXIT_LOCKED)
         crawler = self._create_crawler(spname)
         locked = watch_start(self.crawler_process.crawl(crawler, **opts.spargs))
+        self.stops.replay(crawler)
         self.crawler_process.start()
+        self.stops.after_reactor()
         if locked:
             extractor = getattr(crawler.spider, "extractor", None)
             if extractor is not None:  # started with the spider, before the lock
@@ -140,3 +144,5 @@ class Command(ScrapyCrawl):
             self.exitcode = EXIT_FAILED
             return
         self.exitcode = crawl_exit_status(crawler.stats.get_stats())
+        if self.stops.received and crawler.stats.get_value("finish_reason") is None:
+            self.exitcode = EXIT_INTERRUPTED  # a second signal: stopped before closing
