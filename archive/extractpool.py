@@ -55,6 +55,7 @@ JOBS_PER_WORKER = 2  # handed to the workers at once: one running, one waiting
 # how much longer than its own time limit the pool waits for a page before it kills the
 # workers (a page stuck in C code does not see the alarm)
 GRACE = 30.0
+KILL_AFTER = 5.0  # at close: how long the pages in flight get before the workers go
 
 
 class _TryAgain(Exception):
@@ -222,24 +223,40 @@ class ExtractionPool:
                 raise
 
     def close(self) -> None:
-        """Stop every worker now; pages still in flight are dropped. Nothing of the pool
-        is left to keep the process alive at its exit."""
+        """Stop the workers: pages waiting are dropped, the ones they have finish (or are
+        killed :data:`KILL_AFTER` seconds on), then they exit. Nothing of the pool is left
+        to keep the process alive at its exit for longer."""
         self._closed = True
         executors = [*self._retired, *([self._executor] if self._executor else [])]
         self._executor = None
         for executor in executors:
-            _terminate(executor)
+            _terminate(executor, after=KILL_AFTER)
 
 
-def _terminate(executor: ProcessPoolExecutor) -> None:
-    """Shut *executor* down without waiting: queued pages are cancelled and its workers
-    killed (a page in flight would otherwise hold the interpreter's exit for as long as
-    it runs)."""
-    processes = list((getattr(executor, "_processes", None) or {}).values())
+def _terminate(executor: ProcessPoolExecutor, after: float = 0.0) -> None:
+    """Shut *executor* down without waiting: queued pages are cancelled, and every one of
+    its workers still there *after* seconds is killed (a page stuck in C code would
+    otherwise hold the interpreter's exit, which waits for the pages in flight). Every
+    one: a worker killed while it holds the task queue's lock leaves the others waiting
+    for it. Not at once when there is a choice: a worker killed while it writes its
+    result leaves the executor reading half a message for good."""
+    # the executor's own dict: shutdown() drops the attribute, not the dict, and takes
+    # the lock under which a worker starting (start(), on its thread) is added to it
+    processes = getattr(executor, "_processes", None)  # an empty one too: not `or {}`
     executor.shutdown(wait=False, cancel_futures=True)
-    for proc in processes:
-        with contextlib.suppress(AttributeError, OSError, ValueError):  # gone, or closed
-            proc.kill()
+
+    def kill() -> None:
+        for proc in list((processes or {}).values()):
+            with contextlib.suppress(AttributeError, OSError, ValueError):  # gone, closed
+                if proc.is_alive():
+                    proc.kill()
+
+    if after <= 0:
+        kill()
+    else:
+        timer = threading.Timer(after, kill)
+        timer.daemon = True
+        timer.start()
 
 
 class ExtractPool:

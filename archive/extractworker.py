@@ -2,11 +2,11 @@
 what each does with a page.
 
 Workers fork from a forkserver that has imported trafilatura and extracted one page
-(:mod:`archive.preload`). Neither the forkserver nor the workers take SIGINT or SIGTERM:
-a terminal's Ctrl-C reaches the whole process group and systemd's stop the whole
-cgroup, and the process that owns the pool decides what a stop means (a crawl finishes
-the pages in flight, then closes the pool). Workers exit when that process is gone, a
-SIGKILL included.
+(:mod:`archive.preload`). Neither the forkserver nor the workers take SIGINT: a
+terminal's Ctrl-C reaches the whole process group, and the process that owns the pool
+decides what it means (a crawl finishes the pages in flight, then closes the pool).
+SIGTERM they keep: the executor stops a broken pool's workers with it. Workers exit when
+the owning process is gone, a SIGKILL included.
 
 This module does not import trafilatura: the workers do.
 """
@@ -25,8 +25,9 @@ from types import FrameType
 
 from archive.extracted import ExtractionResult
 
-#: left to the process that owns the pool
-QUIET_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+#: left to the process that owns the pool (not SIGTERM: ProcessPoolExecutor terminates
+#: the workers of a broken pool with it, and waits for them to exit)
+QUIET_SIGNALS = (signal.SIGINT,)
 PARENT_CHECK_SECONDS = 1.0  # without pidfd: how often a worker looks for its parent
 
 
@@ -66,9 +67,10 @@ def warm_forkserver(*more: str) -> multiprocessing.context.BaseContext:
 
 def start_forkserver(*more: str) -> multiprocessing.context.BaseContext:
     """:func:`warm_forkserver`, and the forkserver started now (a few milliseconds: its
-    imports run in its own process) with SIGINT and SIGTERM ignored, which it and every
-    worker it forks inherit; Python keeps a SIGINT it finds ignored at start. Meanwhile
-    they are held here, not lost: one that comes is delivered once the spawn is done.
+    imports run in its own process) with SIGINT ignored, which it and every worker it
+    forks inherit (Python keeps a SIGINT it finds ignored at start), its imports
+    included. Meanwhile SIGINT is held here, not lost: one that comes is delivered once
+    the spawn is done.
     Off the main thread (signals cannot be changed there) the forkserver starts when the
     first worker does."""
     context = warm_forkserver(*more)
@@ -89,8 +91,8 @@ def start_forkserver(*more: str) -> multiprocessing.context.BaseContext:
 
 
 def init_worker(parent: int) -> None:
-    """In each worker, first: leave SIGINT and SIGTERM to *parent* (also when its
-    forkserver was started elsewhere, without :func:`start_forkserver`), and exit when
+    """In each worker, first: leave SIGINT to *parent* (also when its forkserver was
+    started elsewhere, without :func:`start_forkserver`), and exit when
     *parent* is gone. A parent killed with SIGKILL closes no pipe a worker would notice
     (each holds both ends of the task queue, and the forkserver, their parent, lives on),
     so without this they would wait for work forever."""

@@ -51,8 +51,13 @@ class StopSignals:
         from scrapy import signals
         from twisted.internet import reactor
 
-        # after every startup trigger, Scrapy's among them
-        reactor.callWhenRunning(reactor.callLater, 0, self._keep_holding)  # type: ignore[attr-defined]
+        def after_scrapy() -> None:
+            # added while the startup's first phase runs, this trigger comes right after
+            # Scrapy's own "after startup" one, which installs its handlers: no signal
+            # reaches those before the engine runs
+            reactor.addSystemEventTrigger("after", "startup", self._keep_holding)  # type: ignore[attr-defined]
+
+        reactor.addSystemEventTrigger("before", "startup", after_scrapy)  # type: ignore[attr-defined]
         crawler.signals.connect(self._engine_started, signal=signals.engine_started)
 
     def _hold(self, signum: int, frame: FrameType | None) -> None:

@@ -67,7 +67,7 @@ class TerminalCrawl:
         self.proc = subprocess.Popen(
             crawl_command(root, base_url),
             cwd=REPO,
-            env=crawl_env(),
+            env={**crawl_env(), "PYTHONFAULTHANDLER": "1"},
             stdin=slave,
             stdout=slave,
             stderr=slave,
@@ -109,6 +109,8 @@ class TerminalCrawl:
         try:
             code = self.proc.wait(timeout=max(1.0, since + STOP_BOUND - time.monotonic()))
         except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGABRT)  # every process: where it hangs
+            time.sleep(3)
             self.kill()
             pytest.fail(f"still running {STOP_BOUND:g} s after Ctrl-C:\n{self.output[-3000:]}")
         group_gone = wait_until(lambda: not _group_alive(self.proc.pid), 10)
