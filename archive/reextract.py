@@ -44,6 +44,7 @@ from archive.extractpool import ExtractJob, ExtractPool, default_workers
 from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, ArchiveLocked
 from archive.members import read_member
+from archive.plural import counted
 from archive.reader import ArchivedRecord, WarcReadError, record_of
 from archive.recorder import ArchiveRecorder
 from archive.rows import ARTICLE_FIELDS
@@ -91,16 +92,16 @@ class ReextractReport:
     files: list[str] = field(default_factory=list)  # the WARC files written
 
     def summary(self) -> str:
-        text = f"{self.written} new article version(s) by {self.extractor}"
-        text += f" from {self.selected} archived page(s)"
+        text = f"{counted(self.written, 'new article version')} by {self.extractor}"
+        text += f" from {counted(self.selected, 'archived page')}"
         if self.files:
             text += f", in {', '.join(self.files)}"
-        text += f"; {len(self.failed)} extraction failure(s)"
+        text += f"; {counted(len(self.failed), 'extraction failure')}"
         if self.unreadable:
-            text += f"; {len(self.unreadable)} unreadable record(s)"
+            text += f"; {counted(len(self.unreadable), 'unreadable record')}"
         if self.up_to_date:
             text += (
-                f"; {self.up_to_date} page(s) already extracted by it, skipped "
+                f"; {counted(self.up_to_date, 'page')} already extracted by it, skipped "
                 "(--force extracts them again)"
             )
         return text

@@ -24,6 +24,7 @@ from archive.index import ArchiveIndex
 from archive.indexrows import Row, RowBuilder
 from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, ArchiveLocked
+from archive.plural import counted
 from archive.reader import WarcReadError, iter_records
 from archive.warcfile import OPEN_SUFFIX, fsync_path
 
@@ -46,13 +47,15 @@ class ReindexReport:
 
     def summary(self) -> str:
         text = (
-            f"rebuilt the index from {self.files} WARC file(s), {self.records} records: "
-            f"{self.captures} captures, {self.articles} articles, {self.runs} runs"
+            f"rebuilt the index from {counted(self.files, 'WARC file')}, "
+            f"{counted(self.records, 'record')}: {counted(self.captures, 'capture')}, "
+            f"{counted(self.articles, 'article')}, {counted(self.runs, 'run')}"
         )
         if self.carried_over:
-            text += f"; kept table(s) {', '.join(self.carried_over)} from the old index"
+            tables = counted(len(self.carried_over), "table").split(" ", 1)[1]
+            text += f"; kept {tables} {', '.join(self.carried_over)} from the old index"
         if self.skipped:
-            text += f"; {len(self.skipped)} damaged record(s) skipped"
+            text += f"; {counted(len(self.skipped), 'damaged record')} skipped"
         return text
 
 

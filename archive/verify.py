@@ -20,6 +20,7 @@ from archive.cdxj import cdxj_lines
 from archive.index import IndexUnavailable
 from archive.indexcheck import CAPTURE_TYPES, IndexRows, RowCheck, check_rows, missing_records
 from archive.layout import ArchiveLayout
+from archive.plural import counted
 from archive.reader import final_name
 from archive.scan import FileScan, Problem, RecordRef, scan_file
 from archive.warcfile import OPEN_SUFFIX
@@ -40,13 +41,15 @@ class VerifyReport:
 
     def summary(self) -> str:
         skipped = (
-            f", {len(self.skipped_open)} open file(s) skipped (a crawl is writing them)"
+            f", {counted(len(self.skipped_open), 'open file')} skipped (a crawl is writing them)"
             if self.skipped_open
             else ""
         )
         return (
-            f"{self.files} WARC file(s), {self.records} records, {self.bytes} bytes, "
-            f"{self.index_rows} index rows checked: {len(self.problems)} problem(s){skipped}"
+            f"{counted(self.files, 'WARC file')}, {counted(self.records, 'record')}, "
+            f"{counted(self.bytes, 'byte')}, "
+            f"{counted(self.index_rows, 'index row')} checked: "
+            f"{counted(len(self.problems), 'problem')}{skipped}"
         )
 
 
@@ -282,6 +285,6 @@ def cdxj_mismatch(layout: ArchiveLayout, db: sqlite3.Connection) -> str | None:
         return None
     differ = len(set(actual) ^ set(expected))
     return (
-        f"does not match index.sqlite3 ({differ} line(s) differ; {len(actual)} lines "
-        f"for {len(expected)} captures)"
+        f"does not match index.sqlite3 ({counted(differ, 'line')} differ; "
+        f"{counted(len(actual), 'line')} for {counted(len(expected), 'capture')})"
     )

@@ -84,7 +84,7 @@ def test_verify(readonly: Path, capsys: pytest.CaptureFixture[str]) -> None:
     result = cli(capsys, "--archive-dir", readonly, "verify")
     assert result.code == 0, result.err
     assert result.out == ""
-    assert "index rows checked: 0 problem(s)" in result.err
+    assert "index rows checked: 0 problems" in result.err
 
 
 def test_search_and_show(
