@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
-from lxml.etree import ParserError
+from lxml.etree import ParserError, XPath
 from trafilatura import bare_extraction
 from trafilatura.settings import Extractor
 from w3lib.encoding import (
@@ -29,7 +29,7 @@ from w3lib.encoding import (
     resolve_encoding,
 )
 
-from archive import faults
+from archive import faults, titles
 from archive.extracted import EXTRACTOR, ExtractionResult
 from archive.links import page_links
 from archive.sniff import looks_like_html
@@ -174,11 +174,6 @@ def _norm_space(value: str | None) -> str:
     return _WS_RE.sub(" ", value).strip() if value else ""
 
 
-def _key(value: str) -> str:
-    """Comparison key: case-folded letters and digits only."""
-    return "".join(ch for ch in value.casefold() if ch.isalnum())
-
-
 class _Meta:
     """The page's ``<meta>``, ``<link>`` and JSON-LD data, read once."""
 
@@ -197,6 +192,7 @@ class _Meta:
                     for part in name.split():
                         self.props.setdefault(part.strip().lower(), []).append(content)
         self.jsonld: list[dict[str, Any]] = []
+        self.website_names: list[str] = []  # JSON-LD WebSite names
         for script in tree.iter("script"):
             if (script.get("type") or "").strip().lower() != "application/ld+json":
                 continue
@@ -217,6 +213,10 @@ class _Meta:
             kinds = kind if isinstance(kind, list) else [kind]
             if any(isinstance(k, str) and ("Article" in k or k == "BlogPosting") for k in kinds):
                 self.jsonld.append(data)
+            elif "WebSite" in kinds:
+                name = _ld_text(data.get("name"))
+                if name:
+                    self.website_names.append(name)
             graph = data.get("@graph")
             if graph is not None:
                 self._collect_jsonld(graph, depth + 1)
@@ -261,35 +261,7 @@ def _canonical(tree: lxml.html.HtmlElement, url: str) -> str | None:
     return None
 
 
-_TITLE_SEP_RE = re.compile(r"\s+(?:[|·•»«~/:]|-{1,2}|–|—|::)\s+")
-
-
-def _strip_site(title: str, sitenames: list[str]) -> str:
-    """Drop a leading/trailing site name ("Headline | Site") from a title."""
-    parts = _TITLE_SEP_RE.split(title)
-    if len(parts) < 2:
-        return title
-    keys = {_key(s) for s in sitenames if s and _key(s)}
-    if keys:
-        while len(parts) > 1 and _key(parts[-1]) in keys:
-            parts.pop()
-        while len(parts) > 1 and _key(parts[0]) in keys:
-            parts.pop(0)
-        if len(_TITLE_SEP_RE.split(title)) != len(parts):
-            return _rejoin(title, parts)
-    # no known site name: a " | " suffix is the site by convention
-    if " | " in title:
-        head = title.rsplit(" | ", 1)[0].strip()
-        if len(head) >= 10:
-            return head
-    return title
-
-
-def _rejoin(title: str, parts: list[str]) -> str:
-    # rebuild from the original string to keep the original separators inside the headline
-    start = title.find(parts[0])
-    end = title.rfind(parts[-1]) + len(parts[-1])
-    return title[start:end].strip() if start >= 0 and end > start else " ".join(parts)
+_HEADLINE_XPATH = XPath("//*[contains(concat(' ', normalize-space(@itemprop), ' '), ' headline ')]")
 
 
 def _host_names(url: str) -> list[str]:
@@ -313,30 +285,94 @@ def _h1(tree: lxml.html.HtmlElement) -> tuple[str | None, bool]:
     return None, False
 
 
-def _title(
-    meta: _Meta, tree: lxml.html.HtmlElement, sitenames: list[str], fallback: Any
-) -> str | None:
-    """The headline: og:title / twitter:title / JSON-LD headline, else the article's <h1>,
-    else the <title> without its site-name part, else trafilatura's guess."""
-    for cand in (
-        meta.first("og:title"),
-        meta.first("twitter:title"),
-        _ld_text(meta.ld("headline")),
-    ):
+def _microdata_headline(tree: lxml.html.HtmlElement) -> str | None:
+    for el in _HEADLINE_XPATH(tree):
+        text = _norm_space(el.get("content") if el.tag == "meta" else el.text_content())
+        if text:
+            return text
+    return None
+
+
+def _article_h2(tree: lxml.html.HtmlElement) -> str | None:
+    for el in tree.xpath("//article//h2"):
+        text = _norm_space(el.text_content())
+        if text:
+            return text
+    return None
+
+
+class _Headlines:
+    """The page's headline strings: those that may carry the site name (og:title,
+    twitter:title, the ``<title>``) and those that are the headline alone (JSON-LD
+    headline, microdata ``itemprop="headline"``, the article's ``<h1>``/``<h2>``), in order
+    of preference."""
+
+    def __init__(self, meta: _Meta, tree: lxml.html.HtmlElement) -> None:
+        title_tag = None
+        for el in tree.iter("title"):
+            title_tag = _norm_space(el.text_content()) or None
+            break
+        self.title_tag = title_tag
+        self.social = [t for t in (meta.first("og:title"), meta.first("twitter:title")) if t]
+        h1, inside = _h1(tree)
+        self.h1 = h1
+        # an <h1> outside the article that the <title> does not mention is likely a logo
+        if h1 and not (inside or not title_tag or titles.key(h1) in titles.key(title_tag)):
+            h1 = None
+        h2 = None if h1 else _article_h2(tree)
+        # an article's <h2> is its headline only if the <title> says so
+        if h2 and not (title_tag and titles.key(h2) in titles.key(title_tag)):
+            h2 = None
+        plain = (_ld_text(meta.ld("headline")), _microdata_headline(tree), h1, h2)
+        self.plain = [t for t in plain if t]
+
+    def site_parts(self) -> list[str]:
+        """Site names read off the <title> / og:title around a plain headline: those
+        after the headline first, then those before it."""
+        after: list[str] = []
+        before: list[str] = []
+        for carrier in (self.title_tag, *self.social):
+            for plain in self.plain:
+                if carrier:
+                    last, first = titles.site_from_title(carrier, plain)
+                    after += [last] if last else []
+                    before += [first] if first else []
+        return after + before
+
+    def all(self) -> list[str]:
+        return [t for t in (*self.social, *self.plain, self.h1, self.title_tag) if t]
+
+
+def _sitenames(meta: _Meta, headlines: _Headlines, fallback: Any, url: str) -> list[str]:
+    """Candidate site names, best first: og:site_name, application-name, JSON-LD
+    publisher / WebSite name (without a tagline; never a URL or @handle), the site part of
+    the <title>, trafilatura's guess, the registrable domain (never a port)."""
+    declared = [
+        *meta.all("og:site_name", "application-name"),
+        _ld_name(meta.ld("publisher")),
+        *meta.website_names,
+    ]
+    names = [titles.primary_name(n) for n in declared if n and titles.is_name_like(n)]
+    names += headlines.site_parts()
+    if isinstance(fallback, str) and titles.is_name_like(fallback):
+        guess = _norm_space(fallback)
+        if guess and not titles.looks_like_host(guess):
+            names.append(guess)
+    domain = titles.domain_name(url) if url else None
+    if domain:
+        names.append(domain)
+    return names
+
+
+def _title(headlines: _Headlines, sitenames: list[str], fallback: Any) -> str | None:
+    """The headline: og:title / twitter:title, else JSON-LD headline, microdata headline,
+    the article's <h1>/<h2>, else the <title>, else trafilatura's guess; without its
+    site-name part."""
+    for cand in (*headlines.social, *headlines.plain, headlines.title_tag):
         if cand:
-            return _strip_site(cand, sitenames)
-    title_tag = None
-    for el in tree.iter("title"):
-        title_tag = _norm_space(el.text_content()) or None
-        break
-    h1, inside = _h1(tree)
-    # an <h1> outside the article that the <title> does not mention is likely a logo
-    if h1 and (inside or not title_tag or _key(h1) in _key(title_tag)):
-        return _strip_site(h1, sitenames)
-    if title_tag:
-        return _strip_site(title_tag, sitenames)
+            return titles.strip_site(cand, sitenames)
     if isinstance(fallback, str) and fallback.strip():
-        return _strip_site(_norm_space(fallback), sitenames)
+        return titles.strip_site(_norm_space(fallback), sitenames)
     return None
 
 
@@ -564,23 +600,24 @@ def _extract(tree: lxml.html.HtmlElement, source: str, url: str) -> dict[str, An
     if protected:
         raw_text = unprotect_chars(raw_text)
 
-    sitename = meta.first("og:site_name", "application-name") or _ld_name(meta.ld("publisher"))
-    if not sitename and isinstance(document.sitename, str):
-        sitename = document.sitename
-    sitenames = [s for s in (sitename, *_host_names(url)) if s]
-    title = _title(meta, tree, sitenames, document.title)
-    h1, _ = _h1(tree)
+    headlines = _Headlines(meta, tree)
+    found = _sitenames(meta, headlines, document.sitename, url)
+    sitename = found[0] if found else None
+    title = _title(headlines, [*found, *_host_names(url)], document.title)
+    heads = [title, *headlines.all()]
+    if headlines.title_tag:
+        heads.append(titles.strip_site(headlines.title_tag, found))
 
     canonical = _canonical(tree, url)
     own_urls = [u for u in (url, canonical) if u]
-    text = clean_text(raw_text, [t for t in (title, h1) if t], own_urls)
+    text = clean_text(raw_text, [t for t in heads if t], own_urls)
     if len(text) < _SHORT_TEXT:
         # precision mode found (almost) nothing: a balanced pass takes more of the page
         options.focus = "balanced"
         retry = bare_extraction(work, options=options)
         if retry is not None and not isinstance(retry, dict) and retry.text:
             retry_text = unprotect_chars(retry.text) if protected else retry.text
-            retry_text = clean_text(retry_text, [t for t in (title, h1) if t], own_urls)
+            retry_text = clean_text(retry_text, [t for t in heads if t], own_urls)
             if len(retry_text) > len(text):
                 logger.debug("short precision extraction, balanced retry kept: %s", url)
                 text = retry_text
