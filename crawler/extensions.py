@@ -369,5 +369,28 @@ def summary_lines(stats: dict[str, Any], root: Path, reason: str) -> list[str]:
     where = f"archive: {root.resolve()} (WARC files in warc/, index.sqlite3, index.cdxj)"
     why = failure_reason(stats, reason)
     if why is not None:
-        return [f"crawl FAILED: {why}", f"crawl ended ({reason}): {counts}", where]
-    return [f"crawl finished ({reason}): {counts}", where]
+        return [
+            f"crawl FAILED: {why}",
+            f"crawl ended ({reason}): {counts}",
+            *challenges(stats),
+            where,
+        ]
+    return [f"crawl finished ({reason}): {counts}", *challenges(stats), where]
+
+
+def challenges(stats: dict[str, Any]) -> list[str]:
+    """A line per host that answered bot challenges (crawler/spiders/base.py), saying
+    whether anything else came through from it."""
+    lines = []
+    for key, count in sorted(stats.items()):
+        if not key.startswith("archive/challenges/"):
+            continue
+        host = key.removeprefix("archive/challenges/")
+        answered = f"{host} answered {counted(count, 'bot challenge')}"
+        if not stats.get(f"archive/pages_through/{host}"):
+            lines.append(f"{answered}: the site blocks this crawler")
+        else:
+            lines.append(
+                f"{answered} (archived as received, not as articles; asked again next run)"
+            )
+    return lines

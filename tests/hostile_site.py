@@ -16,6 +16,13 @@ import time
 import zlib
 from collections.abc import Callable
 
+from tests.challenge_pages import (
+    CLOUDFLARE_CHALLENGE,
+    CLOUDFLARE_CHALLENGE_HEADERS,
+    JS_SHELL_200,
+    captcha_article,
+)
+
 ARTICLE = (
     "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
     "</head><body><article><h1>{title}</h1>{paras}</article></body></html>"
@@ -52,6 +59,10 @@ CASES = (
     "/english/chain/0",
 )
 
+
+# bot challenges (HostileServer(cases=CHALLENGE_CASES)): a 403 Cloudflare challenge, a
+# 200 "Just a moment..." shell, and a real article about a captcha
+CHALLENGE_CASES = ("/english/2001", "/english/2002", "/english/2003")
 
 ROBOTS_READ = 512 * 1024  # what is read of a robots.txt, as Google reads it
 
@@ -92,13 +103,18 @@ class HostileServer:
     "huge", "endless" (the last two disallow /english/1013 inside the first 512 KiB
     and /english/1014 past them). The home page links ``cases`` (every case by
     default) and /english/private/x; with ``trap``, it leads only into the article
-    trap."""
+    trap; ``blocked``: everything but robots.txt answers a Cloudflare challenge."""
 
     def __init__(
-        self, robots: str = "normal", trap: bool = False, cases: tuple[str, ...] = CASES
+        self,
+        robots: str = "normal",
+        trap: bool = False,
+        cases: tuple[str, ...] = CASES,
+        blocked: bool = False,
     ) -> None:
         self.robots = robots
         self.trap = trap
+        self.blocked = blocked
         self.cases = cases
         self.log: list[str] = []
         self._lock = threading.Lock()
@@ -178,9 +194,14 @@ class HostileServer:
             "/english/1014": self._normal,
             "/english/1015": self._endless_chunks,
             "/english/1016": self._close_delimited,
+            "/english/2001": lambda c, o: self._cloudflare(o),
+            "/english/2002": lambda c, o: self._send(o, 200, JS_SHELL_200),
+            "/english/2003": lambda c, o: self._send(o, 200, captcha_article(injected=True)),
             "/english/loop-a": lambda c, o: self._redirect(o, "/english/loop-b"),
             "/english/loop-b": lambda c, o: self._redirect(o, "/english/loop-a"),
         }
+        if self.blocked and target != "/robots.txt":
+            return self._cloudflare(out)
         if target.startswith("/english/chain/"):
             step = int(target.rsplit("/", 1)[1])
             if step < 12:
@@ -341,6 +362,16 @@ class HostileServer:
 
     def _normal(self, count: int, out: socket.SocketIO) -> bool:
         return self._send(out, 200, article_html("All Is Well", GOOD_TEXT))
+
+    def _cloudflare(self, out: socket.SocketIO) -> bool:
+        return self._send(
+            out,
+            403,
+            CLOUDFLARE_CHALLENGE,
+            "text/html; charset=UTF-8",
+            "Forbidden",
+            CLOUDFLARE_CHALLENGE_HEADERS,
+        )
 
     def _redirect(self, out: socket.SocketIO, location: str) -> bool:
         return self._send(out, 302, b"", reason="Found", extra=[("Location", location)])

@@ -17,7 +17,11 @@ look like (see :mod:`crawler.spiders.ansarpress`). The base class does the rest:
   ARCHIVE_MAX_LISTING_PAGES caps listings and DEPTH_LIMIT caps everything. On an
   archive that is caught up this keeps a run to the entry pages;
 - article pages are extracted in worker processes and become ArticleItems that point
-  at their WARC response record.
+  at their WARC response record;
+- a bot challenge or block page (archive/challenge.py) answering for an article or a
+  listing stays archived as received but is neither extracted nor followed, and is
+  counted (``archive/challenges``): no article is recorded for it, so the next run asks
+  for the page again.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import hashlib
 import inspect
 import logging
 import re
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -38,10 +43,12 @@ from protego import Protego
 from scrapy import Request, Selector, Spider, signals
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from archive.capture import PreviousCapture
+from archive.challenge import HEADER_NAMES, challenge_reason
 from archive.extracted import ExtractionResult
 from archive.index import KnownArticle
 from archive.links import PageLinks
@@ -236,6 +243,9 @@ class NewsSpider(Spider):
         # article key -> WARC-Date of its latest capture, a 404 or 410 (a dead link)
         self._gone: dict[str, str] = {}
         self.recheck_gone_after: timedelta | None = timedelta(days=1)
+        # per host: pages that came through (no challenge), and challenges answered
+        self._pages_through: Counter[str] = Counter()
+        self._challenges: Counter[str] = Counter()
 
     @classmethod
     def check_arguments(cls, **spargs: Any) -> None:
@@ -426,7 +436,10 @@ class NewsSpider(Spider):
 
     def download_failed(self, failure: Any) -> None:
         """One line per page that could not be fetched (timeouts, size limits, broken
-        framing), counted; requests dropped on purpose (robots.txt) stay quiet."""
+        framing), counted; requests dropped on purpose (robots.txt) stay quiet; a bot
+        challenge (a 403, 429 or 503 one) is counted as such."""
+        if failure.check(HttpError) and self.challenged(failure.value.response, error=True):
+            return
         if failure.check(IgnoreRequest):
             return
         self._inc("archive/download_failed")
@@ -725,11 +738,52 @@ class NewsSpider(Spider):
                 yield req
 
     def parse_listing(self, response: Response) -> Iterable[Request]:
+        if self.challenged(response):
+            return ()  # its links are the challenge's: the next run asks for the page again
         return self.follow(response)
+
+    def challenged(self, response: Response, error: bool = False) -> bool:
+        """Is *response* a bot challenge or block page (archive/challenge.py)? Counted
+        per host, logged once per host. A page answered otherwise counts as come
+        through, unless an *error* (a 4xx/5xx that is no challenge)."""
+        headers = {}
+        for name in HEADER_NAMES:
+            value = response.headers.getlist(name)
+            if value:
+                headers[name] = b", ".join(value).decode("latin-1")
+        kind = challenge_reason(response.status, headers, response.body)
+        host = urlsplit(response.url).netloc
+        if kind is None:
+            if not error:
+                self._pages_through[host] += 1
+                if host in self._challenges:
+                    self._inc(f"archive/pages_through/{host}")
+            return False
+        if host not in self._challenges:
+            if self.crawler.stats is not None:
+                self.crawler.stats.set_value(
+                    f"archive/pages_through/{host}", self._pages_through[host]
+                )
+            logger.warning(
+                "%s answered %s with a bot challenge (HTTP %s, %s): archived as received, "
+                "not as an article, asked again next run",
+                host,
+                response.url,
+                response.status,
+                kind,
+            )
+        else:
+            logger.info("bot challenge for %s (HTTP %s, %s)", response.url, response.status, kind)
+        self._challenges[host] += 1
+        self._inc("archive/challenges")
+        self._inc(f"archive/challenges/{host}")
+        return True
 
     async def parse_article(self, response: Response) -> AsyncIterator[Any]:
         if self.max_articles and self._articles_reserved >= self.max_articles:
             return  # the crawl is closing (max_articles): nothing more to follow or parse
+        if self.challenged(response):
+            return  # not the article (nor its links): not recorded, so asked again next run
         if self.extractor is None or await self.unchanged(response):
             # nothing to extract (this page stays archived all the same): links only
             for req in self.follow(response):
