@@ -301,6 +301,18 @@ def _article_h2(tree: lxml.html.HtmlElement) -> str | None:
     return None
 
 
+def _headline_in_title(h1: str, title_tag: str | None) -> bool:
+    """Whether an <h1> outside <article>/<main> is the headline, not a logo: the
+    <title> holds it, and not as a site-name part shorter than the rest."""
+    if not title_tag:
+        return True
+    h1_key = titles.key(h1)
+    if h1_key not in titles.key(title_tag):
+        return False
+    parts = [titles.key(p) for p in titles.SEPARATOR_RE.split(title_tag)]
+    return not (h1_key in (parts[0], parts[-1]) and len(h1_key) < max(map(len, parts)))
+
+
 class _Headlines:
     """The page's headline strings: those that may carry the site name (og:title,
     twitter:title, the ``<title>``) and those that are the headline alone (JSON-LD
@@ -316,8 +328,7 @@ class _Headlines:
         self.social = [t for t in (meta.first("og:title"), meta.first("twitter:title")) if t]
         h1, inside = _h1(tree)
         self.h1 = h1
-        # an <h1> outside the article that the <title> does not mention is likely a logo
-        if h1 and not (inside or not title_tag or titles.key(h1) in titles.key(title_tag)):
+        if h1 and not inside and not _headline_in_title(h1, title_tag):
             h1 = None
         h2 = None if h1 else _article_h2(tree)
         # an article's <h2> is its headline only if the <title> says so

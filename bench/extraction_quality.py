@@ -24,10 +24,18 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 _TOKEN_RE = re.compile(r"\w+")
+_SEP_RE = re.compile(r"\s+(?:[|·•»«~/:]|-{1,2}|–|—|::)\s+")
+_NOT_A_NAME_RE = re.compile(r"^(?:@|[a-z]+://|www\.)|^[\w.-]+:\d+$", re.IGNORECASE)
+_SITE_META_RE = re.compile(
+    r"<meta[^>]+(?:og:site_name|application-name)[^>]+>|\"publisher\"[^}]*?\"name\"\s*:\s*\"[^\"]*\"",
+    re.IGNORECASE,
+)
+_CONTENT_RE = re.compile(r"(?:content|\"name\")\s*[=:]\s*\"([^\"]*)\"", re.IGNORECASE)
 SHINGLE = 4
 
 
@@ -48,6 +56,9 @@ class PageScore:
     has_title: bool
     has_date: bool
     error: str | None
+    title_has_site: bool = False
+    title_matches: bool | None = None  # None: the ground truth has no title
+    bad_sitename: bool = False  # missing, or a URL, host:port or @handle
 
     @property
     def precision(self) -> float | None:
@@ -63,16 +74,38 @@ class PageScore:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
+def _key(value: str) -> str:
+    return "".join(ch for ch in value.casefold() if ch.isalnum())
+
+
+def title_has_site(title: str, sitename: str | None, html: str, url: str) -> bool:
+    """Whether ``title`` still ends (or starts) with a separated site-name part: one that
+    is the page's og:site_name / application-name / JSON-LD publisher name, the extracted
+    site name or a label of the host (a part that only the ``<title>`` shows, the same on
+    all of a site's pages, is not detected)."""
+    parts = _SEP_RE.split(title)
+    if len(parts) < 2:
+        return False
+    names = [sitename or ""]
+    for tag in _SITE_META_RE.findall(html):
+        names += [m.group(1) for m in _CONTENT_RE.finditer(tag)]
+    names += (urlsplit(url).hostname or "").split(".")
+    keys = {_key(n) for n in names if len(_key(n)) > 1}
+    return _key(parts[-1]) in keys or _key(parts[0]) in keys
+
+
 def score_text(prediction: str, truth: str) -> tuple[int, int, int]:
     pred, gold = shingles(prediction), shingles(truth)
     tp = sum((pred & gold).values())
     return tp, sum(pred.values()) - tp, sum(gold.values()) - tp
 
 
-def _run_page(job: tuple[str, str, str, str, bool]) -> PageScore:
-    page_id, path, url, truth, baseline = job
+def _run_page(job: tuple[str, str, str, str, str | None, bool]) -> PageScore:
+    page_id, path, url, truth, truth_title, baseline = job
     body = gzip.decompress(Path(path).read_bytes())
     error = None
+    site_suffix = bad_site = False
+    matches = None
     if baseline:
         import trafilatura
 
@@ -94,8 +127,17 @@ def _run_page(job: tuple[str, str, str, str, bool]) -> PageScore:
         has_title = bool(article.get("title"))
         has_date = bool(article.get("published"))
         error = result.error
+        site_suffix = has_title and title_has_site(
+            article["title"], article.get("sitename"), body.decode("utf-8", "replace"), url
+        )
+        sitename = article.get("sitename") or ""
+        bad_site = not sitename or bool(_NOT_A_NAME_RE.search(sitename))
+        if truth_title is not None:
+            matches = article.get("title") == truth_title
     tp, fp, fn = score_text(text, truth)
-    return PageScore(page_id, url, tp, fp, fn, ms, has_title, has_date, error)
+    return PageScore(
+        page_id, url, tp, fp, fn, ms, has_title, has_date, error, site_suffix, matches, bad_site
+    )
 
 
 def _warm_up(baseline: bool) -> None:
@@ -129,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             str(args.dir / "html" / f"{pid}.html.gz"),
             item["url"],
             item["articleBody"],
+            item.get("headline") or item.get("title"),
             args.baseline,
         )
         for pid, item in sorted(truth.items())
@@ -156,6 +199,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"median ms   {statistics.median(s.ms for s in scores):.1f}")
     print(f"title found {sum(s.has_title for s in scores) / n:.1%}")
     print(f"date found  {sum(s.has_date for s in scores) / n:.1%}")
+    if not args.baseline:
+        judged = [s.title_matches for s in scores if s.title_matches is not None]
+        share = f"{sum(judged) / len(judged):.1%}" if judged else "n/a (no titles in the truth)"
+        print(f"title = ground truth  {share}")
+        with_title = [s for s in scores if s.has_title]
+        carried = sum(s.title_has_site for s in with_title) / max(len(with_title), 1)
+        print(f"title with site name  {carried:.1%}")
+        bad = sum(s.bad_sitename for s in scores) / n
+        print(f"sitename URL/host/@/none  {bad:.1%}")
     errors = Counter(s.error for s in scores if s.error)
     if errors:
         print("errors      " + ", ".join(f"{e}: {c}" for e, c in errors.most_common()))
