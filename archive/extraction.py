@@ -356,14 +356,20 @@ class _Headlines:
 
 def _sitenames(meta: _Meta, headlines: _Headlines, fallback: Any, url: str) -> list[str]:
     """Candidate site names, best first: og:site_name, application-name, JSON-LD
-    publisher / WebSite name (without a tagline; never a URL or @handle), the site part of
-    the <title>, trafilatura's guess, the registrable domain (never a port)."""
+    publisher / WebSite name (without a tagline; never a URL, @handle or the headline), the
+    site part of the <title>, trafilatura's guess, the registrable domain (never a port)."""
     declared = [
         *meta.all("og:site_name", "application-name"),
         _ld_name(meta.ld("publisher")),
         *meta.website_names,
     ]
-    names = [titles.primary_name(n) for n in declared if n and titles.is_name_like(n)]
+    # some sites put the headline in application-name
+    heads = {titles.key(h) for h in headlines.all()}
+    names = [
+        titles.primary_name(n)
+        for n in declared
+        if n and titles.is_name_like(n) and titles.key(n) not in heads
+    ]
     names += headlines.site_parts()
     if isinstance(fallback, str) and titles.is_name_like(fallback):
         guess = _norm_space(fallback)

@@ -70,6 +70,21 @@ def test_site_part_of_the_title_cut_whatever_the_separator(sep: str) -> None:
     assert _first_line(article) == LEDGER_FIRST
 
 
+def test_application_name_that_is_the_headline_is_no_site_name() -> None:
+    article = _article(
+        "headline_itemprop_h1.html",
+        LEDGER_URL,
+        {
+            '<meta data-rh="true" property="og:type"': (
+                f'<meta name="application-name" content="{LEDGER_HEADLINE}">'
+                '<meta data-rh="true" property="og:type"'
+            )
+        },
+    )
+    assert article["title"] == LEDGER_HEADLINE
+    assert article["sitename"] == "The Morning Ledger"
+
+
 def test_no_site_name_anywhere_gives_the_registrable_domain_without_port() -> None:
     article = _article(
         "headline_itemprop_h1.html",
