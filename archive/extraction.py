@@ -375,9 +375,11 @@ def _sitenames(meta: _Meta, headlines: _Headlines, fallback: Any, url: str) -> l
         guess = _norm_space(fallback)
         if guess and not titles.looks_like_host(guess):
             names.append(guess)
-    domain = titles.domain_name(url) if url else None
-    if domain:
-        names.append(domain)
+    if not names and url:
+        # last resort only: the public suffix list costs a tenth of a second to load
+        domain = titles.domain_name(url)
+        if domain:
+            names.append(domain)
     return names
 
 
