@@ -3,7 +3,8 @@ why it failed in a few words (the first line of its summary, its run report).
 
 A crawl failed (exit 1) when an archive write failed, robots.txt of the site was
 unavailable (no answer, or 5xx), it fetched nothing, Scrapy stopped it for another
-reason than the end of the work (a memory limit, say), or it logged errors and at
+reason than the end of the work (a memory limit, say), the site answered nothing
+but bot challenges (crawler/spiders/base.py), or it logged errors and at
 least as many errors as pages it archived (robots.txt and pages answering 4xx/5xx
 aside): nothing archived but errors is a failure, one bad page among many is not.
 A crawl stopped by SIGINT/SIGTERM exits 3.
@@ -58,6 +59,9 @@ def failure_reason(stats: dict[str, Any], reason: str | None = None) -> str | No
         return f"stopped early ({reason})"
     if not stats.get("downloader/response_count"):
         return _unreachable(stats)
+    blocked = _blocked(stats)
+    if blocked is not None:
+        return blocked
     errors = int(stats.get("log_count/ERROR", 0))
     if errors and PAGES_OK_STAT in stats and errors >= int(stats[PAGES_OK_STAT]):
         pages = int(stats[PAGES_OK_STAT])
@@ -74,6 +78,22 @@ def crawl_exit_status(stats: dict[str, Any], reason: str | None = None) -> int:
     if (reason or stats.get("finish_reason")) == "shutdown":
         return EXIT_INTERRUPTED
     return EXIT_OK
+
+
+def _blocked(stats: dict[str, Any]) -> str | None:
+    """The site blocks this crawler: every host crawled answered bot challenges and
+    nothing else (crawler/spiders/base.py counts both), and no article came."""
+    challenged = {
+        key.removeprefix("archive/challenges/"): int(value)
+        for key, value in stats.items()
+        if key.startswith("archive/challenges/")
+    }
+    if not challenged or stats.get("archive/articles"):
+        return None
+    if any(stats.get(f"archive/pages_through/{host}") for host in challenged):
+        return None
+    hosts = ", ".join(sorted(challenged))
+    return f"{hosts} blocks this crawler ({_n(sum(challenged.values()), 'bot challenge')})"
 
 
 def _n(count: int, word: str) -> str:

@@ -91,4 +91,7 @@ def test_a_site_answering_only_challenges_blocks_the_crawler(tmp_path: Path) -> 
         host = server.base_url.removeprefix("http://")
         run: CrawlRun = run_crawl(tmp_path / "archive", server.base_url, timeout=90)
     assert f"{host} answered 1 bot challenge: the site blocks this crawler" in run.stderr
+    # a crawl that got nothing but challenges failed, so that cron and systemd alert
+    assert run.returncode == 1, run.stderr[-2000:]
+    assert f"crawl FAILED: {host} blocks this crawler (1 bot challenge)" in run.stderr
     assert last_run_stats(tmp_path / "archive")["archive/challenges"] == 1
