@@ -31,6 +31,7 @@ from w3lib.encoding import (
 
 from archive import faults, titles
 from archive.extracted import EXTRACTOR, ExtractionResult
+from archive.language import text_language
 from archive.links import page_links
 from archive.sniff import looks_like_html
 from archive.textclean import clean_text, protect_chars, prune_boilerplate, unprotect_chars
@@ -364,7 +365,7 @@ def _sitenames(meta: _Meta, headlines: _Headlines, fallback: Any, url: str) -> l
         *meta.website_names,
     ]
     # some sites put the headline in application-name
-    heads = {titles.key(h) for h in headlines.all()}
+    heads = {titles.key(h) for h in (*headlines.social, *headlines.plain)}
     names = [
         titles.primary_name(n)
         for n in declared
@@ -373,7 +374,13 @@ def _sitenames(meta: _Meta, headlines: _Headlines, fallback: Any, url: str) -> l
     names += headlines.site_parts()
     if isinstance(fallback, str) and titles.is_name_like(fallback):
         guess = _norm_space(fallback)
-        if guess and not titles.looks_like_host(guess):
+        # trafilatura may take any part of the <title> for the site's name
+        carriers = [t for t in (headlines.title_tag, *headlines.social) if t]
+        if (
+            guess
+            and not titles.looks_like_host(guess)
+            and not any(titles.is_title_part(guess, t) for t in carriers)
+        ):
             names.append(guess)
     if not names and url:
         # last resort only: the public suffix list costs a tenth of a second to load
@@ -653,7 +660,7 @@ def _extract(tree: lxml.html.HtmlElement, source: str, url: str) -> dict[str, An
         "title": title or None,
         "author": _author(meta, document.author),
         "published": _published(meta, tree, document.date),
-        "language": _language(meta, tree),
+        "language": text_language(_language(meta, tree), text),
         "sitename": _norm_space(sitename) or None,
         "description": description,
         "tags": _tags(meta, tree, document.tags),

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 __all__ = [
     "domain_name",
     "is_name_like",
+    "is_title_part",
     "key",
     "primary_name",
     "site_from_title",
@@ -143,6 +144,12 @@ def _name_like(value: str) -> str | None:
     ):
         return None
     return value
+
+
+def is_title_part(name: str, title: str) -> bool:
+    """Whether ``name`` is one of the separated parts of ``title``."""
+    parts, _ = _segments(title)
+    return len(parts) > 1 and key(name) in {key(p) for p in parts}
 
 
 def is_name_like(value: str) -> bool:

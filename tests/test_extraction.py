@@ -468,11 +468,18 @@ def test_canonical_absolute_and_missing() -> None:
 
 
 def test_language_from_og_locale() -> None:
-    page = fixture_page(extra_head='<meta property="og:locale" content="ur_PK">')
+    # a text too short to overrule the page's declaration
+    short = ["The council met on Tuesday and approved the plan."]
+    page = fixture_page(paras=short, extra_head='<meta property="og:locale" content="ur_PK">')
     page = page.replace(' lang="en-GB"', "")
     result = extract_article(page.encode(), URL)
     assert result.article is not None
     assert result.article["language"] == "ur"
+    # four paragraphs plainly in English overrule it
+    page = fixture_page(extra_head='<meta property="og:locale" content="ur_PK">')
+    result = extract_article(page.replace(' lang="en-GB"', "").encode(), URL)
+    assert result.article is not None
+    assert result.article["language"] == "en"
 
 
 # --- robustness ---------------------------------------------------------------------------

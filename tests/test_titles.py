@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from archive.extraction import extract_article
+from archive.language import text_language
 from archive.titles import domain_name, site_from_title, strip_site
 
 PAGES = Path(__file__).parent / "pages"
@@ -216,3 +217,37 @@ def test_domain_name() -> None:
     assert domain_name("https://www.bbc.co.uk:8080/news") == "bbc.co.uk"
     assert domain_name("http://127.0.0.1:8123/a") == "127.0.0.1"
     assert domain_name("http://localhost:8000/") == "localhost"
+
+
+# --- language from the text -----------------------------------------------------------------
+
+
+def test_language_declared_wrongly_taken_from_the_text() -> None:
+    # <html lang="en"> on a German article (a hosted blog's template)
+    article = _article(
+        "language_declared_wrong.html",
+        "https://blog.nordlicht.de/nordlicht-auf-der-messe-2024",
+    )
+    # no site name declared: trafilatura's guess, a part of the <title>, is not taken
+    assert article["title"] == "Take A.I.M. - Nordlicht Digital auf der Messe 2024"
+    assert article["sitename"] == "nordlicht.de"
+    assert article["language"] == "de"
+
+
+def test_language_from_the_text_when_none_declared() -> None:
+    declared = _article("headline_itemprop_h1.html", LEDGER_URL)
+    assert declared["language"] == "en"
+    article = _article("headline_itemprop_h1.html", LEDGER_URL, {'<html lang="en">': "<html>"})
+    assert article["language"] == "en"
+
+
+def test_text_language_keeps_a_declaration_on_short_or_close_text() -> None:
+    german = "Vom 12. bis 13. September öffnet die Messe wieder ihre Tore in Köln."
+    assert text_language("en", german) == "en"  # too short to overrule the page
+    assert text_language(None, german * 4) == "de"
+    norwegian = (
+        "Regjeringen legger fram et nytt forslag til statsbudsjett i morgen, og flere "
+        "partier har allerede varslet at de vil kreve endringer i skatteoppleggetene. "
+    ) * 3
+    assert text_language("da", norwegian) == "da"  # close languages: the page decides
+    assert text_language("en", "") == "en"
