@@ -110,21 +110,32 @@ _GALLERY_SEGMENTS = frozenset(
         "bildergalerie",
     }
 )
-_ERROR_TEXT = re.compile(
-    r"\b(?:404|410)\b|\bpage (?:was )?not found\b|\bnot found\b|\bpage (?:does not|doesn't) exist"
-    r"|\bseite nicht gefunden\b|\bpage introuvable\b|\bpágina no encontrada\b",
+# a title or h1 that is an error message, whole (an article headline may say "not found")
+_ERROR_HEAD = re.compile(
+    r"(?:error\s*)?(?:404|410)(?:\s*error)?(?:\s*[-:–—|]?\s*(?:page\s+)?not\s+found)?[.!]?"
+    r"|(?:oops[!.,]*\s*)?(?:sorry[!.,]*\s*)?(?:the\s+|this\s+)?page\s+(?:was\s+)?not\s+found[.!]?"
+    r"|(?:oops[!.,]*\s*)?(?:that|this|the)\s+page\s+can(?:'|’|no)?t\s+be\s+found[.!]?"
+    r"|not\s+found[.!]?|seite nicht gefunden|page introuvable|página no encontrada",
     re.IGNORECASE,
 )
-# /2024/03/05/, /2024/3/5/, /2024-03-05/, /20240305/ and /2024/03/ (year and month)
+# /2024/03/05/, /2024/3/5/, /2024-03-05/, /20240305/, /2024/mar/05/ and /2024/03/ (year, month)
 _DATED_PATH = re.compile(
     r"/(?:19|20)\d\d(?:[/-](?:0?[1-9]|1[0-2])(?:[/-](?:0?[1-9]|[12]\d|3[01]))?/|"
-    r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[/_-]|\.html?$|$))"
+    r"/(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}/(?:0?[1-9]|[12]\d|3[01])/|"
+    r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[/_-]|\.html?$|$))",
+    re.IGNORECASE,
 )
-# a number of 4+ digits as a whole segment, or ending a slug (-12345.html, _12345, /a12345)
-_ID_PATH = re.compile(r"(?:/|[-_.]|/[a-z]{1,3})\d{4,}(?:\.[a-z]{2,5})?/?$|/\d{4,}/", re.IGNORECASE)
+# a number of 4+ digits (not a year) as a whole segment, or ending a slug (-12345.html,
+# _12345, /a12345)
+_ID_NUMBER = r"(?!(?:19|20)\d\d(?:/|$))\d{4,}"
+_ID_PATH = re.compile(
+    rf"(?:/|[-_.]|/[a-z]{{1,3}}){_ID_NUMBER}(?:\.[a-z]{{2,5}})?/?$|/{_ID_NUMBER}/", re.IGNORECASE
+)
 _ID_PARAMS = frozenset(
     {"id", "p", "idx", "aid", "nid", "no", "article", "articleid", "article_id", "story", "storyid"}
 )
+_ID_VALUE = re.compile(r"\d+(?::|$)")  # 12, or Joomla's 12:the-slug
+_LISTING_VIEWS = frozenset({"category", "featured", "archive", "tag", "section", "author"})
 _DATE_METAS = frozenset(
     {
         "article:published_time",
@@ -195,6 +206,7 @@ class PageFacts:
     own_text: int = 0  # characters of paragraph text outside links and page chrome
     link_share: float = 0.0  # share of the body's text inside links
     headline_links: int = 0  # links with a headline's length of text, outside nav/header/footer
+    author_links: int = 0  # <a rel="author">
     captioned_images: int = 0
     images: int = 0
 
@@ -344,6 +356,8 @@ def _read_body(body: Any, facts: PageFacts) -> None:
         elif tag == "a":
             label = _norm(element.text_content())
             link_chars += len(label)
+            if "author" in (element.get("rel") or "").lower().split():
+                facts.author_links += 1
             if _is_headline(label) and not _inside(element, _BOILERPLATE):
                 facts.headline_links += 1
         elif tag == "h1" and not facts.h1:
@@ -426,7 +440,7 @@ def id_url(facts: PageFacts) -> Signal | None:
     if match:
         return Signal("id_url", 1.5, match.group(0))
     for key, value in facts.query:
-        if key.lower() in _ID_PARAMS and value.isdigit():
+        if key.lower() in _ID_PARAMS and _ID_VALUE.match(value):
             return Signal("id_url", 1.5, f"{key}={value}")
     return None
 
@@ -468,13 +482,18 @@ def listing(facts: PageFacts) -> Signal | None:
     return None
 
 
-def tag_or_author_url(facts: PageFacts) -> Signal | None:
-    """/tag/x, /author/x, /category/x, /topics/x (a listing of some kind)."""
+def tag_or_author_page(facts: PageFacts) -> Signal | None:
+    """/tag/x, /author/x, /category/x, /topics/x, ?view=category (Joomla), or a page
+    listing many posts by rel=author links."""
     segments = facts.segments[:-1] if len(facts.segments) > 1 else facts.segments
-    hit = next((s for s in segments if s in _LISTING_SEGMENTS), None)
-    if hit is None:
-        hit = next((k for k, _ in facts.query if k.lower() in ("tag", "author", "cat")), None)
-    return Signal("tag_or_author_url", -4.0, hit) if hit else None
+    hit = next((f"url {s}" for s in segments if s in _LISTING_SEGMENTS), None)
+    for key, value in facts.query:
+        key = key.lower()
+        if key in ("tag", "author", "cat") or (key == "view" and value in _LISTING_VIEWS):
+            hit = hit or f"url {key}={value}"
+    if hit is None and facts.author_links >= 5:
+        hit = f"{facts.author_links} rel=author links"
+    return Signal("tag_or_author_page", -4.0, hit) if hit else None
 
 
 def service_page(facts: PageFacts) -> Signal | None:
@@ -511,7 +530,7 @@ def gallery(facts: PageFacts) -> Signal | None:
 def error_page(facts: PageFacts) -> Signal | None:
     """Title or h1 "404", "Page not found" (whatever the status it was served with)."""
     heads = [facts.h1, *_TITLE_SEPARATOR.split(facts.title)[:1]]
-    hit = next((h for h in heads if h and len(h) <= 60 and _ERROR_TEXT.search(h)), None)
+    hit = next((h for h in heads if h and _ERROR_HEAD.fullmatch(h)), None)
     return Signal("error_page", -10.0, hit) if hit else None
 
 
@@ -526,7 +545,7 @@ SIGNALS: tuple[Callable[[PageFacts], Signal | None], ...] = (
     little_text,
     text_outside_links,
     listing,
-    tag_or_author_url,
+    tag_or_author_page,
     service_page,
     live_blog,
     gallery,

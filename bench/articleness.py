@@ -68,6 +68,16 @@ def timed(pages: list[tuple[str, bytes]], rounds: int) -> tuple[list[bool], floa
     return results, statistics.median(times) * 1000
 
 
+def slowest(pages: list[tuple[str, str, bytes]]) -> str:
+    times = []
+    for _, url, body in pages:
+        start = time.perf_counter()
+        article_signals(body, url)
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return f"p95 {times[int(0.95 * (len(times) - 1))]:.2f} ms, slowest {times[-1]:.2f} ms"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("dir", nargs="?", default="/work/shared/eval/aeb-public")
@@ -82,7 +92,7 @@ def main() -> None:
         sizes = statistics.median(len(body) for _, _, body in pages) / 1024
         print(f"eval pages (all articles): {len(pages)}, median {sizes:.0f} KiB")
         print(f"  judged articles: {sum(judged)}/{len(pages)} = {sum(judged) / len(pages):.3f}")
-        print(f"  {ms:.2f} ms/page (median of {args.rounds} rounds)")
+        print(f"  {ms:.2f} ms/page (median of {args.rounds} rounds), {slowest(pages)}")
         for (page_id, url, body), ok in zip(pages, judged, strict=True):
             if args.show or not ok:
                 why = article_signals(body, url).explain()
