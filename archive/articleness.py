@@ -45,6 +45,8 @@ __all__ = [
 ]
 
 THRESHOLD = 2.5
+# this many microdata items of an article type make a list of teasers, not one article
+MANY_ITEMS = 3
 
 # schema.org types that say "one article" (LiveBlogPosting, a BlogPosting, is not one)
 ARTICLE_TYPES = frozenset(
@@ -377,7 +379,7 @@ def _read_body(body: Any, facts: PageFacts) -> None:
         if size:
             facts.own_text += size
             by_parent[block] = by_parent.get(block, 0) + size
-    if facts.microdata_articles:
+    if 0 < facts.microdata_articles < MANY_ITEMS:  # more are a list of teasers
         facts.schema_types.add("article")
     facts.main_text = max(by_parent.values(), default=0)
     total = len(_norm(body.text_content()))
@@ -473,12 +475,17 @@ def text_outside_links(facts: PageFacts) -> Signal | None:
 
 # what else a page can be
 def listing(facts: PageFacts) -> Signal | None:
-    """A section front or listing: many headline links, little text of its own."""
-    schema = facts.schema_types & LISTING_TYPES
+    """A section front or listing: many headline links, or a listing type (CollectionPage,
+    ItemList, ProfilePage, several microdata article items), and little text of its own."""
+    schema = sorted(facts.schema_types & LISTING_TYPES)
+    if facts.microdata_articles >= MANY_ITEMS:
+        schema.append(f"{facts.microdata_articles} article items")
     many = facts.headline_links >= 10 and facts.main_text < 20 * facts.headline_links
     if many or (schema and facts.main_text < 800):
-        detail = f"{facts.headline_links} headline links, {facts.main_text} chars"
-        return Signal("listing", -4.0, detail + (f", {','.join(sorted(schema))}" if schema else ""))
+        detail = ", ".join(
+            [f"{facts.headline_links} headline links, {facts.main_text} chars", *schema]
+        )
+        return Signal("listing", -4.0, detail)
     return None
 
 

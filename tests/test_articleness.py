@@ -219,6 +219,24 @@ def test_joomla_category_view_is_a_listing_url() -> None:
     assert not verdict.is_article
 
 
+def test_a_joomla_blog_view_of_microdata_articles_is_a_listing() -> None:
+    """Several itemscope teasers (Joomla's blog layout; 4 here and the aside's 1) make a list."""
+    html = (PAGES / "article_joomla_query.html").read_text(encoding="utf-8")
+    start = html.index('<div class="item-page"')
+    end = html.index("</main>")
+    teaser = (
+        '<div class="items-row"><div class="item" itemprop="blogPost" itemscope '
+        'itemtype="https://schema.org/BlogPosting"><h2 itemprop="name"><a href="/x" '
+        'itemprop="url">A short headline</a></h2><p>One line of the story.</p></div></div>'
+    )
+    blog = '<div class="blog" itemscope itemtype="https://schema.org/Blog">' + teaser * 4
+    url = "https://lakeshore.example/index.php?option=com_content&view=article&id=8"
+    verdict = article_signals(html[:start] + blog + "</div>" + html[end:], url)
+    assert "structured_article" not in verdict.names
+    assert any(s.name == "listing" and "5 article items" in s.detail for s in verdict.signals)
+    assert not verdict.is_article, verdict.explain()
+
+
 def test_broken_or_empty_input_is_not_an_article() -> None:
     for html in (b"", "   ", b"\x00\xff\xfe garbage", "<?xml version='1.0' encoding='utf-8'?><p>x"):
         verdict = article_signals(html, "https://example.org/2024/03/05/x/")
