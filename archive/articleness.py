@@ -330,6 +330,7 @@ def _read_body(body: Any, facts: PageFacts) -> None:
     etree.strip_elements(body, *_SKIP_TEXT, with_tail=False)
     by_parent: dict[Any, int] = {}
     broken: set[Any] = set()  # elements whose text runs between <br>s (no <p>)
+    leaves: set[Any] = set()  # <div>s with nothing but inline content, counted as paragraphs
     link_chars = 0
     for element in body.iter():
         tag = element.tag
@@ -350,7 +351,8 @@ def _read_body(body: Any, facts: PageFacts) -> None:
                 parent = element.getparent()
                 by_parent[parent] = by_parent.get(parent, 0) + size
         elif tag == "div" and all(child.tag in _INLINE_OR_BR for child in element):
-            size = _loose_text(element)  # a <div> used as a paragraph (Blogger)
+            leaves.add(element)  # a <div> used as a paragraph (Blogger)
+            size = 0 if _inside(element, _BOILERPLATE) else _loose_text(element)
             if size:
                 facts.own_text += size
                 parent = element.getparent()
@@ -374,7 +376,7 @@ def _read_body(body: Any, facts: PageFacts) -> None:
             facts.images += 1
         elif tag == "figcaption":
             facts.captioned_images += 1
-    for block in broken:
+    for block in broken - leaves:
         size = _text_between_breaks(block)
         if size:
             facts.own_text += size

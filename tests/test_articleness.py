@@ -431,4 +431,7 @@ def test_text_between_line_breaks_and_divs_counts_as_paragraphs() -> None:
         "<div>" + sentence * 5 + "<br><br>" + sentence * 5 + "</div></div></body></html>"
     )
     facts = page_facts(html, "https://example.org/a")
-    assert facts.main_text >= len(sentence) * 14
+    assert facts.main_text == len((sentence * 5).strip()) + len((sentence * 10).strip())
+    assert facts.own_text == facts.main_text
+    chrome = f"<html><body><footer><div>{sentence * 5}<br>{sentence}</div></footer></body></html>"
+    assert page_facts(chrome, "https://example.org/a").own_text == 0
