@@ -9,6 +9,7 @@ trafilatura options are built once at import time.
 from __future__ import annotations
 
 import codecs
+import html
 import json
 import logging
 import re
@@ -19,9 +20,23 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
+from htmldate import find_date
 from lxml.etree import ParserError, XPath
 from trafilatura import bare_extraction
-from trafilatura.settings import Extractor
+from trafilatura.metadata import (
+    META_URL as _META_URL,
+)
+from trafilatura.metadata import (
+    examine_meta,
+    extract_author,
+    extract_catstags,
+    extract_meta_json,
+    extract_sitename,
+    extract_title,
+    extract_url,
+)
+from trafilatura.settings import Document, Extractor
+from trafilatura.utils import line_processing
 from w3lib.encoding import (
     html_body_declared_encoding,
     http_content_type_encoding,
@@ -52,7 +67,7 @@ _OPTIONS = Extractor(
     output_format="python",
     comments=False,  # include_comments=False
     precision=True,  # favor_precision=True
-    with_metadata=True,
+    with_metadata=False,  # the page's own markup first, trafilatura's only for what it lacks
     tables=True,
     formatting=False,
     links=False,
@@ -355,10 +370,11 @@ class _Headlines:
         return [t for t in (*self.social, *self.plain, self.h1, self.title_tag) if t]
 
 
-def _sitenames(meta: _Meta, headlines: _Headlines, fallback: Any, url: str) -> list[str]:
+def _sitenames(meta: _Meta, headlines: _Headlines, fallback: _Fallback, url: str) -> list[str]:
     """Candidate site names, best first: og:site_name, application-name, JSON-LD
     publisher / WebSite name (without a tagline; never a URL, @handle or the headline), the
-    site part of the <title>, trafilatura's guess, the registrable domain (never a port)."""
+    site part of the <title>; without any of those, trafilatura's guess, else the
+    registrable domain (never a port)."""
     declared = [
         *meta.all("og:site_name", "application-name"),
         _ld_name(meta.ld("publisher")),
@@ -372,8 +388,9 @@ def _sitenames(meta: _Meta, headlines: _Headlines, fallback: Any, url: str) -> l
         if n and titles.is_name_like(n) and titles.key(n) not in heads
     ]
     names += headlines.site_parts()
-    if isinstance(fallback, str) and titles.is_name_like(fallback):
-        guess = _norm_space(fallback)
+    guess = fallback.sitename() if not names else None
+    if isinstance(guess, str) and titles.is_name_like(guess):
+        guess = _norm_space(guess)
         # trafilatura may take any part of the <title> for the site's name
         carriers = [t for t in (headlines.title_tag, *headlines.social) if t]
         if (
@@ -390,15 +407,16 @@ def _sitenames(meta: _Meta, headlines: _Headlines, fallback: Any, url: str) -> l
     return names
 
 
-def _title(headlines: _Headlines, sitenames: list[str], fallback: Any) -> str | None:
+def _title(headlines: _Headlines, sitenames: list[str], fallback: _Fallback) -> str | None:
     """The headline: og:title / twitter:title, else JSON-LD headline, microdata headline,
     the article's <h1>/<h2>, else the <title>, else trafilatura's guess; without its
     site-name part."""
     for cand in (*headlines.social, *headlines.plain, headlines.title_tag):
         if cand:
             return titles.strip_site(cand, sitenames)
-    if isinstance(fallback, str) and fallback.strip():
-        return titles.strip_site(_norm_space(fallback), sitenames)
+    guess = fallback.title()
+    if isinstance(guess, str) and guess.strip():
+        return titles.strip_site(_norm_space(guess), sitenames)
     return None
 
 
@@ -424,19 +442,27 @@ def _ld_name(value: Any) -> str | None:
 _BY_RE = re.compile(r"^(?:by|von|par|por|di|door)\s+", re.IGNORECASE)
 
 
-def _author(meta: _Meta, fallback: Any) -> str | None:
+def _author(meta: _Meta) -> str | None:
+    """The author the page's meta tags or JSON-LD name, if any."""
     for cand in (
         meta.first(
             "author", "article:author", "dc.creator", "byl", "parsely-author", "sailthru.author"
         ),
         _ld_name(meta.ld("author")),
-        fallback if isinstance(fallback, str) else None,
     ):
-        if not cand:
-            continue
-        cand = _BY_RE.sub("", _norm_space(cand))
-        if cand and "://" not in cand and not cand.startswith(("@", "www.")):
-            return cand
+        found = _author_text(cand)
+        if found:
+            return found
+    return None
+
+
+def _author_text(cand: Any) -> str | None:
+    """``cand`` as an author name ("By " cut), or None if it is no name (a URL, @handle)."""
+    if not isinstance(cand, str) or not cand:
+        return None
+    cand = _BY_RE.sub("", _norm_space(cand))
+    if cand and "://" not in cand and not cand.startswith(("@", "www.")):
+        return cand
     return None
 
 
@@ -481,7 +507,8 @@ def _iso(value: str) -> str | None:
     return parsed.isoformat()
 
 
-def _published(meta: _Meta, tree: lxml.html.HtmlElement, fallback: Any) -> str | None:
+def _published(meta: _Meta, tree: lxml.html.HtmlElement) -> str | None:
+    """The publication date the page's markup gives (meta tags, JSON-LD, ``<time>``)."""
     candidates: list[str] = [*meta.all(*_DATE_META)]
     ld = meta.ld("datePublished")
     if isinstance(ld, str):
@@ -497,9 +524,11 @@ def _published(meta: _Meta, tree: lxml.html.HtmlElement, fallback: Any) -> str |
         iso = _iso(cand)
         if iso:
             return iso
-    if isinstance(fallback, str):
-        return _iso(fallback)
     return None
+
+
+def _iso_or_none(value: Any) -> str | None:
+    return _iso(value) if isinstance(value, str) else None
 
 
 _LANG_RE = re.compile(r"^([a-zA-Z]{2,3})(?:[-_][a-zA-Z0-9]{1,8})*$")
@@ -555,22 +584,89 @@ def _as_list(value: Any) -> list[str]:
     return []
 
 
-def _tags(meta: _Meta, tree: lxml.html.HtmlElement, fallback: Any) -> list[str]:
+def _split_commas(value: Any) -> list[str]:
+    return [part for item in _as_list(value) for part in item.split(",")]
+
+
+def _tags(meta: _Meta, tree: lxml.html.HtmlElement) -> list[str]:
     values = meta.all("article:tag", "og:article:tag")
     values += _rel_links(tree, "tag")
-    for keywords in meta.all("keywords", "news_keywords"):
-        values += keywords.split(",")
-    for value in _as_list(fallback):
-        values += value.split(",")
+    values += _split_commas(meta.all("keywords", "news_keywords"))
     return _dedup(values)
 
 
-def _categories(meta: _Meta, tree: lxml.html.HtmlElement, fallback: Any) -> list[str]:
+def _categories(meta: _Meta, tree: lxml.html.HtmlElement) -> list[str]:
     values = meta.all("article:section", "og:article:section")
     values += _as_list(meta.ld("articleSection"))
     values += _rel_links(tree, "category")
-    values += _as_list(fallback)
     return _dedup(values)
+
+
+class _Fallback:
+    """trafilatura's metadata of the page, each field computed only when asked for (when
+    the page's markup lacks it), the way ``trafilatura.metadata.extract_metadata`` does,
+    on the tree trafilatura is given."""
+
+    def __init__(self, tree: lxml.html.HtmlElement, url: str, date_params: dict[str, Any]):
+        self._tree = tree
+        self._url = url or None
+        self._date_params = date_params
+        self._base: Document | None = None
+
+    def _meta(self) -> Document:
+        """Meta tags, then JSON-LD: what extract_metadata starts from."""
+        if self._base is None:
+            base = examine_meta(self._tree)
+            if base.author and " " not in base.author:
+                base.author = None
+            try:
+                base = extract_meta_json(self._tree, base)
+            except Exception as exc:  # as extract_metadata: bugs in its JSON-LD reading
+                logger.debug("trafilatura JSON-LD metadata failed: %s", exc)
+            self._base = base
+        return self._base
+
+    def _page_url(self) -> str | None:
+        return self._meta().url or extract_url(self._tree, self._url)
+
+    def title(self) -> str | None:
+        return _trim(self._meta().title or extract_title(self._tree))
+
+    def author(self) -> str | None:
+        return _trim(self._meta().author or extract_author(self._tree))
+
+    def date(self) -> str | None:
+        return _trim(find_date(self._tree, **{**self._date_params, "url": self._page_url()}))
+
+    def sitename(self) -> str | None:
+        name = self._meta().sitename or extract_sitename(self._tree)
+        if name:
+            name = name.lstrip("@")
+            if name and "." not in name and not name[0].isupper():
+                name = name.title()
+        else:
+            url = self._page_url()
+            match = _META_URL.match(url) if url else None
+            name = match[1] if match else None
+        return _trim(name)
+
+    def description(self) -> str | None:
+        return _trim(self._meta().description)
+
+    def tags(self) -> list[str]:
+        return self._meta().tags or extract_catstags("tag", self._tree)
+
+    def categories(self) -> list[str]:
+        return self._meta().categories or extract_catstags("category", self._tree)
+
+
+def _trim(value: str | None) -> str | None:
+    """As ``Document.clean_and_trim`` trims each text field."""
+    if not isinstance(value, str):
+        return value
+    if len(value) > 10000:
+        value = value[:9999] + "…"
+    return line_processing(html.unescape(value))
 
 
 # ---------------------------------------------------------------------------
@@ -612,12 +708,21 @@ def extract_article(
 
 
 def _extract(tree: lxml.html.HtmlElement, source: str, url: str) -> dict[str, Any] | None:
+    # the page's own metadata, read first: the pruning below changes the tree in place
     meta = _Meta(tree)
+    headlines = _Headlines(meta, tree)
+    canonical = _canonical(tree, url)
+    declared_language = _language(meta, tree)
+    published = _published(meta, tree)
+    author = _author(meta)
+    tags = _tags(meta, tree)
+    categories = _categories(meta, tree)
+    description = meta.first("description", "og:description", "twitter:description")
 
     options = copy(_OPTIONS)
     options.url = url or None
     options.source = url or None
-    work = prune_boilerplate(copy(tree))
+    work = prune_boilerplate(tree)  # bare_extraction works on a copy of it
     protected = protect_chars(work, source)
     document = bare_extraction(work, options=options)
     if document is None or isinstance(document, dict):
@@ -626,15 +731,15 @@ def _extract(tree: lxml.html.HtmlElement, source: str, url: str) -> dict[str, An
     if protected:
         raw_text = unprotect_chars(raw_text)
 
-    headlines = _Headlines(meta, tree)
-    found = _sitenames(meta, headlines, document.sitename, url)
+    # trafilatura's metadata, each field only where the page's markup lacks it
+    fallback = _Fallback(work, url, options.date_params)
+    found = _sitenames(meta, headlines, fallback, url)
     sitename = found[0] if found else None
-    title = _title(headlines, [*found, *_host_names(url)], document.title)
+    title = _title(headlines, [*found, *_host_names(url)], fallback)
     heads = [title, *headlines.all()]
     if headlines.title_tag:
         heads.append(titles.strip_site(headlines.title_tag, found))
 
-    canonical = _canonical(tree, url)
     own_urls = [u for u in (url, canonical) if u]
     text = clean_text(raw_text, [t for t in heads if t], own_urls)
     if len(text) < _SHORT_TEXT:
@@ -650,20 +755,15 @@ def _extract(tree: lxml.html.HtmlElement, source: str, url: str) -> dict[str, An
     if not text:
         return None
 
-    description = (
-        meta.first("description", "og:description", "twitter:description")
-        or _norm_space(document.description)
-        or None
-    )
     return {
         "canonical_url": canonical,
         "title": title or None,
-        "author": _author(meta, document.author),
-        "published": _published(meta, tree, document.date),
-        "language": text_language(_language(meta, tree), text),
+        "author": author or _author_text(fallback.author()),
+        "published": published or _iso_or_none(fallback.date()),
+        "language": text_language(declared_language, text),
         "sitename": _norm_space(sitename) or None,
-        "description": description,
-        "tags": _tags(meta, tree, document.tags),
-        "categories": _categories(meta, tree, document.categories),
+        "description": description or _norm_space(fallback.description()) or None,
+        "tags": _dedup([*tags, *_split_commas(fallback.tags())]),
+        "categories": _dedup([*categories, *_as_list(fallback.categories())]),
         "text": text,
     }

@@ -62,6 +62,7 @@ _SPECIAL_ASTRAL_RE = re.compile(
     + f"{chr(_PLACEHOLDER_BASE)}-{chr(_PLACEHOLDER_BASE + len(_PROTECTED) - 1)}"
     + "]"
 )
+_ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
 _AMP_TEXT_XPATH = XPath("//text()[contains(., '&')][not(parent::script or parent::style)]")
 
 
@@ -70,10 +71,12 @@ def protect_chars(tree: HtmlElement, source: str) -> bool:
     ``source`` is the HTML the tree was parsed from. Returns False (and changes nothing) if
     the page already uses the placeholder block."""
     if not source.isascii():
-        astral = set(_SPECIAL_ASTRAL_RE.findall(source))
+        # every character beyond the BMP (one range: a fast scan; the class of the protected
+        # astral ranges costs six times more), then the few found are sorted out
+        astral = set(_ASTRAL_RE.findall(source))
         if any(_PLACEHOLDER_RE.match(ch) for ch in astral):
             return False
-        if astral or _SPECIAL_BMP_RE.search(source):
+        if any(_SPECIAL_ASTRAL_RE.match(ch) for ch in astral) or _SPECIAL_BMP_RE.search(source):
             for el in tree.iter():
                 if el.text:
                     el.text = el.text.translate(_PROTECT_TABLE)
