@@ -13,7 +13,7 @@ from archive.links import PageLinks
 #: Name and version of the extraction, recorded with each result. Bump the local part
 #: whenever the output of :func:`archive.extraction.extract_article` changes for the
 #: same input.
-EXTRACTOR = f"trafilatura/{version('trafilatura')}+newsarchiver/3"
+EXTRACTOR = f"trafilatura/{version('trafilatura')}+newsarchiver/4"
 
 
 @dataclass(frozen=True)

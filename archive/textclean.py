@@ -72,8 +72,10 @@ def protect_chars(tree: HtmlElement, source: str) -> bool:
     the page already uses the placeholder block."""
     if not source.isascii():
         # every character beyond the BMP (one range: a fast scan; the class of the protected
-        # astral ranges costs six times more), then the few found are sorted out
-        astral = set(_ASTRAL_RE.findall(source))
+        # astral ranges costs six times more), then the few found are sorted out; a page
+        # without any (its UTF-16 form has no surrogate pairs) is not scanned at all
+        has_astral = len(source.encode("utf-16-le", "surrogatepass")) > 2 * len(source)
+        astral = set(_ASTRAL_RE.findall(source)) if has_astral else set()
         if any(_PLACEHOLDER_RE.match(ch) for ch in astral):
             return False
         if any(_SPECIAL_ASTRAL_RE.match(ch) for ch in astral) or _SPECIAL_BMP_RE.search(source):
@@ -153,10 +155,19 @@ _MAX_TAG_LABEL = 40
 _NON_WORD_RE = re.compile(r"\W+")
 
 
-def _is_boilerplate(el: HtmlElement) -> bool:
+def _is_boilerplate(el: HtmlElement, seen: dict[str, bool] | None = None) -> bool:
+    """Whether a word of the class or id of ``el`` marks boilerplate; ``seen`` caches the
+    verdict per attribute value (a page repeats the same few classes on many elements)."""
     for attr in ("class", "id"):
         value = el.get(attr)
-        if value and not _BOILERPLATE_WORDS.isdisjoint(_WORD_SPLIT_RE.split(value.lower())):
+        if not value:
+            continue
+        verdict = seen.get(value) if seen is not None else None
+        if verdict is None:
+            verdict = not _BOILERPLATE_WORDS.isdisjoint(_WORD_SPLIT_RE.split(value.lower()))
+            if seen is not None:
+                seen[value] = verdict
+        if verdict:
             return True
     return False
 
@@ -168,8 +179,9 @@ def prune_boilerplate(tree: HtmlElement) -> HtmlElement:
     No block holding most of the page's paragraph text is removed, whatever marks it: that
     block is the article (or holds it), however short it is."""
     doomed: dict[HtmlElement, int] = {}  # element -> text size above which it is kept
+    seen: dict[str, bool] = {}
     for el in _CLASS_OR_ID_XPATH(tree):
-        if el.tag not in _KEEP_TAGS and _is_boilerplate(el):
+        if el.tag not in _KEEP_TAGS and _is_boilerplate(el, seen):
             doomed[el] = _MAX_PRUNED_TEXT
     for link in _REL_LINK_XPATH(tree):
         block = _tag_list_block(link)

@@ -609,10 +609,10 @@ def test_short_precision_result_retried_in_balanced_mode(
     import archive.extraction as mod
 
     real = mod.bare_extraction
-    focuses: list[str] = []
+    focuses: list[tuple[str, bool]] = []
 
     def fake(tree: object, options: object) -> object:
-        focuses.append(options.focus)  # type: ignore[attr-defined]
+        focuses.append((options.focus, options.fast))  # type: ignore[attr-defined]
         doc = real(tree, options=options)
         if options.focus == "precision":  # type: ignore[attr-defined]
             doc.text = "This copy is for your personal, non-commercial use only.\n" + URL
@@ -620,7 +620,8 @@ def test_short_precision_result_retried_in_balanced_mode(
 
     monkeypatch.setattr(mod, "bare_extraction", fake)
     result = extract_article(fixture_page().encode(), URL)
-    assert focuses == ["precision", "balanced"]
+    # fast precision, too short: the full cascade, still too short: balanced
+    assert focuses == [("precision", True), ("precision", False), ("balanced", False)]
     assert result.article is not None
     assert result.article["text"] == "\n".join(PARAS)
 
