@@ -13,6 +13,7 @@ import html
 import json
 import logging
 import re
+import threading
 from copy import copy
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
@@ -21,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from htmldate import find_date
-from lxml.etree import ParserError, XPath
+from lxml.etree import ElementDefaultClassLookup, ParserError, XPath
 from trafilatura import bare_extraction
 from trafilatura.metadata import (
     META_URL as _META_URL,
@@ -178,12 +179,35 @@ _BAD_CHARS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff
 _WS_RE = re.compile(r"\s+")
 
 
+_PARSERS = threading.local()  # an lxml parser is not to be shared between threads
+
+
+def _parser() -> lxml.html.HTMLParser:
+    """lxml.html's parser, but every element an ``HtmlElement`` (comments, PIs and entities
+    their lxml.html classes) picked in C: lxml.html's own lookup is a Python function called
+    for each element proxy (some 2,500 a page here), only to give form fields classes of
+    their own that neither this module nor trafilatura uses."""
+    parser: lxml.html.HTMLParser | None = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = lxml.html.HTMLParser()
+        parser.set_element_class_lookup(
+            ElementDefaultClassLookup(
+                element=lxml.html.HtmlElement,
+                comment=lxml.html.HtmlComment,
+                pi=lxml.html.HtmlProcessingInstruction,
+                entity=lxml.html.HtmlEntity,
+            )
+        )
+        _PARSERS.parser = parser
+    return parser
+
+
 def _parse(text: str) -> lxml.html.HtmlElement | None:
     text = _BAD_CHARS_RE.sub("", _XML_DECL_RE.sub("", text, count=1))
     if not text.strip():
         return None
     try:
-        tree = lxml.html.document_fromstring(text)
+        tree = lxml.html.document_fromstring(text, parser=_parser())
     except (ParserError, ValueError):
         return None
     return tree
@@ -280,7 +304,10 @@ def _canonical(tree: lxml.html.HtmlElement, url: str) -> str | None:
     return None
 
 
-_HEADLINE_XPATH = XPath("//*[contains(concat(' ', normalize-space(@itemprop), ' '), ' headline ')]")
+# the cheap test first: few elements have an itemprop
+_HEADLINE_XPATH = XPath(
+    "//*[@itemprop][contains(concat(' ', normalize-space(@itemprop), ' '), ' headline ')]"
+)
 
 
 def _host_names(url: str) -> list[str]:
@@ -516,13 +543,24 @@ def _published(meta: _Meta, tree: lxml.html.HtmlElement) -> str | None:
     ld = meta.ld("datePublished")
     if isinstance(ld, str):
         candidates.append(ld)
-    for path in (
-        "//time[@itemprop='datePublished']/@datetime",
-        "//time[@pubdate]/@datetime",
-        "//article//time/@datetime",
-        "//main//time/@datetime",
-    ):
-        candidates.extend(str(v) for v in tree.xpath(path))
+    # <time datetime>: itemprop=datePublished, then pubdate, then inside <article>, then
+    # inside <main>, each in document order (one walk over the <time> elements)
+    ranked: tuple[list[str], list[str], list[str], list[str]] = ([], [], [], [])
+    for el in tree.iter("time"):
+        value = el.get("datetime")
+        if value is None:
+            continue
+        if el.get("itemprop") == "datePublished":
+            ranked[0].append(value)
+        if el.get("pubdate") is not None:
+            ranked[1].append(value)
+        ancestors = {a.tag for a in el.iterancestors("article", "main")}
+        if "article" in ancestors:
+            ranked[2].append(value)
+        if "main" in ancestors:
+            ranked[3].append(value)
+    for values in ranked:
+        candidates.extend(values)
     for cand in candidates:
         iso = _iso(cand)
         if iso:
