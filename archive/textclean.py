@@ -8,7 +8,13 @@ import re
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
-__all__ = ["clean_text", "protect_chars", "prune_boilerplate", "unprotect_chars"]
+__all__ = [
+    "clean_text",
+    "paragraph_text_length",
+    "protect_chars",
+    "prune_boilerplate",
+    "unprotect_chars",
+]
 
 # ---------------------------------------------------------------------------
 # Character protection
@@ -212,9 +218,12 @@ def prune_boilerplate(tree: HtmlElement) -> HtmlElement:
     return tree
 
 
-def _paragraph_text(el: HtmlElement) -> int:
+def paragraph_text_length(el: HtmlElement) -> int:
     """Characters of text in the ``<p>`` elements inside ``el`` (or ``el`` itself)."""
     return sum(len(p.text_content()) for p in el.iter("p"))
+
+
+_paragraph_text = paragraph_text_length
 
 
 def _tag_list_block(link: HtmlElement) -> HtmlElement | None:

@@ -56,10 +56,10 @@ def test_long_article_takes_one_fast_pass_and_no_trafilatura_metadata(
 
 def test_short_fast_text_gets_the_full_cascade(monkeypatch: pytest.MonkeyPatch) -> None:
     passes = _record_passes(monkeypatch)
-    result = extract_article(fixture_page().encode(), URL)  # ~600 characters
+    result = extract_article(fixture_page(PARAS[:2]).encode(), URL)  # < 500 characters
     assert passes == [("precision", True), ("precision", False)]
     assert result.article is not None
-    assert result.article["text"] == "\n".join(PARAS)
+    assert result.article["text"] == "\n".join(PARAS[:2])
 
 
 def test_table_dominated_fast_text_gets_the_full_cascade(
@@ -148,3 +148,21 @@ def test_protect_chars_still_finds_astral_characters_among_emoji() -> None:
     tree = lxml.html.document_fromstring(taken)
     assert protect_chars(tree, taken) is False
     assert tree.findtext(".//p") == "Sign \U0001d800 & more"
+
+
+def test_fast_text_that_is_a_small_share_of_the_page_gets_the_full_cascade() -> None:
+    import lxml.html
+    from lxml.etree import Element, SubElement
+
+    body = Element("body")
+    SubElement(body, "p").text = "x" * 600
+    fast = type("Doc", (), {"text": "x" * 600, "body": body})()
+    page = lxml.html.document_fromstring(
+        "<html><body><p>" + "y" * 1000 + "</p><p>" + "z" * 1399 + "</p></body></html>"
+    )
+    assert mod._needs_full_pass(fast, page) is False  # 600 of 2,399: a quarter at least
+    SubElement(page.find("body"), "p").text = "w" * 2
+    assert mod._needs_full_pass(fast, page) is True  # 600 of 2,401: less than a quarter
+    short = type("Doc", (), {"text": "x" * 499, "body": body})()
+    assert mod._needs_full_pass(short, lxml.html.document_fromstring("<p>x</p>")) is True
+    assert mod._needs_full_pass(None, page) is True
