@@ -3,12 +3,20 @@
 Usage::
 
     python bench/extraction_quality.py DIR [--workers N] [--worst K] [--baseline]
+    python bench/extraction_quality.py DIR --speed ROUNDS
 
 DIR holds ``html/<id>.html.gz`` (gzip, UTF-8 pages) and ``ground_truth.json`` mapping each id
 to ``{"url": ..., "articleBody": ...}``. Score: overlapping runs of 4 ``\\w+`` tokens (case
 kept) compared as multisets per page; precision is averaged over pages with a non-empty
 prediction, recall over pages with a non-empty truth, F1 = 2PR/(P+R) of the two means.
 ``--baseline`` scores plain ``trafilatura.extract(html, url=url)`` with its defaults instead.
+
+``--speed ROUNDS`` measures CPU time instead (one process, ``time.process_time``): each
+round runs ``extract_article`` over every page, then ``trafilatura.extract`` with
+``with_metadata=True`` and with ``with_metadata=False`` (on the page decoded as UTF-8), in
+alternating order (every other round reversed, so a slow minute falls alike on all), after
+one warm-up round; prints each round's ms/page, the medians and the ratios of the medians
+(issue 21's target: extract_article <= 0.75 x trafilatura.extract(with_metadata=True)).
 """
 
 from __future__ import annotations
@@ -154,6 +162,52 @@ def _warm_up(baseline: bool) -> None:
         extract_article(page, "https://example.org/a")
 
 
+def speed(folder: Path, rounds: int) -> None:
+    """CPU ms/page of extract_article and trafilatura.extract, alternating, medians."""
+    import trafilatura
+
+    from archive.extraction import extract_article
+
+    truth = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))
+    pages = [
+        (item["url"], gzip.decompress((folder / "html" / f"{pid}.html.gz").read_bytes()))
+        for pid, item in sorted(truth.items())
+    ]
+    texts = [(url, body.decode("utf-8", "replace")) for url, body in pages]
+
+    def ours() -> None:
+        for url, body in pages:
+            extract_article(body, url, "text/html")
+
+    def theirs(with_metadata: bool) -> None:
+        for url, html in texts:
+            trafilatura.extract(html, url=url, with_metadata=with_metadata)
+
+    runs = {
+        "extract_article": ours,
+        "trafilatura.extract(with_metadata=True)": lambda: theirs(True),
+        "trafilatura.extract(with_metadata=False)": lambda: theirs(False),
+    }
+    for run in runs.values():  # warm-up: imports, compiled patterns, caches
+        run()
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for i in range(rounds):
+        for name in list(runs) if i % 2 == 0 else list(runs)[::-1]:
+            start = time.process_time()
+            runs[name]()
+            times[name].append((time.process_time() - start) * 1000 / len(pages))
+    print(f"CPU ms/page over {len(pages)} pages, {rounds} rounds (alternating order)")
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    for name, values in times.items():
+        rounds_text = " ".join(f"{v:.1f}" for v in values)
+        print(f"  {name:42} median {medians[name]:5.1f}   rounds: {rounds_text}")
+    ours_ms = medians["extract_article"]
+    with_meta = medians["trafilatura.extract(with_metadata=True)"]
+    without = medians["trafilatura.extract(with_metadata=False)"]
+    print(f"extract_article / trafilatura.extract(with_metadata=True)  {ours_ms / with_meta:.3f}")
+    print(f"extract_article / trafilatura.extract(with_metadata=False) {ours_ms / without:.3f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dir", type=Path)
@@ -162,7 +216,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--baseline", action="store_true", help="score trafilatura.extract defaults"
     )
+    parser.add_argument(
+        "--speed",
+        type=int,
+        metavar="ROUNDS",
+        default=0,
+        help="measure CPU time per page against trafilatura.extract instead of F1",
+    )
     args = parser.parse_args(argv)
+    if args.speed > 0:
+        speed(args.dir, args.speed)
+        return 0
 
     truth = json.loads((args.dir / "ground_truth.json").read_text(encoding="utf-8"))
     jobs = [
