@@ -12,7 +12,10 @@ on its first page, just when the crawl's first articles were waiting.
 
 from __future__ import annotations
 
+from courlan.urlutils import get_tldinfo
+
 from archive.extraction import extract_article
+from archive.titles import domain_name
 
 _PAGE = b"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>Warm-up article | Example News</title>
@@ -28,13 +31,17 @@ and the comparison with the baseline extraction, all in the same way as on a rea
 that the text and its links are both read by the extractor.</p>
 </article></main><footer>Copyright Example News</footer></body></html>"""
 
-# a short name and a port: the public-suffix list is loaded too
+# a short name and a port: courlan's quick pattern does not take it
 WARM_UP_URL = "https://www.ab.example:8080/news/1"
 
 
 def warm_up() -> bool:
-    """Extract the built-in page once; True when it gave an article."""
+    """Extract the built-in page once, and load the two public-suffix lists a page may
+    need (courlan's, for trafilatura's fallbacks on a host it cannot read quickly; ours,
+    for the site name of a page that names none); True when the page gave an article."""
     result = extract_article(_PAGE, WARM_UP_URL, "text/html; charset=utf-8", True)
+    get_tldinfo(WARM_UP_URL)
+    domain_name(WARM_UP_URL)
     return result.article is not None
 
 

@@ -179,14 +179,16 @@ print("scrapy.core.downloader.handlers.http11" in sys.modules)
 
 def test_workers_start_warm() -> None:
     """The workers fork from a forkserver that has extracted a page already: a worker's
-    first page finds the regular expressions compiled and the public-suffix list loaded
-    (which a host with a port, as the fixture sites have, needs)."""
+    first page finds the regular expressions compiled and both public-suffix lists loaded
+    (courlan's, for a host with a port as the fixture sites have; ours, for the site name
+    of a page that names none)."""
     code = """
 from crawler.extraction import ExtractionPool
 pool = ExtractionPool(workers=1)
 probe = (
     "(__import__('sys').modules.get('archive.preload') is not None,"
-    " bool(__import__('tld.utils').utils.tld_names))"
+    " bool(__import__('tld.utils').utils.tld_names),"
+    " __import__('archive.titles').titles._extractor.cache_info().currsize == 1)"
 )
 print(*pool._current().submit(eval, probe).result(timeout=60))
 pool.close()
@@ -194,7 +196,7 @@ pool.close()
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=90
     )
-    assert out.stdout.split() == ["True", "True"], out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "True", "True"], out.stderr[-2000:]
 
 
 def test_warm_up_page_is_an_article() -> None:
