@@ -16,7 +16,6 @@ import pytest
 from archive.rows import ARTICLE_FIELDS
 from tests.cli_support import Crawled, cli, exchange, utc, write_archive
 
-SAMPLE = Path("/work/shared/reference/sample-article.txt")
 TXT_NAME = re.compile(r"(\d{3})_([0-9a-f]{16})\.txt")
 
 
@@ -115,13 +114,13 @@ def test_txt_layout_and_names(
 def test_txt_matches_the_reference_sample(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    if SAMPLE.exists():
-        sample = SAMPLE.read_bytes()
-    else:  # the layout of the sample, in short
-        sample = (
-            b"First paragraph.\nSecond paragraph.\n"
-            b"LINK: https://www.ansarpress.com/english/23610\nTAGS:"
-        )
+    # the layout of the user's sample (text, then LINK:, then TAGS:), with the
+    # apostrophes and quotes the sample lost kept intact
+    sample = (
+        "The province’s governor said the talks would resume on Sunday.\n"
+        "“We don't expect a quick deal,” an official told reporters.\n"
+        "LINK: https://www.ansarpress.com/english/23610\nTAGS:"
+    ).encode()
     lines = sample.decode("utf-8").split("\n")
     assert lines[-1] == "TAGS:" and lines[-2].startswith("LINK: ")
     url = lines[-2].removeprefix("LINK: ")
