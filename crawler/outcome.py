@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from archive.plural import counted
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -48,7 +50,7 @@ def failure_reason(stats: dict[str, Any], reason: str | None = None) -> str | No
     if stats.get("archive/write_failed"):
         return f"archive write failed ({stats['archive/write_failed']})"
     if stats.get("archive/errors"):
-        return f"{_n(int(stats['archive/errors']), 'response')} could not be archived"
+        return f"{counted(int(stats['archive/errors']), 'response')} could not be archived"
     if stats.get("archive/robots_unavailable"):
         if not stats.get("downloader/response_count"):
             return _unreachable(stats)
@@ -66,8 +68,8 @@ def failure_reason(stats: dict[str, Any], reason: str | None = None) -> str | No
     if errors and PAGES_OK_STAT in stats and errors >= int(stats[PAGES_OK_STAT]):
         pages = int(stats[PAGES_OK_STAT])
         if pages:
-            return f"{_n(errors, 'error')} logged, only {_n(pages, 'page')} archived"
-        return f"nothing archived{_server_errors(stats)}, {_n(errors, 'error')} logged"
+            return f"{counted(errors, 'error')} logged, only {counted(pages, 'page')} archived"
+        return f"nothing archived{_server_errors(stats)}, {counted(errors, 'error')} logged"
     return None
 
 
@@ -93,11 +95,7 @@ def _blocked(stats: dict[str, Any]) -> str | None:
     if any(stats.get(f"archive/pages_through/{host}") for host in challenged):
         return None
     hosts = ", ".join(sorted(challenged))
-    return f"{hosts} blocks this crawler ({_n(sum(challenged.values()), 'bot challenge')})"
-
-
-def _n(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+    return f"{hosts} blocks this crawler ({counted(sum(challenged.values()), 'bot challenge')})"
 
 
 def _site(stats: dict[str, Any]) -> str:
