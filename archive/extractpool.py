@@ -169,7 +169,7 @@ class ExtractionPool:
     ) -> ExtractionResult:
         """The article of a page as received (and its links, with ``links``: read from
         the same parse in the worker)."""
-        return await self.run(ExtractJob(url, body, None, content_type, links))
+        return await self.run(ExtractJob(url, body, content_type, links))
 
     async def run(self, job: ExtractJob) -> ExtractionResult:
         try:

@@ -33,12 +33,12 @@ PARENT_CHECK_SECONDS = 1.0  # without pidfd: how often a worker looks for its pa
 
 @dataclass(frozen=True)
 class ExtractJob:
-    """One page to extract: its body (``content_encoding`` undone in the worker, when
-    given) and, with ``links``, its links read from the same parse."""
+    """One page to extract: its body (any Content-Encoding already undone, within the
+    size bound, by whoever made the job) and, with ``links``, its links read from the
+    same parse."""
 
     url: str
     payload: bytes
-    content_encoding: str | None = None
     content_type: str | None = None
     links: bool = False
 
@@ -141,20 +141,15 @@ def _on_alarm(signum: int, frame: FrameType | None) -> None:
 
 
 def extract_job(job: ExtractJob, timeout: float) -> ExtractionResult:
-    """Decode and extract one page, cut by an alarm after *timeout* seconds (runs in a
-    worker). Never raises."""
-    from archive.decode import Undecodable, decode_content
+    """Extract one page, cut by an alarm after *timeout* seconds (runs in a worker).
+    Never raises."""
     from archive.extraction import extract_article
 
-    try:
-        body = decode_content(job.payload, job.content_encoding)
-    except Undecodable as exc:
-        return failed(str(exc))
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     try:
         try:
             signal.setitimer(signal.ITIMER_REAL, timeout)
-            result = extract_article(body, job.url, job.content_type, job.links)
+            result = extract_article(job.payload, job.url, job.content_type, job.links)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     except _PageTimeout:  # also when the alarm rang just as the page was done

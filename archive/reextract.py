@@ -292,7 +292,7 @@ def _jobs(
             report.failed.append(Failure(target.url, target.record_id, str(exc)))
             done()
             continue
-        yield target, ExtractJob(target.url, body, None, record.http_header("Content-Type"))
+        yield target, ExtractJob(target.url, body, record.http_header("Content-Type"))
 
 
 def article_document(target: Target, article: dict[str, Any], extractor: str) -> dict[str, Any]:

@@ -322,7 +322,7 @@ def test_missing_archive_or_index(tmp_path: Path, capsys: pytest.CaptureFixture[
 def jobs(count: int) -> Iterator[tuple[int, ExtractJob]]:
     body, content_type = page(23601)
     for n in range(count):
-        yield n, ExtractJob(f"{BASE}/english/{n}", body, None, content_type)
+        yield n, ExtractJob(f"{BASE}/english/{n}", body, content_type)
 
 
 def test_pool_keeps_order_and_fails_a_page_past_its_time_alone() -> None:
