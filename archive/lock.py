@@ -87,17 +87,11 @@ def shared_lock(root: Path) -> Iterator[None]:
 
 def is_locked(root: Path) -> bool:
     """True when some process holds the lock of the archive at *root*. Read-only: it
-    creates and writes nothing (a shared lock taken for an instant)."""
+    creates and writes nothing (a :func:`shared_lock` taken for an instant)."""
     try:
-        fd = os.open(Path(root) / LOCK_NAME, os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
+        with shared_lock(root):
+            return False
+    except ArchiveLocked:
         return True
-    else:
-        fcntl.flock(fd, fcntl.LOCK_UN)
+    except OSError:  # a lock file this user may not open
         return False
-    finally:
-        os.close(fd)
