@@ -52,7 +52,7 @@ def bomb(size: int, wbits: int) -> bytes:
     return b"".join(out)
 
 
-# every case the home page links (outcomes: README, "Hostile input"; tests/test_hostile.py)
+# every case the home page links (outcomes: docs/reliability.md; tests/test_hostile.py)
 CASES = (
     *(f"/english/{n}" for n in range(1001, 1017)),
     "/english/loop-a",

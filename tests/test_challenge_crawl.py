@@ -1,4 +1,4 @@
-"""Bot challenges met by a crawl (README "Hostile input"): archived as received,
+"""Bot challenges met by a crawl (docs/reliability.md): archived as received,
 counted, not emitted as articles, and asked again by the next run."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """A crawl against a hostile server ends in bounded time and memory, and each case has
-the outcome its table entry states (tests/hostile_site.py, README "Hostile input")."""
+the outcome its table entry states (tests/hostile_site.py, docs/reliability.md)."""
 
 from __future__ import annotations
 
