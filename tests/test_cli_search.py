@@ -108,7 +108,9 @@ def test_malformed_query(crawled: Crawled, capsys: pytest.CaptureFixture[str]) -
         assert "search query" in result.error_line()
     result = cli(capsys, "--archive-dir", crawled.root, "search", '"irrigation', "--json")
     assert result.code == 0
-    assert result.err.startswith("note: searched as plain words: ")
+    assert (
+        result.err == "note: searched as plain words: irrigation (not FTS5 query syntax as typed)\n"
+    )
     assert ids([json.loads(line) for line in result.out.splitlines()]) == [23601]
 
 

@@ -56,7 +56,10 @@ def test_a_listing_without_its_trailing_slash(
         capsys, "--archive-dir", archive, "show", "www.ansarpress.com/english/category/news"
     )
     assert result.code == 0, result.err
-    assert "https://www.ansarpress.com/english/category/news/" in result.out.splitlines()[0]
+    assert result.out.splitlines()[0].split() == [
+        "URL:",
+        "https://www.ansarpress.com/english/category/news/",
+    ]
 
 
 def test_a_url_it_does_not_hold_is_one_error_line(
@@ -72,7 +75,7 @@ def test_a_crawled_url_on_a_port(crawled: Crawled, capsys: pytest.CaptureFixture
     for typed in (url + "/", url.removeprefix("http://")):
         result = cli(capsys, "--archive-dir", crawled.root, "show", typed)
         assert result.code == 0, result.err
-        assert url in result.out.splitlines()[0]
+        assert result.out.splitlines()[0].split() == ["URL:", url]
 
 
 def test_variants_in_order() -> None:
