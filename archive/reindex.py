@@ -52,7 +52,7 @@ class ReindexReport:
             f"{counted(self.articles, 'article')}, {counted(self.runs, 'run')}"
         )
         if self.carried_over:
-            tables = counted(len(self.carried_over), "table").split(" ", 1)[1]
+            tables = "table" if len(self.carried_over) == 1 else "tables"
             text += f"; kept {tables} {', '.join(self.carried_over)} from the old index"
         if self.skipped:
             text += f"; {counted(len(self.skipped), 'damaged record')} skipped"
