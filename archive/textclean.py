@@ -8,6 +8,8 @@ import re
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
+from archive.titles import key
+
 __all__ = [
     "clean_text",
     "paragraph_text_length",
@@ -200,12 +202,12 @@ def prune_boilerplate(tree: HtmlElement) -> HtmlElement:
             block = block.getparent()
         if block is not None and block.tag not in _KEEP_TAGS:
             doomed.setdefault(block, _MAX_BYLINE_TEXT)
-    page_prose = _paragraph_text(tree) if doomed else 0
+    page_prose = paragraph_text_length(tree) if doomed else 0
     for el, limit in doomed.items():
         parent = el.getparent()
         if parent is None or len(el.text_content()) > limit:
             continue
-        if 2 * _paragraph_text(el) > page_prose:
+        if 2 * paragraph_text_length(el) > page_prose:
             continue  # the article itself, or what holds it
         tail = el.tail
         if tail and tail.strip():
@@ -221,9 +223,6 @@ def prune_boilerplate(tree: HtmlElement) -> HtmlElement:
 def paragraph_text_length(el: HtmlElement) -> int:
     """Characters of text in the ``<p>`` elements inside ``el`` (or ``el`` itself)."""
     return sum(len(p.text_content()) for p in el.iter("p"))
-
-
-_paragraph_text = paragraph_text_length
 
 
 def _tag_list_block(link: HtmlElement) -> HtmlElement | None:
@@ -264,10 +263,6 @@ def _word_chars(text: str) -> int:
 # ---------------------------------------------------------------------------
 
 _WS_RE = re.compile(r"\s+")
-
-
-def _key(value: str) -> str:
-    return "".join(ch for ch in value.casefold() if ch.isalnum())
 
 
 # Lines that are boilerplate wherever they appear: prompts and notices common to news sites.
@@ -326,7 +321,7 @@ def clean_text(text: str, titles: list[str], own_urls: list[str] | None = None) 
     lines = [
         line for line in lines if line and not _is_junk_line(line) and line.rstrip("/") not in urls
     ]
-    title_keys = {_key(t) for t in titles if t and _key(t)}
-    while lines and _key(lines[0]) in title_keys:
+    title_keys = {key(t) for t in titles if t and key(t)}
+    while lines and key(lines[0]) in title_keys:
         lines.pop(0)
     return "\n".join(lines)
