@@ -113,9 +113,9 @@ def write_wacz(
                 report.resources.append(resource)
                 report.warc_files += 1
                 report.warc_bytes += resource.bytes
-            counted = _Counter(cdxj_lines(db))
-            report.resources.append(_write_lines(zf, "indexes/index.cdxj", counted, out.parent))
-            report.captures = counted.count
+            cdxj = _Counter(cdxj_lines(db))
+            report.resources.append(_write_lines(zf, "indexes/index.cdxj", cdxj, out.parent))
+            report.captures = cdxj.count
             pages = _Counter(page_lines(db))
             report.resources.append(_write_lines(zf, "pages/pages.jsonl", pages, out.parent))
             report.pages = pages.count - 1  # the header line
