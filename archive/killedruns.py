@@ -54,10 +54,6 @@ class KilledRun:
     report: dict[str, Any]  # its run report: finish reason "killed", what it archived
     orphans: list[OrphanResponse] = field(default_factory=list)
 
-    @property
-    def run_id(self) -> str:
-        return str(self.report["run_id"])
-
 
 def killed_run_id(first_file: str) -> str:
     """The run id of the report written for a killed run, from its first file: the same
