@@ -24,6 +24,7 @@ from typing import Any
 from archive.access import connect_readonly, index_layouts, table_exists
 from archive.layout import ArchiveLayout
 from archive.reader import read_record
+from archive.records import parse_warc_fields
 from archive.rows import RUN_URI_PREFIX
 
 KILLED = "killed"  # the finish reason of a run that wrote no report
@@ -198,7 +199,7 @@ def _killed_run(
     ends += [offset for name, offset in conversions.values() if name == last_file]
     finished = read_record(layout.warc_path(last_file), max(ends)).header("WARC-Date")
     info = read_record(layout.warc_path(files[0]), 0)
-    fields = _warc_fields(info.block) if info.warc_type == "warcinfo" else {}
+    fields = dict(parse_warc_fields(info.block)) if info.warc_type == "warcinfo" else {}
     report: dict[str, Any] = {
         "run_id": killed_run_id(files[0]),
         "spider": fields.get("isPartOf"),
@@ -214,15 +215,6 @@ def _killed_run(
         "stats": {},
     }
     return KilledRun(files, report, orphans)
-
-
-def _warc_fields(block: bytes) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for line in block.decode("utf-8", "replace").splitlines():
-        key, sep, value = line.partition(":")
-        if sep:
-            out.setdefault(key.strip(), value.strip())
-    return out
 
 
 __all__ = ["KILLED", "KilledRun", "OrphanResponse", "killed_run_id", "killed_runs", "run_files"]

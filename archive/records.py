@@ -173,3 +173,13 @@ def gzip_member(data: bytes, level: int = 6) -> bytes:
 def warc_fields(fields: Sequence[tuple[str, str]]) -> bytes:
     """An ``application/warc-fields`` block."""
     return b"".join(_header_bytes(k, v) for k, v in fields)
+
+
+def parse_warc_fields(block: bytes) -> list[tuple[str, str]]:
+    """The fields of an ``application/warc-fields`` block (a warcinfo record's), in order."""
+    out = []
+    for line in block.decode("utf-8", "replace").splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            out.append((key.strip(), value.strip()))
+    return out

@@ -12,6 +12,7 @@ from archive.access import table_exists
 from archive.index import CURRENT_ARTICLE
 from archive.layout import ArchiveLayout
 from archive.reader import WarcReadError, read_record
+from archive.records import parse_warc_fields
 from archive.warcfile import OPEN_SUFFIX
 
 HTML_MIMES = ("text/html", "application/xhtml+xml")
@@ -120,7 +121,7 @@ def last_run(layout: ArchiveLayout, db: sqlite3.Connection) -> list[tuple[str, A
         info = None
     if info is not None and info.warc_type == "warcinfo":
         out.append(("started", info.header("WARC-Date") or "?"))
-        fields = dict(_warc_fields(info.block))
+        fields = dict(parse_warc_fields(info.block))
         out.extend((name, fields[name]) for name in _WARCINFO_FIELDS if name in fields)
     name = newest.name.removesuffix(OPEN_SUFFIX)
     last = db.execute(
@@ -147,15 +148,6 @@ def _with_updated(layout: ArchiveLayout, fields: list[tuple[str, Any]]) -> list[
         return fields
     at = [k for k, _ in fields].index("new_articles") + 1 if "new_articles" in row else len(fields)
     return [*fields[:at], ("updated_articles", updated), *fields[at:]]
-
-
-def _warc_fields(block: bytes) -> list[tuple[str, str]]:
-    out = []
-    for line in block.decode("utf-8", "replace").splitlines():
-        key, sep, value = line.partition(":")
-        if sep:
-            out.append((key.strip(), value.strip()))
-    return out
 
 
 def _scalar(db: sqlite3.Connection, sql: str, *params: Any) -> int:
