@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib.metadata import version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archive.links import PageLinks
+
+if TYPE_CHECKING:
+    from archive.articleness import ArticleVerdict
 
 #: Name and version of the extraction, recorded with each result. Bump the local part
 #: whenever the output of :func:`archive.extraction.extract_article` changes for the
@@ -24,3 +27,10 @@ class ExtractionResult:
     error: str | None
     encoding: str | None = None
     links: PageLinks | None = None  # when asked for, and the page was HTML
+    # with ``decide``: article or not (archive/articleness.py); a page that is not one
+    # has no article and the error NOT_AN_ARTICLE
+    verdict: ArticleVerdict | None = None
+
+
+#: the error of a page that the article decision found to be no article
+NOT_AN_ARTICLE = "not an article"

@@ -46,7 +46,8 @@ from w3lib.encoding import (
 )
 
 from archive import faults, titles
-from archive.extracted import EXTRACTOR, ExtractionResult
+from archive.articleness import article_signals
+from archive.extracted import EXTRACTOR, NOT_AN_ARTICLE, ExtractionResult
 from archive.language import text_language
 from archive.links import page_links
 from archive.sniff import looks_like_html
@@ -771,14 +772,23 @@ def _needs_full_pass(document: Any, tree: lxml.html.HtmlElement) -> bool:
 
 
 def extract_article(
-    body: bytes, url: str, content_type: str | None = None, links: bool = False
+    body: bytes,
+    url: str,
+    content_type: str | None = None,
+    links: bool = False,
+    *,
+    decide: bool = False,
+    listed: bool = False,
 ) -> ExtractionResult:
     """Extract the main article of one page. Never raises.
 
     ``body`` is the content-decoded HTTP entity in its original charset; ``content_type`` the
     HTTP Content-Type header, if any. Returns the article dict, or ``None`` with a short reason
     ("not html", "no main text", "exception: ..."). With ``links``, also the page's links
-    (:mod:`archive.links`), read from the same parse.
+    (:mod:`archive.links`), read from the same parse. With ``decide``, the page is first
+    judged (:mod:`archive.articleness`; ``listed``: a sitemap or feed listed it) and a
+    page that is no article is not extracted: no article, the error NOT_AN_ARTICLE, and
+    the verdict.
     """
     encoding: str | None = None
     faults.extraction_fault(url)
@@ -792,11 +802,14 @@ def extract_article(
             logger.debug("rejected %s: unparseable HTML", url)
             return ExtractionResult(None, "not html", encoding)
         found = page_links(tree) if links else None  # before extraction prunes the tree
+        judged = article_signals(text, url, from_sitemap_or_feed=listed) if decide else None
+        if judged is not None and not judged.is_article:
+            return ExtractionResult(None, NOT_AN_ARTICLE, encoding, found, judged)
         article = _extract(tree, text, url)
         if article is None:
             logger.debug("rejected %s: no main text", url)
-            return ExtractionResult(None, "no main text", encoding, found)
-        return ExtractionResult(article, None, encoding, found)
+            return ExtractionResult(None, "no main text", encoding, found, judged)
+        return ExtractionResult(article, None, encoding, found, judged)
     except Exception as exc:  # the contract is to never raise
         message = _norm_space(f"exception: {type(exc).__name__}: {exc}")[:_MAX_ERROR_LEN]
         logger.debug("rejected %s: %s", url, message, exc_info=True)

@@ -165,11 +165,19 @@ class ExtractionPool:
 
     # -- the pages -----------------------------------------------------------------------
     async def extract(
-        self, body: bytes, url: str, content_type: str | None, links: bool = False
+        self,
+        body: bytes,
+        url: str,
+        content_type: str | None,
+        links: bool = False,
+        *,
+        decide: bool = False,
+        listed: bool = False,
     ) -> ExtractionResult:
         """The article of a page as received (and its links, with ``links``: read from
-        the same parse in the worker)."""
-        return await self.run(ExtractJob(url, body, content_type, links))
+        the same parse in the worker). With ``decide``, only when the page is an article
+        (``listed``: a sitemap or feed listed it)."""
+        return await self.run(ExtractJob(url, body, content_type, links, decide, listed))
 
     async def run(self, job: ExtractJob) -> ExtractionResult:
         try:

@@ -41,6 +41,10 @@ class ExtractJob:
     payload: bytes
     content_type: str | None = None
     links: bool = False
+    # decide first whether the page is an article at all (archive/articleness.py);
+    # ``listed``: a sitemap or feed listed it
+    decide: bool = False
+    listed: bool = False
 
 
 def default_workers() -> int:
@@ -149,7 +153,14 @@ def extract_job(job: ExtractJob, timeout: float) -> ExtractionResult:
     try:
         try:
             signal.setitimer(signal.ITIMER_REAL, timeout)
-            result = extract_article(job.payload, job.url, job.content_type, job.links)
+            result = extract_article(
+                job.payload,
+                job.url,
+                job.content_type,
+                job.links,
+                decide=job.decide,
+                listed=job.listed,
+            )
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     except _PageTimeout:  # also when the alarm rang just as the page was done

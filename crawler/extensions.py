@@ -314,6 +314,7 @@ class ArchiveExtension:
             "updated_articles": updated,
             "revisits": 0,  # the recorder counts them as it writes the report
             "errors": error_count(stats),
+            "sites": site_counts(stats),
             "finish_reason": f"failed: {why}" if (why := failure_reason(stats, reason)) else reason,
             "exit_status": crawl_exit_status(stats, reason),
             "stats": {
@@ -373,9 +374,43 @@ def summary_lines(stats: dict[str, Any], root: Path, reason: str) -> list[str]:
             f"crawl FAILED: {why}",
             f"crawl ended ({reason}): {counts}",
             *challenges(stats),
+            *site_lines(stats),
             where,
         ]
-    return [f"crawl finished ({reason}): {counts}", *challenges(stats), where]
+    return [
+        f"crawl finished ({reason}): {counts}",
+        *challenges(stats),
+        *site_lines(stats),
+        where,
+    ]
+
+
+SITE_PREFIX = "archive/sites/"
+
+
+def site_counts(stats: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Per site of the crawl: pages fetched, articles archived, pages judged not to be
+    articles (the spider's and the pipeline's ``archive/sites/NAME/WHAT`` counts)."""
+    sites: dict[str, dict[str, int]] = {}
+    for key, value in stats.items():
+        if key.startswith(SITE_PREFIX) and isinstance(value, int):
+            name, _, what = key.removeprefix(SITE_PREFIX).rpartition("/")
+            if name:
+                counts = sites.setdefault(name, {"pages": 0, "articles": 0, "not_articles": 0})
+                counts[what] = value
+    return dict(sorted(sites.items()))
+
+
+def site_lines(stats: dict[str, Any]) -> list[str]:
+    """A line per site when the crawl had more than one."""
+    sites = site_counts(stats)
+    if len(sites) < 2:
+        return []
+    return [
+        f"  {name}: {counted(c['pages'], 'page')}, {counted(c['articles'], 'article')}"
+        + (f", {c['not_articles']} not articles" if c["not_articles"] else "")
+        for name, c in sites.items()
+    ]
 
 
 def challenges(stats: dict[str, Any]) -> list[str]:

@@ -57,6 +57,10 @@ class ArchivePipeline:
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value("archive/articles")
+        site = getattr(self.crawler.spider, "site_name", None)
+        name = site(item.url) if site is not None else None
+        if name:
+            stats.inc_value(f"archive/sites/{name}/articles")
         if stored.updates:  # a new version of an archived article: counted apart from new ones
             stats.inc_value("archive/articles_updated")
         if archive.is_recovered(item.warc_record_id):  # extracted from a killed run's capture

@@ -132,6 +132,10 @@ class LinkMemo(Generic[T]):
             self._page_origin = f"{parts.scheme}://{parts.netloc}"
             self._page_folder = self._page_origin + path[: path.rfind("/") + 1]
 
+    def clear(self) -> None:
+        """Forget every answer (what resolve gives has changed)."""
+        self._memo.clear()
+
     def __call__(self, href: str, page_url: str) -> T:
         if href.startswith(("http://", "https://")):
             key = ("", href)

@@ -1,59 +1,67 @@
-"""A generic news-site spider: robots.txt and its sitemaps, feeds, listings, articles.
+"""The crawl machinery every news spider shares: robots.txt and its sitemaps, feeds,
+listings, articles; one site or many.
 
-A site is a small subclass that says where the site lives and what its article URLs
-look like (see :mod:`crawler.spiders.ansarpress`). The base class does the rest:
+A crawl holds a :class:`~crawler.spiders.scope.SiteScope` per site. A preset (a small
+subclass such as :mod:`crawler.spiders.ansarpress`) says where its one site lives and
+what its article URLs look like; the generic ``news`` spider (:mod:`crawler.spiders.news`)
+takes any site from ``-a url=`` or a sites file and judges each page once fetched. For
+each site:
 
 - robots.txt first (its Sitemap lines are entry points, and nothing else is requested
-  from the host before its rules are known), then the sitemaps, the start pages and
-  every RSS/Atom feed the pages link to;
-- every link is normalised (fragment, tracking and session parameters dropped) and
-  classified: an article (the site's pattern), a listing (any other page under the
-  site's sections), or nothing (off-site, assets, outside the sections);
+  from the host before its rules are known), then the sitemaps (guessed when robots.txt
+  names none), the start pages and every RSS/Atom feed the pages link to;
+- every link is normalised (fragment, tracking and session parameters dropped, an AMP
+  twin folded onto its page, parameters rel=canonical showed to be decoration dropped)
+  and classified: an article (a preset's pattern), a listing, a page to be judged once
+  fetched (no pattern: article or not from its markup and text, archive/articleness.py,
+  in the extraction worker), or nothing (off-site, assets, outside the sections);
+- pages whose URL shape the site's articles showed are fetched first (they count
+  against the host cap, ARCHIVE_MAX_PAGES_PER_HOST); the others go as listings;
 - each article is requested once, however many URLs point at it; an article whose
   rel=canonical names one already archived is not archived twice;
 - traps end by themselves: a listing page that brought no new article goes on only to
-  its own next pages (same path), and such a chain stops after ARCHIVE_STOP_AFTER_SEEN
-  pages in a row with nothing new (endless pagination, calendars, session-id URLs);
-  ARCHIVE_MAX_LISTING_PAGES caps listings and DEPTH_LIMIT caps everything. On an
-  archive that is caught up this keeps a run to the entry pages;
+  its own next pages (same path, a pagination form, a "next"/"more" link), and such a
+  chain stops after ARCHIVE_STOP_AFTER_SEEN pages in a row with nothing new (endless
+  pagination, calendars, session-id URLs); ARCHIVE_MAX_LISTING_PAGES caps each site's
+  listings and DEPTH_LIMIT caps everything. On an archive that is caught up this keeps
+  a run to the entry pages;
 - article pages are extracted in worker processes and become ArticleItems that point
   at their WARC response record;
 - a bot challenge or block page (archive/challenge.py) answering for an article or a
   listing stays archived as received but is neither extracted nor followed, and is
   counted (``archive/challenges``): no article is recorded for it, so the next run asks
-  for the page again.
+  for the page again;
+- per site: its own delay, concurrency, headers, cookies and max_articles (a sites
+  file's options), and its counts in the stats (``archive/sites/NAME/...``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import difflib
 import hashlib
-import inspect
 import logging
-import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
-from lxml import etree
+from archive.pagination import is_next_page
 from protego import Protego
 from scrapy import Request, Selector, Spider, signals
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.gz import gunzip
-from scrapy.utils.sitemap import Sitemap
 
 from archive.capture import PreviousCapture
 from archive.challenge import HEADER_NAMES, challenge_reason
-from archive.extracted import ExtractionResult
+from archive.extracted import NOT_AN_ARTICLE, ExtractionResult
+from archive.feeds import FeedError, read_feed
 from archive.index import KnownArticle
 from archive.links import PageLinks
 from archive.links import page_links as links_of_tree
 from archive.rows import ARTICLE_FIELDS
+from archive.sitemaps import SITEMAP_GUESSES, SitemapError, read_sitemap
 from archive.sniff import looks_like_html
 from crawler.capture import CAPTURE_META, EXTRACTED_META, PREVIOUS_META
 from crawler.extraction import ExtractionPool
@@ -62,6 +70,17 @@ from crawler.items import ArticleItem
 from crawler.lastmod import LastMod, parse_lastmod, stamped
 from crawler.replay import RECOVER_META
 from crawler.robots import DENY_ALL, Rules, rules_after_error, rules_from_response
+from crawler.spiders.arguments import (
+    DURATION_SETTINGS,
+    SpiderArgumentError,
+    asset_scope,
+    check_argument_names,
+    check_base_url,
+    check_max_articles,
+    duration_setting,
+    spider_argument_names,
+)
+from crawler.spiders.scope import SiteOptions, SiteScope
 from crawler.urls import LinkMemo, normalize_url, origin, quick_host
 
 if TYPE_CHECKING:
@@ -69,11 +88,17 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-ASSET_EXTENSIONS = re.compile(
-    r"\.(?:jpe?g|png|gif|webp|svg|ico|bmp|tiff?|css|js|mjs|json|pdf|docx?|xlsx?|pptx?|zip|gz|"
-    r"rar|7z|mp[34]|m4[av]|webm|ogg|wav|avi|mov|wmv|flv|woff2?|ttf|eot|exe|dmg|apk)$",
-    re.IGNORECASE,
-)
+__all__ = [
+    "DURATION_SETTINGS",
+    "NewsSpider",
+    "SpiderArgumentError",
+    "asset_scope",
+    "check_argument_names",
+    "check_base_url",
+    "check_max_articles",
+    "duration_setting",
+    "spider_argument_names",
+]
 
 # request priorities: robots and sitemaps first, then articles, then listings
 PRIO_SITEMAP = 50
@@ -82,6 +107,12 @@ PRIO_ARTICLE = 20
 PRIO_LISTING = 0
 PRIO_ASSET = -10
 
+
+# request meta: a page judged article or not once fetched (a site without a pattern);
+# a sitemap or feed listed it; a sitemap name tried when robots.txt names none
+DECIDE_META = "archive_decide"
+LISTED_META = "archive_listed"
+GUESSED_META = "archive_guessed"
 
 # statuses a page-asset request hands to parse_asset instead of raising HttpError
 ASSET_ERROR_STATUSES = tuple(range(400, 600))
@@ -94,103 +125,8 @@ ARTICLE_KEYS = tuple(
 )
 
 
-class SpiderArgumentError(ValueError):
-    """A spider argument (-a NAME=VALUE) is wrong."""
-
-
-def check_base_url(value: str) -> str:
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SpiderArgumentError(f"base_url must be an http(s) URL, got {value!r}")
-    try:
-        parts.port  # noqa: B018 - raises on a bad port
-    except ValueError as exc:
-        raise SpiderArgumentError(f"base_url has a bad port: {value!r}") from exc
-    return origin(normalize_url(value))
-
-
-# the settings read with duration_setting (the crawl command checks them all up front)
-DURATION_SETTINGS = ("ARCHIVE_REFRESH_AFTER", "ARCHIVE_RECHECK_GONE_AFTER")
-
-
-def duration_setting(settings: Any, name: str) -> timedelta | None:
-    """The setting *name*: "90", "45m", "12h", "7d" → a timedelta; empty or 0 → None
-    (off). Anything else raises SpiderArgumentError, naming the setting."""
-    value = settings.get(name)
-    text = str(value or "").strip().lower()
-    if not text or text == "0":
-        return None
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-    factor = units.get(text[-1], 0)
-    number = text[:-1] if factor else text
-    try:
-        seconds = float(number) * (factor or 1)
-    except ValueError:
-        raise SpiderArgumentError(
-            f"{name} must be a duration like 3600, 12h or 7d, got {value!r}"
-        ) from None
-    return timedelta(seconds=seconds) if seconds > 0 else None
-
-
-def asset_scope(value: Any) -> str:
-    """ARCHIVE_PAGE_ASSETS: "site" (the site's hosts and subdomains), "all" (any host, a
-    CDN included) or "off"; booleans read as "site" / "off"."""
-    text = str(value).strip().lower()
-    if text in ("site", "all", "off"):
-        return text
-    if text in ("1", "true", "yes", "on"):
-        return "site"
-    if text in ("0", "false", "no", "none", ""):
-        return "off"
-    raise SpiderArgumentError(f"ARCHIVE_PAGE_ASSETS must be site, all or off, got {value!r}")
-
-
-def spider_argument_names(spidercls: type[Spider]) -> set[str]:
-    """The -a names a spider class takes: the named parameters of its __init__ and
-    those of its bases, down to Scrapy's Spider."""
-    names: set[str] = set()
-    for klass in spidercls.__mro__:
-        if klass is Spider or not issubclass(klass, Spider):
-            break
-        if "__init__" in vars(klass):
-            for param in inspect.signature(klass.__init__).parameters.values():
-                if param.name != "self" and param.kind in (
-                    inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                    inspect.Parameter.KEYWORD_ONLY,
-                ):
-                    names.add(param.name)
-    return names
-
-
-def check_argument_names(spidercls: type[Spider], names: Iterable[str]) -> None:
-    """A misspelled -a name would otherwise be set as a spider attribute and ignored
-    (``-a baseurl=...`` crawling the real site). Names starting with ``_`` pass:
-    scrapyd adds ``_job`` (and ``_version``) to every crawl it starts."""
-    known = sorted(spider_argument_names(spidercls))
-    for name in sorted(names):
-        if name in known or name.startswith("_"):
-            continue
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = f": did you mean {close[0]}?" if close else ""
-        raise SpiderArgumentError(
-            f"unknown spider argument -a {name}{hint} (known: {', '.join(known)})"
-        )
-
-
-def check_max_articles(value: Any) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise SpiderArgumentError(f"max_articles must be a whole number, got {value!r}") from None
-    if number < 1:
-        raise SpiderArgumentError(f"max_articles must be at least 1, got {number}")
-    return number
-
-
 class NewsSpider(Spider):
-    # -- what a site subclass sets ------------------------------------------------------
+    # -- what a preset (a one-site subclass) sets ------------------------------------------
     default_base_url: ClassVar[str] = ""
     # hosts of the real site: their URLs are moved onto base_url when crawling a mirror
     site_hosts: ClassVar[tuple[str, ...]] = ()
@@ -201,6 +137,8 @@ class NewsSpider(Spider):
     article_path: ClassVar[str] = r""
     # paths never requested (besides robots.txt rules): accounts, search, print views...
     skip_path: ClassVar[str] = r"/(?:login|logout|register|signin|signup|account|print|share)\b"
+    # the -a names the spider takes, when not those of its __init__ methods
+    arguments: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(
         self,
@@ -212,22 +150,35 @@ class NewsSpider(Spider):
         super().__init__(*args, **kwargs)
         if not self.article_path:
             raise SpiderArgumentError(f"{type(self).__name__} sets no article_path")
-        self.base_url = check_base_url(base_url or self.default_base_url)
+        self.setup_sites([self.preset_options(base_url)], max_articles)
+
+    @classmethod
+    def preset_options(cls, base_url: str | None) -> SiteOptions:
+        base = check_base_url(base_url or cls.default_base_url)
+        return SiteOptions(
+            base_url=base,
+            start_urls=tuple(normalize_url(base + path) for path in cls.start_paths),
+            site_hosts=cls.site_hosts,
+            sections=cls.section_prefixes,
+            article_pattern=cls.article_path,
+            skip_path=cls.skip_path,
+        )
+
+    def setup_sites(self, sites: Iterable[SiteOptions], max_articles: Any) -> None:
+        """The crawl's sites and its state (called by __init__)."""
         self.max_articles = check_max_articles(max_articles)
-        self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
-        self._host = self.allowed_domains[0]
-        self._hosts = {self._host, *self.site_hosts}
-        self._article_re = re.compile(self.article_path)
-        self._skip_re = re.compile(self.skip_path) if self.skip_path else None
-        self._scheduled_articles: set[str] = set()
-        self._passed_over: set[str] = set()  # article keys this run chose not to fetch
-        self._recovered: set[str] = set()  # article keys extracted from a killed run's capture
-        self._extracted: set[str] = set()
-        # what this run has asked for already: the same menus and boxes on every page
-        # would otherwise make a Request each time, for the duplicate filter to drop
-        self._requested_listings: set[str] = set()
+        self.scopes = [SiteScope(options) for options in sites]
+        self._by_netloc: dict[str, SiteScope] = {}
+        self._by_host: dict[str, list[SiteScope]] = {}
+        for scope in self.scopes:
+            self._by_netloc.setdefault(scope.netloc, scope)
+            for host in scope.hosts:
+                self._by_host.setdefault(host, []).append(scope)
+        self.base_url = self.scopes[0].base_url
+        self.allowed_domains = sorted({scope.host for scope in self.scopes})
         self._requested_feeds: set[str] = set()
         self._requested_assets: set[str] = set()
+        self._requested_listings: set[str] = set()
         self._link_target = LinkMemo(self._resolve_link)
         self._asset_target = LinkMemo(self._resolve_asset)
         self._articles_out = 0
@@ -238,10 +189,6 @@ class NewsSpider(Spider):
         self.capture_assets = "site"  # "site", "all" or "off": see ARCHIVE_PAGE_ASSETS
         self.refresh_after: timedelta | None = None
         self.refresh_modified = False  # see ARCHIVE_REFRESH_MODIFIED
-        # article key -> its latest archived version (incremental crawls)
-        self._known: dict[str, KnownArticle] = {}
-        # article key -> WARC-Date of its latest capture, a 404 or 410 (a dead link)
-        self._gone: dict[str, str] = {}
         self.recheck_gone_after: timedelta | None = timedelta(days=1)
         # per host: pages that came through (no challenge), and challenges answered
         self._pages_through: Counter[str] = Counter()
@@ -264,11 +211,28 @@ class NewsSpider(Spider):
         spider.refresh_modified = settings.getbool("ARCHIVE_REFRESH_MODIFIED")
         spider.recheck_gone_after = duration_setting(settings, "ARCHIVE_RECHECK_GONE_AFTER")
         spider.capture_assets = asset_scope(settings.get("ARCHIVE_PAGE_ASSETS"))
+        spider.set_download_slots(settings)
         if settings.getbool("ARCHIVE_EXTRACT_ENABLED"):
             spider.extractor = ExtractionPool.from_crawler(crawler)
             spider.extractor.start()  # ready by the time robots.txt has been read
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
+
+    def set_download_slots(self, settings: Any) -> None:
+        """A site's own delay and concurrency (a sites file's options) as its host's
+        download slot (Scrapy's DOWNLOAD_SLOTS, read when the downloader is built, after
+        the spider). Settings are not frozen yet here."""
+        slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
+        for scope in self.scopes:
+            own: dict[str, Any] = {}
+            if scope.options.delay is not None:
+                own["delay"] = scope.options.delay
+            if scope.options.concurrency is not None:
+                own["concurrency"] = scope.options.concurrency
+            if own:
+                slots[scope.host] = {**slots.get(scope.host, {}), **own}
+        if slots and not settings.frozen:
+            settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
 
     def _closed(self) -> None:
         if self.extractor is not None:
@@ -278,91 +242,132 @@ class NewsSpider(Spider):
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(key, count)
 
-    # -- URLs ---------------------------------------------------------------------------
+    def _site_inc(self, scope: SiteScope, what: str, count: int = 1) -> None:
+        """A per-site count, ``archive/sites/NAME/WHAT`` (when the crawl has sites)."""
+        self._inc(f"archive/sites/{scope.name}/{what}", count)
+
+    # -- sites and URLs ---------------------------------------------------------------------
+    def scope_of(self, url: str) -> SiteScope | None:
+        """The site a URL belongs to: by host and port, else by host (a real site's
+        host a preset moves onto its mirror, or one site on that host)."""
+        try:
+            parts = urlsplit(url)
+            netloc = parts.netloc.lower()
+            host = (parts.hostname or "").lower()
+        except ValueError:
+            return None
+        scope = self._by_netloc.get(netloc)
+        if scope is not None:
+            return scope
+        found = self._by_host.get(host)
+        if found and len(found) == 1 and host in found[0].site_hosts:
+            return found[0]
+        return None
+
+    def site_name(self, url: str) -> str | None:
+        scope = self.scope_of(url)
+        return scope.name if scope is not None else None
+
+    def _scope_of_known(self, url: str) -> SiteScope | None:
+        """The site an archived URL belongs to. A preset's articles are its paths, on
+        whatever host or port the archive saw them (a mirror, a test server)."""
+        scope = self.scope_of(url)
+        if scope is None and len(self.scopes) == 1 and not self.scopes[0].decides:
+            scope = self.scopes[0]
+        return scope
+
     def rebase(self, url: str) -> str:
-        """Move a URL of the real site onto base_url (a mirror or a test server)."""
-        parts = urlsplit(url)
-        if parts.hostname and parts.hostname.lower() in self.site_hosts:
-            base = urlsplit(self.base_url)
-            return parts._replace(scheme=base.scheme, netloc=base.netloc).geturl()
-        return url
+        """Move a URL of a preset's real site onto base_url (a mirror or a test server)."""
+        scope = self.scope_of(url)
+        return scope.rebase(url) if scope is not None else url
 
     def clean(self, href: str, base: str) -> str | None:
-        href = href.strip()
-        if not href or href.startswith(("mailto:", "javascript:", "tel:", "data:", "#")):
-            return None
-        host = quick_host(href)
-        if host is not None and host != self._host and host not in self._hosts:
-            return None  # off-site, seen without joining or splitting the URL
-        try:
-            joined = urljoin(base, href)
-            host = urlsplit(joined).hostname
-        except ValueError:
-            return None
-        if host is None or (host != self._host and host.lower() not in self._hosts):
-            return None  # off-site: decided before the costly normalisation
-        try:
-            url = normalize_url(self.rebase(joined))
-        except ValueError:
-            return None
-        if origin(url) != self.base_url:
-            return None
-        return url
+        """*href* on the page *base* as the URL to fetch, or None (off the crawl's sites)."""
+        scope = self._scope_of_link(href, base)
+        return scope.clean(href, base) if scope is not None else None
+
+    def _scope_of_link(self, href: str, base: str) -> SiteScope | None:
+        if len(self.scopes) == 1:
+            return self.scopes[0]
+        host = quick_host(href.strip())
+        if host is None:
+            return self.scope_of(base)  # relative (the page's own site), or unusual
+        if host not in self._by_host:
+            return None  # off every site: the common case, decided cheaply
+        return self.scope_of(urljoin(base, href.strip()))
 
     def _resolve_link(self, href: str, base: str) -> tuple[str, str | None] | None:
-        url = self.clean(href, base)
-        return None if url is None else (url, self.classify(url))
+        scope = self._scope_of_link(href, base)
+        url = scope.clean(href, base) if scope is not None else None
+        return None if url is None or scope is None else (url, scope.classify(url))
 
     def article_key(self, url: str) -> str | None:
-        path = urlsplit(url).path
-        if self._article_re.fullmatch(path) or self._article_re.fullmatch(path.rstrip("/")):
-            return path.rstrip("/")
-        return None
-
-    def in_sections(self, path: str) -> bool:
-        for prefix in self.section_prefixes:
-            bare = prefix.rstrip("/")
-            if path in (prefix, bare) or path.startswith(bare + "/"):
-                return True
-        return False
+        scope = self.scope_of(url)
+        return scope.article_key(url) if scope is not None else None
 
     def classify(self, url: str) -> str | None:
-        """ "article", "listing" or None (not to be requested)."""
-        path = urlsplit(url).path
-        if ASSET_EXTENSIONS.search(path):
-            return None
-        if self._skip_re is not None and self._skip_re.search(path):
-            return None
-        if self.article_key(url) is not None:
-            return "article"
-        if self.in_sections(path):
-            return "listing"
-        return None
+        """ "article", "listing", "page" (judged once fetched), "feed" or None."""
+        scope = self.scope_of(url)
+        return scope.classify(url) if scope is not None else None
+
+    def request(self, url: str, scope: SiteScope | None, **kwargs: Any) -> Request:
+        """A Request with the site's own headers and cookies (a sites file's options); a
+        site with its own delay keeps it (AutoThrottle does not change it)."""
+        if scope is not None:
+            if scope.headers:
+                kwargs["headers"] = {**scope.headers, **kwargs.get("headers", {})}
+            if scope.cookies:
+                kwargs["cookies"] = scope.cookies
+            if scope.options.delay is not None:
+                kwargs.setdefault("meta", {})["autothrottle_dont_adjust_delay"] = True
+        return Request(url, **kwargs)
 
     # -- requests -----------------------------------------------------------------------
-    def article_request(self, url: str, modified: LastMod | None = None) -> Request | None:
-        """The request for an article not fetched yet in this run, or None: archived and
-        neither due for a refresh nor *modified* (its sitemap ``<lastmod>``) since."""
-        key = self.article_key(url)
-        if key is None or key in self._scheduled_articles:
+    def article_request(
+        self,
+        url: str,
+        modified: LastMod | None = None,
+        *,
+        listed: bool = False,
+        barren: int | None = None,
+    ) -> Request | None:
+        """The request for an article (or a page to judge) not fetched yet in this run,
+        or None: archived and neither due for a refresh nor *modified* (its sitemap
+        ``<lastmod>``) since. A page to judge whose shape is not an article's goes as a
+        listing (*barren*: the listing chain it continues; None when it comes from a
+        sitemap or feed, which always count)."""
+        scope = self.scope_of(url)
+        key = scope.article_key(url) if scope is not None else None
+        if scope is None or key is None or key in scope.scheduled or scope.full:
             return None
-        known = self._known.get(key)
+        known = scope.known.get(key)
         changed = known is not None and modified is not None and modified.after(known.seen)
         # passed over once (archived, or a dead link): counted once, and asked again only
         # by a sitemap that says it changed since
-        if key in self._passed_over and not changed:
+        if key in scope.passed_over and not changed:
             return None
-        gone = self._gone.get(key)  # empty unless ARCHIVE_RECHECK_GONE_AFTER is set
+        gone = scope.gone.get(key)  # empty unless ARCHIVE_RECHECK_GONE_AFTER is set
         if gone is not None and not self._older_than(gone, self.recheck_gone_after):
-            self._passed_over.add(key)
+            scope.passed_over.add(key)
             self._inc("archive/articles_gone")
             return None
         meta: dict[str, Any] = {EXTRACTED_META: True}
+        priority = PRIO_ARTICLE
+        if scope.decides:
+            meta[DECIDE_META] = True
+            meta[LISTED_META] = listed
+            priority += scope.priority_bonus(url)
+            if not listed and barren is not None and not scope.looks_like_article(url):
+                # a page of a shape that has not been an article: fetched as a listing
+                if not self._listing_allowed(url, scope, barren):
+                    return None
+                meta.update({"barren": barren, UNCAPPED: True})
+                priority = PRIO_LISTING + scope.priority_bonus(url)
         if known is not None:
             if changed:
                 self._inc("archive/articles_modified")
             elif not self.is_stale(known):
-                self._passed_over.add(key)
+                scope.passed_over.add(key)
                 self._inc("archive/articles_known")
                 return None
             self._inc("archive/articles_refreshed")
@@ -370,12 +375,13 @@ class NewsSpider(Spider):
                 known.record_id, known.url, known.warc_date, known.payload_digest or ""
             )
             meta["archive_known_text"] = known.text_sha1
-        self._scheduled_articles.add(key)
-        return Request(
+        scope.scheduled.add(key)
+        return self.request(
             url,
+            scope,
             callback=self.parse_article,
             errback=self.download_failed,
-            priority=PRIO_ARTICLE,
+            priority=priority,
             meta=meta,
         )
 
@@ -385,10 +391,13 @@ class NewsSpider(Spider):
         article_request: redirect targets)."""
         if PREVIOUS_META in request.meta:
             return False
-        key = self.article_key(request.url)
-        if key in self._recovered:
+        scope = self.scope_of(request.url)
+        key = scope.article_key(request.url) if scope is not None else None
+        if scope is None or key is None:
+            return False
+        if key in scope.recovered:
             return True  # archived by a killed run, extracted from there (a redirect to it)
-        known = self._known.get(key) if key else None
+        known = scope.known.get(key)
         return known is not None and not self.is_stale(known)
 
     def is_stale(self, known: KnownArticle) -> bool:
@@ -405,18 +414,28 @@ class NewsSpider(Spider):
             return True
         return datetime.now(UTC) - fetched >= age
 
-    def listing_request(self, url: str, barren: int) -> Request | None:
-        if url in self._requested_listings:
-            return None
+    def _listing_allowed(self, url: str, scope: SiteScope, barren: int) -> bool:
+        """The listing caps: a chain of pages that brought nothing new, the site's
+        listing pages in all; a listing is requested once."""
+        if url in self._requested_listings or scope.full:
+            return False
         if barren >= self.stop_after_seen:
             self._inc("archive/listing_chains_stopped")
-            return None
-        if self.max_listing_pages and len(self._requested_listings) >= self.max_listing_pages:
+            return False
+        if self.max_listing_pages and scope.listings >= self.max_listing_pages:
             self._inc("archive/listing_cap_reached")
-            return None
+            return False
         self._requested_listings.add(url)
-        return Request(
+        scope.listings += 1
+        return True
+
+    def listing_request(self, url: str, barren: int) -> Request | None:
+        scope = self.scope_of(url)
+        if scope is None or not self._listing_allowed(url, scope, barren):
+            return None
+        return self.request(
             url,
+            scope,
             callback=self.parse_listing,
             errback=self.download_failed,
             priority=PRIO_LISTING,
@@ -424,14 +443,23 @@ class NewsSpider(Spider):
             meta={"barren": barren, UNCAPPED: True},
         )
 
-    def sitemap_request(self, url: str) -> Request:
-        return Request(
-            url, callback=self.parse_sitemap, errback=self.quiet_errback, priority=PRIO_SITEMAP
+    def sitemap_request(self, url: str, guessed: bool = False) -> Request:
+        return self.request(
+            url,
+            self.scope_of(url),
+            callback=self.parse_sitemap,
+            errback=self.quiet_errback,
+            priority=PRIO_SITEMAP,
+            meta={GUESSED_META: guessed},
         )
 
     def feed_request(self, url: str) -> Request:
-        return Request(
-            url, callback=self.parse_feed, errback=self.quiet_errback, priority=PRIO_FEED
+        return self.request(
+            url,
+            self.scope_of(url),
+            callback=self.parse_feed,
+            errback=self.quiet_errback,
+            priority=PRIO_FEED,
         )
 
     def download_failed(self, failure: Any) -> None:
@@ -494,7 +522,11 @@ class NewsSpider(Spider):
     def is_site_host(self, host: str) -> bool:
         """The site's own hosts and their subdomains (static.example.com, cdn.example.com)."""
         host = host.lower()
-        return any(host == h or host.endswith("." + h.removeprefix("www.")) for h in self._hosts)
+        return any(
+            host == h or host.endswith("." + h.removeprefix("www."))
+            for scope in self.scopes
+            for h in scope.hosts
+        )
 
     def parse_asset(self, response: Response) -> None:
         """Archived on the way in (an error page too: it is what the server said);
@@ -519,31 +551,41 @@ class NewsSpider(Spider):
         # the texts' hashes and latest captures only matter to a refresh (an unchanged
         # text is no new version; a capture tells when the article was last looked at)
         refresh = self.refresh_after is not None or self.refresh_modified
+        count = 0
         for known in await asyncio.to_thread(archive.known_articles, refresh):
             for url in (known.url, known.canonical_url):
-                key = self.article_key(self.rebase(url)) if url else None
-                if key and key not in self._known:
-                    self._known[key] = known
-        if self._known:
-            logger.info("%d articles archived already: fetching only new ones", len(self._known))
+                scope = self._scope_of_known(url) if url else None
+                if scope is None or not url:
+                    continue
+                key = scope.article_key(scope.rebase(url))
+                if key and key not in scope.known:
+                    scope.known[key] = known
+                    count += url == known.url
+        if count:
+            logger.info("%d articles archived already: fetching only new ones", count)
         if self.recheck_gone_after is None:
             return
         for url, warc_date in await asyncio.to_thread(archive.gone_pages):
-            key = self.article_key(self.rebase(url))
-            if key and key not in self._known and warc_date > self._gone.get(key, ""):
-                self._gone[key] = warc_date
+            scope = self._scope_of_known(url)
+            key = scope.article_key(scope.rebase(url)) if scope is not None else None
+            if scope is None or not key or key in scope.known:
+                continue
+            if warc_date > scope.gone.get(key, ""):
+                scope.gone[key] = warc_date
 
     async def start(self) -> AsyncIterator[Request]:
         await self.load_known()
         recovered = list(self.recovery_requests())
-        yield Request(
-            self.base_url + "/robots.txt",
-            callback=self.parse_robots,
-            errback=self.robots_failed,
-            priority=1000,
-            dont_filter=True,
-            meta={"dont_obey_robotstxt": True, "handle_httpstatus_all": True},
-        )
+        for scope in self.scopes:
+            yield self.request(
+                scope.base_url + "/robots.txt",
+                scope,
+                callback=self.parse_robots,
+                errback=self.robots_failed,
+                priority=1000,
+                dont_filter=True,
+                meta={"dont_obey_robotstxt": True, "handle_httpstatus_all": True},
+            )
         for request in recovered:
             yield request
 
@@ -557,21 +599,26 @@ class NewsSpider(Spider):
         if archive is None or archive.unusable or self.extractor is None:
             return
         for orphan in archive.orphan_responses():
-            key = self.article_key(orphan.url)
-            if key is None or key in self._scheduled_articles:
+            scope = self.scope_of(orphan.url)
+            key = scope.article_key(orphan.url) if scope is not None else None
+            if scope is None or key is None or key in scope.scheduled:
                 continue
-            if self.clean(orphan.url, orphan.url) != orphan.url:
+            if scope.clean(orphan.url, orphan.url) != orphan.url:
                 continue  # another site, or a URL this spider would not ask for
-            meta: dict[str, Any] = {RECOVER_META: orphan, EXTRACTED_META: True}
-            known = self._known.get(key)
+            meta: dict[str, Any] = {
+                RECOVER_META: orphan,
+                EXTRACTED_META: True,
+                DECIDE_META: scope.decides,
+            }
+            known = scope.known.get(key)
             if known is not None:
                 # archived already: only the latest capture may make a new version, and
                 # only when a refresh can tell a new text (it knows the text's hash)
                 if not known.text_sha1 or known.seen > orphan.warc_date:
                     continue
                 meta["archive_known_text"] = known.text_sha1
-            self._scheduled_articles.add(key)
-            self._recovered.add(key)
+            scope.scheduled.add(key)
+            scope.recovered.add(key)
             archive.recovering(orphan.record_id)
             yield Request(
                 orphan.url,
@@ -605,21 +652,29 @@ class NewsSpider(Spider):
         same reading of the file as the robots.txt middleware's (crawler.robots)."""
         rules, why = rules_from_response(response)
         if rules is DENY_ALL:
-            logger.error("robots.txt of %s answered %s: not crawling", self.base_url, why)
+            logger.error("robots.txt of %s answered %s: not crawling", origin(response.url), why)
             self._inc("archive/robots_unavailable")
             return
         yield from self.entry_points(rules, response)
 
     def entry_points(self, rules: Rules, response: Response) -> Iterator[Request]:
-        """The sitemaps *rules* name (``/sitemap.xml`` when none), then the start pages."""
+        """The sitemaps *rules* name (when none: the usual names, /sitemap.xml alone for
+        a preset), then the start pages."""
+        scope = self.scope_of(response.url)
+        if scope is None:
+            return
         sitemaps = list(rules.sitemaps) if isinstance(rules, Protego) else []
-        own = [u for u in (self.clean(s, response.url) for s in sitemaps) if u]
-        if not own:
-            own = [self.base_url + "/sitemap.xml"]
-        for url in own:
-            yield self.sitemap_request(url)
-        for path in self.start_paths:
-            req = self.listing_request(normalize_url(self.base_url + path), 0)
+        own = [u for u in (scope.clean(s, response.url) for s in sitemaps) if u]
+        if own:
+            for url in own:
+                yield self.sitemap_request(url)
+        elif scope.decides:
+            for path in SITEMAP_GUESSES:
+                yield self.sitemap_request(scope.base_url + path, guessed=True)
+        else:
+            yield self.sitemap_request(scope.base_url + "/sitemap.xml")
+        for url in scope.start_urls():
+            req = self.listing_request(url, 0)
             if req is not None:
                 req.meta["start_page"] = True
                 yield req
@@ -629,63 +684,53 @@ class NewsSpider(Spider):
         if rules is not DENY_ALL:  # cut by DOWNLOAD_MAXSIZE past what is read of it
             yield from self.entry_points(rules, failure.value.response)
             return
-        logger.error("cannot reach %s: %s", self.base_url, failure.value)
+        logger.error("cannot reach %s: %s", origin(failure.request.url), failure.value)
         self._inc("archive/robots_unavailable")
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
-        body = response.body
-        if body[:2] == b"\x1f\x8b":
-            try:
-                body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
-            except Exception as exc:
-                logger.warning("bad gzip sitemap %s: %s", response.url, exc)
-                self._inc("archive/bad_sitemaps")
-                return
+        guessed = response.meta.get(GUESSED_META, False)
         try:
-            sitemap = Sitemap(body)
-        except Exception as exc:
+            sitemap = read_sitemap(response.body, self.settings.getint("DOWNLOAD_MAXSIZE"))
+        except SitemapError as exc:
+            if guessed:  # a name tried on the off chance: a page, or nothing
+                logger.debug("no sitemap at %s: %s", response.url, exc)
+                return
             logger.warning("unparsable sitemap %s: %s", response.url, exc)
             self._inc("archive/bad_sitemaps")
             return
-        entries = list(sitemap)
-        lastmods = [entry.get("lastmod") for entry in entries]
-        trust = self.refresh_modified and sitemap.type != "sitemapindex"
+        entries = sitemap.entries
+        lastmods = [entry.news_published or entry.lastmod for entry in entries]
+        trust = self.refresh_modified and sitemap.kind != "sitemapindex"
         if trust and stamped(lastmods):
             trust = False
             self._inc("archive/sitemaps_stamped")
             logger.info("%s gives its URLs all the same <lastmod>: not used", response.url)
         now = datetime.now(UTC)
         for entry, lastmod in zip(entries, lastmods, strict=True):
-            url = self.clean(entry.get("loc", ""), response.url)
+            url = self.clean(entry.loc, response.url)
             if url is None:
                 continue
-            if sitemap.type == "sitemapindex":
+            if sitemap.kind == "sitemapindex":
                 yield self.sitemap_request(url)
                 continue
-            if self.classify(url) != "article":
+            if self.classify(url) not in ("article", "page"):
                 continue
-            req = self.article_request(url, parse_lastmod(lastmod, now) if trust else None)
+            modified = parse_lastmod(lastmod, now) if trust else None
+            req = self.article_request(url, modified, listed=True)
             if req is not None:
                 yield req
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         try:
-            root = etree.fromstring(
-                response.body, parser=etree.XMLParser(resolve_entities=False, no_network=True)
-            )
-        except etree.XMLSyntaxError as exc:
+            entries = read_feed(response.body)
+        except FeedError as exc:
             logger.warning("unparsable feed %s: %s", response.url, exc)
             self._inc("archive/bad_feeds")
             return
-        links = root.xpath(
-            "//*[local-name()='item']/*[local-name()='link']/text()"
-            " | //*[local-name()='entry']/*[local-name()='link']"
-            "[not(@rel) or @rel='alternate']/@href"
-        )
-        for href in links:
-            url = self.clean(str(href), response.url)
-            if url and self.classify(url) == "article":
-                req = self.article_request(url)
+        for entry in entries:
+            url = self.clean(entry.url, response.url)
+            if url and self.classify(url) in ("article", "page"):
+                req = self.article_request(url, listed=True)
                 if req is not None:
                     yield req
 
@@ -709,35 +754,59 @@ class NewsSpider(Spider):
         yield from self.asset_requests(response, found.assets)
         for href in found.feeds:
             target = self._link_target(href, response.url)
-            if target is not None and target[0] not in self._requested_feeds:
-                self._requested_feeds.add(target[0])
-                yield self.feed_request(target[0])
+            if target is not None:
+                yield from self._feed(target[0])
         articles: list[Request] = []
-        listings: list[str] = []
+        listings: list[tuple[str, str]] = []
         for href in found.links:
             target = self._link_target(href, response.url)
             if target is None:
                 continue
             url, kind = target
-            if kind == "article":
+            if kind == "article" or kind == "page" and self._article_like(url):
                 req = self.article_request(url)
                 if req is not None:
                     articles.append(req)
-            elif kind == "listing":
-                listings.append(url)
+            elif kind in ("listing", "page"):
+                listings.append((url, kind))
+            elif kind == "feed":
+                yield from self._feed(url)
         yield from articles
         barren = 0 if articles else response.meta.get("barren", 0) + 1
         here = urlsplit(response.url).path
         spread = barren == 0 or response.meta.get("start_page", False)
-        for url in dict.fromkeys(listings):
+        nexts = set()
+        if not spread:
+            for href in found.next:
+                target = self._link_target(href, response.url)
+                if target is not None:
+                    nexts.add(target[0])
+        for url, kind in dict.fromkeys(listings):
             # a page that brought nothing new only goes on to its own next pages
-            if not spread and urlsplit(url).path != here:
+            if not spread and not (
+                urlsplit(url).path == here or url in nexts or is_next_page(response.url, url)
+            ):
                 continue
-            req = self.listing_request(url, barren)
+            if kind == "page":
+                req = self.article_request(url, barren=barren)
+            else:
+                req = self.listing_request(url, barren)
             if req is not None:
                 yield req
 
+    def _article_like(self, url: str) -> bool:
+        scope = self.scope_of(url)
+        return scope is not None and scope.looks_like_article(url)
+
+    def _feed(self, url: str) -> Iterator[Request]:
+        if url not in self._requested_feeds:
+            self._requested_feeds.add(url)
+            yield self.feed_request(url)
+
     def parse_listing(self, response: Response) -> Iterable[Request]:
+        scope = self.scope_of(response.url)
+        if scope is not None:
+            self._site_inc(scope, "pages")
         if self.challenged(response):
             return ()  # its links are the challenge's: the next run asks for the page again
         return self.follow(response)
@@ -782,6 +851,9 @@ class NewsSpider(Spider):
     async def parse_article(self, response: Response) -> AsyncIterator[Any]:
         if self.max_articles and self._articles_reserved >= self.max_articles:
             return  # the crawl is closing (max_articles): nothing more to follow or parse
+        scope = self.scope_of(response.url)
+        if scope is not None:
+            self._site_inc(scope, "pages")
         if self.challenged(response):
             return  # not the article (nor its links): not recorded, so asked again next run
         if self.extractor is None or await self.unchanged(response):
@@ -789,8 +861,18 @@ class NewsSpider(Spider):
             for req in self.follow(response):
                 yield req
             return
-        self._articles_reserved += 1
-        result = await self.extract(response)
+        decide = bool(response.meta.get(DECIDE_META))
+        if not decide:
+            self._articles_reserved += 1
+        result = await self.extract(response, decide)
+        if decide:
+            if not self._judged(response, scope, result):
+                for req in self.follow(response, result.links):
+                    yield req
+                return
+            if self.max_articles and self._articles_reserved >= self.max_articles:
+                return
+            self._articles_reserved += 1
         for req in self.follow(response, result.links):
             yield req
         item = await self.article_item(response, result)
@@ -798,12 +880,49 @@ class NewsSpider(Spider):
             self._articles_reserved -= 1
             return
         self._articles_out += 1
+        if scope is not None:
+            scope.articles_out += 1
+            if scope.full:
+                logger.info("%s: max_articles (%d) reached", scope.name, scope.max_articles)
         yield item
         if self.max_articles and self._articles_out >= self.max_articles:
             raise CloseSpider("max_articles")
 
-    async def extract(self, response: Response) -> ExtractionResult:
-        """The article of a page and its links, from one parse in an extraction worker."""
+    def _judged(
+        self, response: Response, scope: SiteScope | None, result: ExtractionResult
+    ) -> bool:
+        """A judged page: an article (True), or a page archived as it is and followed
+        like a listing (False). Either way its site learns the shape of its URL, and
+        what its rel=canonical says about the URL's parameters."""
+        is_article = result.article is not None
+        if scope is not None:
+            scope.shapes.learn(response.url, is_article)
+            canonical = result.article.get("canonical_url") if result.article else None
+            before = len(scope.ignored_params)
+            scope.learn_canonical(response.url, canonical)
+            if len(scope.ignored_params) != before:
+                self._link_target.clear()  # links resolved before would keep the parameter
+                logger.info(
+                    "%s: URL parameters %s only decorate pages (rel=canonical)",
+                    scope.name,
+                    ", ".join(sorted(scope.ignored_params)),
+                )
+        if is_article:
+            return True
+        if result.error == NOT_AN_ARTICLE:
+            self._inc("archive/pages_not_articles")
+            if scope is not None:
+                self._site_inc(scope, "not_articles")
+            if result.verdict is not None:
+                logger.debug("%s: %s", response.url, result.verdict.explain())
+        else:
+            self._inc("archive/extraction_failed")
+            logger.warning("extraction failed for %s: %s", response.url, result.error)
+        return False
+
+    async def extract(self, response: Response, decide: bool = False) -> ExtractionResult:
+        """The article of a page and its links, from one parse in an extraction worker;
+        with *decide*, only when the page is an article."""
         assert self.extractor is not None
         content_type = response.headers.get(b"Content-Type")
         return await self.extractor.extract(
@@ -811,6 +930,8 @@ class NewsSpider(Spider):
             response.url,
             content_type.decode("latin-1") if content_type else None,
             links=True,
+            decide=decide,
+            listed=bool(response.meta.get(LISTED_META)),
         )
 
     async def unchanged(self, response: Response) -> bool:
@@ -835,21 +956,25 @@ class NewsSpider(Spider):
             logger.warning("extraction failed for %s: %s", response.url, result.error)
             return None
         article = dict(result.article)
-        own = self.article_key(response.url) or response.url
+        scope = self.scope_of(response.url)
+        if scope is None:
+            return None
+        own = scope.article_key(response.url) or response.url
         canonical = article.get("canonical_url")
-        canonical_key = self.article_key(self.rebase(canonical)) if canonical else None
+        canonical_url = scope.clean(canonical, response.url) if canonical else None
+        canonical_key = scope.article_key(canonical_url) if canonical_url else None
         known_text = response.meta.get("archive_known_text")
         if known_text and known_text == hashlib.sha1(article["text"].encode()).hexdigest():
             self._inc("archive/refreshed_unchanged_text")
             return None  # new bytes (a new capture), same article: no new version
-        if own in self._extracted or (canonical_key and canonical_key in self._extracted):
+        if own in scope.extracted or (canonical_key and canonical_key in scope.extracted):
             self._inc("archive/duplicate_articles")
             logger.info("%s is an article archived already (rel=canonical)", response.url)
             return None
-        self._extracted.add(own)
+        scope.extracted.add(own)
         if canonical_key:
-            self._extracted.add(canonical_key)
-            self._scheduled_articles.add(canonical_key)  # never fetched again under that URL
+            scope.extracted.add(canonical_key)
+            scope.scheduled.add(canonical_key)  # never fetched again under that URL
         item = ArticleItem(url=response.url, **{k: article.get(k) for k in ARTICLE_KEYS})
         capture = response.meta.get(CAPTURE_META)
         if capture is not None:
