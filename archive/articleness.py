@@ -154,6 +154,15 @@ _DATE_METAS = frozenset(
         "sailthru.date",
     }
 )
+# a URL segment news lives under, or a short id (/articles/102/slug, /a/1c5d00940234)
+_NEWSY_WORD = re.compile(
+    r"news|story|stories|articles?|posts?|blogs?|press|releases?|"
+    r"nachrichten|noticias?|actualites?|notizie|nieuws|haber|akhbar|khabar"
+)
+_ID_SEGMENT = re.compile(r"\d{2,}|(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}")
+_WORD_SPLIT = re.compile(r"[-_.+]")
+_PAGE_SLUG = re.compile(r"[^/.]+-[^/.]+-[^/.]+\.(?:s?html?|php|aspx?|jsp)")
+_DATE_PROPS = frozenset({"datePublished", "dateCreated", "uploadDate"})
 _SKIP_TEXT = ("script", "style", "noscript", "template", "svg")
 _INLINE = frozenset({"span", "font", "b", "strong", "i", "em", "u", "small", "big", "sup", "sub"})
 _INLINE_OR_BR = _INLINE | {"a", "br", "img", "abbr", "time", "cite", "q", "mark"}
@@ -197,7 +206,8 @@ class PageFacts:
     url: str
     path: str = "/"
     query: list[tuple[str, str]] = field(default_factory=list)
-    from_sitemap_or_feed: bool = False
+    from_sitemap_or_feed: bool = False  # a feed or a news sitemap (news evidence)
+    in_sitemap: bool = False  # a plain sitemap, which lists every page of a site
     title: str = ""
     h1: str = ""
     schema_types: set[str] = field(default_factory=set)  # lower case, prefix removed
@@ -211,6 +221,9 @@ class PageFacts:
     author_links: int = 0  # <a rel="author">
     captioned_images: int = 0
     images: int = 0
+    # a publication date anywhere in the page's markup: a meta tag, JSON-LD or microdata
+    # datePublished, a <time datetime> in the body
+    dated: bool = False
 
     @property
     def segments(self) -> list[str]:
@@ -285,7 +298,9 @@ def _is_headline(text: str) -> bool:
     return len(text) >= 12 and not text.isascii()  # CJK and other scripts without spaces
 
 
-def page_facts(html: bytes | str, url: str, *, from_sitemap_or_feed: bool = False) -> PageFacts:
+def page_facts(
+    html: bytes | str, url: str, *, from_sitemap_or_feed: bool = False, in_sitemap: bool = False
+) -> PageFacts:
     """Parse the page once and read every fact the signals use."""
     parts = urlsplit(url)
     facts = PageFacts(
@@ -293,6 +308,7 @@ def page_facts(html: bytes | str, url: str, *, from_sitemap_or_feed: bool = Fals
         path=parts.path or "/",
         query=parse_qsl(parts.query, keep_blank_values=True),
         from_sitemap_or_feed=from_sitemap_or_feed,
+        in_sitemap=in_sitemap,
     )
     text = _to_text(html)
     if not text.strip():
@@ -324,6 +340,7 @@ def _read_head(root: Any, facts: PageFacts) -> None:
                 facts.published_meta = content.strip()
         elif (element.get("type") or "").strip().lower() == "application/ld+json":
             facts.schema_types |= _read_jsonld(element.text or "")
+            facts.dated = facts.dated or '"datePublished"' in (element.text or "")
 
 
 def _read_body(body: Any, facts: PageFacts) -> None:
@@ -376,6 +393,10 @@ def _read_body(body: Any, facts: PageFacts) -> None:
             facts.images += 1
         elif tag == "figcaption":
             facts.captioned_images += 1
+        elif tag == "time" and element.get("datetime"):
+            facts.dated = True
+        if not facts.dated and element.get("itemprop") in _DATE_PROPS:
+            facts.dated = True
     for block in broken - leaves:
         size = _text_between_breaks(block)
         if size:
@@ -427,7 +448,11 @@ def published_time(facts: PageFacts) -> Signal | None:
 
 # discovery and URL
 def in_sitemap_or_feed(facts: PageFacts) -> Signal | None:
-    return Signal("in_sitemap_or_feed", 1.0) if facts.from_sitemap_or_feed else None
+    """A feed or a Google News sitemap listed it; a plain sitemap, which lists every page
+    of a site, counts for less, and is no news evidence (no_news_evidence)."""
+    if facts.from_sitemap_or_feed:
+        return Signal("in_sitemap_or_feed", 1.0)
+    return Signal("in_sitemap", 0.5) if facts.in_sitemap else None
 
 
 def dated_url(facts: PageFacts) -> Signal | None:
@@ -473,6 +498,40 @@ def text_outside_links(facts: PageFacts) -> Signal | None:
     if outside < 0.3:
         return Signal("mostly_links", -1.0, f"{outside:.0%} outside links")
     return None
+
+
+def _newsy_url(segments: list[str]) -> bool:
+    """A folder news lives in (/news/, /news-and-events/, /press-releases/), an id
+    anywhere (/articles/102/slug, /a/1c5d00940234), or a page of its own named by a
+    slug of three words or more (/the-long-headline.html, old CMSs)."""
+    if segments and _PAGE_SLUG.fullmatch(segments[-1]):
+        return True
+    for position, segment in enumerate(segments):
+        if _ID_SEGMENT.fullmatch(segment):
+            return True
+        if position < len(segments) - 1 and any(
+            _NEWSY_WORD.fullmatch(word) for word in _WORD_SPLIT.split(segment)
+        ):
+            return True
+    return False
+
+
+def no_news_evidence(facts: PageFacts) -> Signal | None:
+    """Nothing says "news" but the text: no article markup, no publication date in the
+    markup, no sitemap or feed entry, no date or ID in the URL. Long prose alone is an
+    about page, a report, a biography as often as an article."""
+    if (
+        facts.dated
+        or facts.published_meta
+        or facts.from_sitemap_or_feed
+        or facts.og_type == "article"
+        or facts.schema_types & ARTICLE_TYPES
+        or _DATED_PATH.search(facts.path)
+        or id_url(facts) is not None
+        or _newsy_url(facts.segments)
+    ):
+        return None
+    return Signal("no_news_evidence", -2.0)
 
 
 # what else a page can be
@@ -553,6 +612,7 @@ SIGNALS: tuple[Callable[[PageFacts], Signal | None], ...] = (
     long_text,
     little_text,
     text_outside_links,
+    no_news_evidence,
     listing,
     tag_or_author_page,
     service_page,
@@ -572,7 +632,9 @@ def verdict(
 
 
 def article_signals(
-    html: bytes | str, url: str, *, from_sitemap_or_feed: bool = False
+    html: bytes | str, url: str, *, from_sitemap_or_feed: bool = False, in_sitemap: bool = False
 ) -> ArticleVerdict:
-    """Is this page one article? ``from_sitemap_or_feed``: a sitemap or feed listed it."""
-    return verdict(page_facts(html, url, from_sitemap_or_feed=from_sitemap_or_feed))
+    """Is this page one article? ``from_sitemap_or_feed``: a feed or a news sitemap listed
+    it; ``in_sitemap``: a plain sitemap did."""
+    facts = page_facts(html, url, from_sitemap_or_feed=from_sitemap_or_feed, in_sitemap=in_sitemap)
+    return verdict(facts)

@@ -778,7 +778,7 @@ def extract_article(
     links: bool = False,
     *,
     decide: bool = False,
-    listed: bool = False,
+    listed: str = "",
 ) -> ExtractionResult:
     """Extract the main article of one page. Never raises.
 
@@ -786,7 +786,8 @@ def extract_article(
     HTTP Content-Type header, if any. Returns the article dict, or ``None`` with a short reason
     ("not html", "no main text", "exception: ..."). With ``links``, also the page's links
     (:mod:`archive.links`), read from the same parse. With ``decide``, the page is first
-    judged (:mod:`archive.articleness`; ``listed``: a sitemap or feed listed it) and a
+    judged (:mod:`archive.articleness`; ``listed``: "news" when a feed or a news sitemap
+    listed it, "sitemap" when a plain sitemap did) and a
     page that is no article is not extracted: no article, the error NOT_AN_ARTICLE, and
     the verdict.
     """
@@ -802,7 +803,13 @@ def extract_article(
             logger.debug("rejected %s: unparseable HTML", url)
             return ExtractionResult(None, "not html", encoding)
         found = page_links(tree) if links else None  # before extraction prunes the tree
-        judged = article_signals(text, url, from_sitemap_or_feed=listed) if decide else None
+        judged = (
+            article_signals(
+                text, url, from_sitemap_or_feed=listed == "news", in_sitemap=listed == "sitemap"
+            )
+            if decide
+            else None
+        )
         if judged is not None and not judged.is_article:
             return ExtractionResult(None, NOT_AN_ARTICLE, encoding, found, judged)
         article = _extract(tree, text, url)

@@ -172,11 +172,12 @@ class ExtractionPool:
         links: bool = False,
         *,
         decide: bool = False,
-        listed: bool = False,
+        listed: str = "",
     ) -> ExtractionResult:
         """The article of a page as received (and its links, with ``links``: read from
         the same parse in the worker). With ``decide``, only when the page is an article
-        (``listed``: a sitemap or feed listed it)."""
+        (``listed``: "news" when a feed or a news sitemap listed it, "sitemap" for a
+        plain sitemap)."""
         return await self.run(ExtractJob(url, body, content_type, links, decide, listed))
 
     async def run(self, job: ExtractJob) -> ExtractionResult:

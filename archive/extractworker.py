@@ -42,9 +42,9 @@ class ExtractJob:
     content_type: str | None = None
     links: bool = False
     # decide first whether the page is an article at all (archive/articleness.py);
-    # ``listed``: a sitemap or feed listed it
+    # ``listed``: "news" (a feed or a news sitemap listed it), "sitemap" (a plain one)
     decide: bool = False
-    listed: bool = False
+    listed: str = ""
 
 
 def default_workers() -> int:

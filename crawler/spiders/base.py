@@ -46,7 +46,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
-from archive.pagination import is_next_page
 from protego import Protego
 from scrapy import Request, Selector, Spider, signals
 from scrapy.exceptions import CloseSpider, IgnoreRequest
@@ -60,6 +59,7 @@ from archive.feeds import FeedError, read_feed
 from archive.index import KnownArticle
 from archive.links import PageLinks
 from archive.links import page_links as links_of_tree
+from archive.pagination import is_next_page
 from archive.rows import ARTICLE_FIELDS
 from archive.sitemaps import SITEMAP_GUESSES, SitemapError, read_sitemap
 from archive.sniff import looks_like_html
@@ -328,7 +328,7 @@ class NewsSpider(Spider):
         url: str,
         modified: LastMod | None = None,
         *,
-        listed: bool = False,
+        listed: str = "",
         barren: int | None = None,
     ) -> Request | None:
         """The request for an article (or a page to judge) not fetched yet in this run,
@@ -338,7 +338,11 @@ class NewsSpider(Spider):
         sitemap or feed, which always count)."""
         scope = self.scope_of(url)
         key = scope.article_key(url) if scope is not None else None
-        if scope is None or key is None or key in scope.scheduled or scope.full:
+        if scope is None or key is None or scope.full:
+            return None
+        if key in scope.scheduled:
+            if listed and scope.listed.get(key) != "news":  # judged as listed when fetched
+                scope.listed[key] = listed
             return None
         known = scope.known.get(key)
         changed = known is not None and modified is not None and modified.after(known.seen)
@@ -716,7 +720,8 @@ class NewsSpider(Spider):
             if self.classify(url) not in ("article", "page"):
                 continue
             modified = parse_lastmod(lastmod, now) if trust else None
-            req = self.article_request(url, modified, listed=True)
+            news = entry.news_title is not None or entry.news_published is not None
+            req = self.article_request(url, modified, listed="news" if news else "sitemap")
             if req is not None:
                 yield req
 
@@ -730,7 +735,7 @@ class NewsSpider(Spider):
         for entry in entries:
             url = self.clean(entry.url, response.url)
             if url and self.classify(url) in ("article", "page"):
-                req = self.article_request(url, listed=True)
+                req = self.article_request(url, listed="news")
                 if req is not None:
                     yield req
 
@@ -931,7 +936,18 @@ class NewsSpider(Spider):
             content_type.decode("latin-1") if content_type else None,
             links=True,
             decide=decide,
-            listed=bool(response.meta.get(LISTED_META)),
+            listed=self._listed(response),
+        )
+
+    def _listed(self, response: Response) -> str:
+        """How the page was listed: "news" (a feed, a news sitemap), "sitemap" or ""."""
+        scope = self.scope_of(response.url)
+        key = scope.article_key(response.url) if scope is not None else None
+        later = scope.listed.get(key, "") if scope is not None and key else ""
+        return (
+            "news"
+            if "news" in (later, response.meta.get(LISTED_META))
+            else (later or response.meta.get(LISTED_META) or "")
         )
 
     async def unchanged(self, response: Response) -> bool:

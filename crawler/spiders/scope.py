@@ -151,6 +151,8 @@ class SiteScope:
         # article key -> WARC-Date of its latest capture, a 404 or 410 (a dead link)
         self.gone: dict[str, str] = {}
         self.scheduled: set[str] = set()
+        # scheduled articles a sitemap or feed also listed (a page judged is told so)
+        self.listed: dict[str, str] = {}
         self.passed_over: set[str] = set()  # article keys this run chose not to fetch
         self.recovered: set[str] = set()  # extracted from a killed run's capture
         self.extracted: set[str] = set()
