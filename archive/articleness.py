@@ -432,7 +432,12 @@ def _loose_text(block: Any) -> int:
 def structured_article(facts: PageFacts) -> Signal | None:
     """JSON-LD (@graph, lists, @type arrays) or microdata of an article type."""
     found = sorted(facts.schema_types & ARTICLE_TYPES)
-    return Signal("structured_article", 2.0, ",".join(found)) if found else None
+    if not found:
+        return None
+    if not (facts.dated or facts.published_meta):
+        # a theme that wraps every page in BlogPosting: without a date it says little
+        return Signal("structured_article", 0.5, ",".join(found) + ", no date")
+    return Signal("structured_article", 2.0, ",".join(found))
 
 
 def og_type_article(facts: PageFacts) -> Signal | None:
@@ -517,15 +522,15 @@ def _newsy_url(segments: list[str]) -> bool:
 
 
 def no_news_evidence(facts: PageFacts) -> Signal | None:
-    """Nothing says "news" but the text: no article markup, no publication date in the
-    markup, no sitemap or feed entry, no date or ID in the URL. Long prose alone is an
+    """Nothing says "news" but the text: no publication date in the markup (article
+    markup without one is no evidence), no og:type article, no feed or news-sitemap
+    entry, no date, ID or news folder in the URL. Long prose alone is an
     about page, a report, a biography as often as an article."""
     if (
         facts.dated
         or facts.published_meta
         or facts.from_sitemap_or_feed
         or facts.og_type == "article"
-        or facts.schema_types & ARTICLE_TYPES
         or _DATED_PATH.search(facts.path)
         or id_url(facts) is not None
         or _newsy_url(facts.segments)
