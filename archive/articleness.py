@@ -536,7 +536,7 @@ def no_news_evidence(facts: PageFacts) -> Signal | None:
         or _newsy_url(facts.segments)
     ):
         return None
-    return Signal("no_news_evidence", -2.0)
+    return Signal("no_news_evidence", -2.5)
 
 
 # what else a page can be

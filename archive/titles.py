@@ -193,3 +193,29 @@ def domain_name(url: str) -> str | None:
     if parts.domain and parts.suffix:
         return f"{parts.domain}.{parts.suffix}"
     return host
+
+
+# a home page's <title> part that is no name: "Home - Site", "Startseite | Site"
+_HOME_WORDS = frozenset(
+    {"home", "homepage", "home page", "start", "startseite", "accueil", "inicio", "portada"}
+)
+
+
+def home_site_name(
+    og_site_name: str | None, application_name: str | None, title: str | None
+) -> str | None:
+    """A site's name as its home page gives it: og:site_name, application-name, else the
+    <title> without its tagline ("Harbour Ledger – Local news" gives "Harbour Ledger",
+    "Home | Harbour Ledger" gives "Harbour Ledger"); None when none is a name."""
+    for declared in (og_site_name, application_name):
+        if declared and is_name_like(declared) and not looks_like_host(declared):
+            return primary_name(declared)
+    if not title or not title.strip():
+        return None
+    parts, _ = _segments(title.strip())
+    names = [p.strip() for p in parts if p.strip() and key(p) not in {key(w) for w in _HOME_WORDS}]
+    for part in names:
+        name = _name_like(part)
+        if name and is_name_like(name) and not looks_like_host(name):
+            return name
+    return None

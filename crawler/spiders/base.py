@@ -52,6 +52,7 @@ from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from archive import titles
 from archive.capture import PreviousCapture
 from archive.challenge import HEADER_NAMES, challenge_reason
 from archive.extracted import NOT_AN_ARTICLE, ExtractionResult
@@ -681,6 +682,8 @@ class NewsSpider(Spider):
             req = self.listing_request(url, 0)
             if req is not None:
                 req.meta["start_page"] = True
+                # early: the most links, and the site's name (read_home)
+                req.priority = PRIO_FEED
                 yield req
 
     def robots_failed(self, failure: Any) -> Iterator[Request]:
@@ -814,7 +817,23 @@ class NewsSpider(Spider):
             self._site_inc(scope, "pages")
         if self.challenged(response):
             return ()  # its links are the challenge's: the next run asks for the page again
+        if scope is not None and response.meta.get("start_page") and not scope.home_name:
+            self.read_home(response, scope)
         return self.follow(response)
+
+    def read_home(self, response: Response, scope: SiteScope) -> None:
+        """The site's name from a start page (og:site_name, application-name, <title>)."""
+        if not isinstance(response, TextResponse) or not looks_like_html(response.body):
+            return
+        try:
+            head = Selector(response=response)
+            scope.home_name = titles.home_site_name(
+                head.xpath("//meta[@property='og:site_name']/@content").get(),
+                head.xpath("//meta[@name='application-name']/@content").get(),
+                head.xpath("//title/text()").get(),
+            )
+        except Exception as exc:  # a page lxml cannot read: no name from it
+            logger.debug("no site name from %s: %s", response.url, exc)
 
     def challenged(self, response: Response, error: bool = False) -> bool:
         """Is *response* a bot challenge or block page (archive/challenge.py)? Counted
@@ -964,6 +983,24 @@ class NewsSpider(Spider):
             return True
         return False
 
+    @staticmethod
+    def _site_names(scope: SiteScope, article: dict[str, Any], url: str) -> None:
+        """What one page cannot know, from its site: the site's name where the page's
+        markup names none (extraction fell back to the domain), and cut from the title."""
+        sitename = article.get("sitename")
+        fallback = not sitename or titles.looks_like_host(sitename)
+        fallback = fallback or sitename == titles.domain_name(url)
+        if not fallback and scope.decides:
+            scope.declared_names[sitename] += 1
+        name = scope.site_name
+        if not name:
+            return
+        if fallback:
+            article["sitename"] = name
+        title = article.get("title")
+        if title and titles.key(name) in titles.key(title):
+            article["title"] = titles.strip_site(title, [name])
+
     async def article_item(
         self, response: Response, result: ExtractionResult
     ) -> ArticleItem | None:
@@ -991,6 +1028,7 @@ class NewsSpider(Spider):
         if canonical_key:
             scope.extracted.add(canonical_key)
             scope.scheduled.add(canonical_key)  # never fetched again under that URL
+        self._site_names(scope, article, response.url)
         item = ArticleItem(url=response.url, **{k: article.get(k) for k in ARTICLE_KEYS})
         capture = response.meta.get(CAPTURE_META)
         if capture is not None:

@@ -19,6 +19,7 @@ site's own caps, headers and cookies.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -94,7 +95,8 @@ class SiteOptions:
 
     base_url: str
     start_urls: tuple[str, ...]
-    name: str = ""
+    name: str = ""  # what the stats and the summary call the site
+    display_name: str = ""  # the site's name as the user gave it (a sites file's name)
     site_hosts: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()
     article_pattern: str | None = None
@@ -112,6 +114,7 @@ class SiteOptions:
             start_urls=site.start_urls,
             # two sites on one host (test servers, ports) keep apart by default
             name=site.name if site.name and site.name != site.host else _netloc(site.origin),
+            display_name=site.name if site.name != site.host else "",
             sections=site.sections,
             article_pattern=site.article_pattern,
             headers=site.headers,
@@ -157,7 +160,21 @@ class SiteScope:
         self.recovered: set[str] = set()  # extracted from a killed run's capture
         self.extracted: set[str] = set()
         self.listings = 0  # listing pages requested
+        # the site's name: the user's, else its home page's, else what its articles say
+        self.home_name: str | None = None
+        self.declared_names: Counter[str] = Counter()
         self.articles_out = 0
+
+    @property
+    def site_name(self) -> str | None:
+        """The site's own name, for articles whose markup names none (extraction then
+        falls back to the domain), and to cut it from their titles."""
+        if self.options.display_name:
+            return self.options.display_name
+        if self.home_name:
+            return self.home_name
+        common = self.declared_names.most_common(1)
+        return common[0][0] if common and common[0][1] >= 3 else None
 
     @property
     def full(self) -> bool:
