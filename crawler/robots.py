@@ -76,6 +76,14 @@ def rules_after_error(exc: BaseException) -> tuple[Rules, str]:
     return DENY_ALL, f"error {type(exc).__name__}"
 
 
+# a robots.txt request: obeys no robots.txt, follows redirects (RFC 9309: at least five
+# hops; http to https, a bare host to www), and hands every error status to its reader
+ROBOTS_META = {
+    "dont_obey_robotstxt": True,
+    "handle_httpstatus_list": list(range(400, 600)),
+}
+
+
 def is_robots_url(request: Request) -> bool:
     return urlparse_cached(request).path == "/robots.txt"
 
@@ -150,7 +158,7 @@ class SafeRobotsTxtMiddleware:
         robots = Request(
             f"{parts.scheme}://{netloc}/robots.txt",
             priority=1000,
-            meta={"dont_obey_robotstxt": True, "handle_httpstatus_all": True, "_robots_own": True},
+            meta={**ROBOTS_META, "_robots_own": True},
             dont_filter=True,
         )
         assert self.crawler.engine is not None

@@ -70,7 +70,13 @@ from crawler.hostcap import UNCAPPED
 from crawler.items import ArticleItem
 from crawler.lastmod import LastMod, parse_lastmod, stamped
 from crawler.replay import RECOVER_META
-from crawler.robots import DENY_ALL, Rules, rules_after_error, rules_from_response
+from crawler.robots import (
+    DENY_ALL,
+    ROBOTS_META,
+    Rules,
+    rules_after_error,
+    rules_from_response,
+)
 from crawler.spiders.arguments import (
     DURATION_SETTINGS,
     SpiderArgumentError,
@@ -169,14 +175,7 @@ class NewsSpider(Spider):
         """The crawl's sites and its state (called by __init__)."""
         self.max_articles = check_max_articles(max_articles)
         self.scopes = [SiteScope(options) for options in sites]
-        self._by_netloc: dict[str, SiteScope] = {}
-        self._by_host: dict[str, list[SiteScope]] = {}
-        for scope in self.scopes:
-            self._by_netloc.setdefault(scope.netloc, scope)
-            for host in scope.hosts:
-                self._by_host.setdefault(host, []).append(scope)
-        self.base_url = self.scopes[0].base_url
-        self.allowed_domains = sorted({scope.host for scope in self.scopes})
+        self._index_sites()
         self._requested_feeds: set[str] = set()
         self._requested_assets: set[str] = set()
         self._requested_listings: set[str] = set()
@@ -194,6 +193,20 @@ class NewsSpider(Spider):
         # per host: pages that came through (no challenge), and challenges answered
         self._pages_through: Counter[str] = Counter()
         self._challenges: Counter[str] = Counter()
+
+    def _index_sites(self) -> None:
+        self._by_netloc: dict[str, SiteScope] = {}
+        self._by_host: dict[str, list[SiteScope]] = {}
+        for scope in self.scopes:
+            self._by_netloc.setdefault(scope.netloc, scope)
+            for host in scope.hosts:
+                self._by_host.setdefault(host, []).append(scope)
+        self.base_url = self.scopes[0].base_url
+        # Scrapy's offsite filter, a safety net: each site's registrable domain (and its
+        # subdomains: a site that moves from its bare host to www stays inside)
+        self.allowed_domains = sorted(
+            {titles.domain_name(scope.base_url) or scope.host for scope in self.scopes}
+        )
 
     @classmethod
     def check_arguments(cls, **spargs: Any) -> None:
@@ -230,8 +243,10 @@ class NewsSpider(Spider):
                 own["delay"] = scope.options.delay
             if scope.options.concurrency is not None:
                 own["concurrency"] = scope.options.concurrency
-            if own:
-                slots[scope.host] = {**slots.get(scope.host, {}), **own}
+            if own:  # the host and its www twin (a site may move there: follow_move)
+                twin = scope.host.removeprefix("www.")
+                for host in {scope.host, twin, "www." + twin}:
+                    slots[host] = {**slots.get(host, {}), **own}
         if slots and not settings.frozen:
             settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
 
@@ -589,7 +604,7 @@ class NewsSpider(Spider):
                 errback=self.robots_failed,
                 priority=1000,
                 dont_filter=True,
-                meta={"dont_obey_robotstxt": True, "handle_httpstatus_all": True},
+                meta=dict(ROBOTS_META),
             )
         for request in recovered:
             yield request
@@ -655,12 +670,29 @@ class NewsSpider(Spider):
     def parse_robots(self, response: Response) -> Iterator[Request]:
         """The entry points: the sitemaps robots.txt names, then the start pages. The
         same reading of the file as the robots.txt middleware's (crawler.robots)."""
+        self.follow_move(response)
         rules, why = rules_from_response(response)
         if rules is DENY_ALL:
             logger.error("robots.txt of %s answered %s: not crawling", origin(response.url), why)
             self._inc("archive/robots_unavailable")
             return
         yield from self.entry_points(rules, response)
+
+    def follow_move(self, response: Response) -> None:
+        """robots.txt redirected to another origin (http to https, a bare host to www, a
+        new domain): the site lives there now, and is crawled there; its URLs at the old
+        origin are moved onto the new one."""
+        redirects = response.meta.get("redirect_urls") or []
+        if not redirects or origin(redirects[0]) == origin(response.url):
+            return
+        scope = self.scope_of(redirects[0])
+        if scope is None or self.scope_of(response.url) is not None:
+            return
+        logger.info("%s moved to %s: crawling it there", scope.base_url, origin(response.url))
+        scope.move_to(response.url)
+        self._index_sites()
+        self._link_target.clear()
+        self._asset_target.clear()
 
     def entry_points(self, rules: Rules, response: Response) -> Iterator[Request]:
         """The sitemaps *rules* name (when none: the usual names, /sitemap.xml alone for

@@ -189,6 +189,17 @@ class SiteScope:
                 out.append(moved)
         return out or [self.base_url + "/"]
 
+    def move_to(self, url: str) -> None:
+        """The site answers at *url*'s origin now (its robots.txt redirected there): URLs
+        of its old origin are moved onto the new one."""
+        old = self.host
+        self.base_url = check_base_url(url)
+        parts = urlsplit(self.base_url)
+        self.netloc = parts.netloc
+        self.host = parts.hostname or ""
+        self.site_hosts = frozenset({*self.site_hosts, old} - {self.host})
+        self.hosts = frozenset({self.host, *self.site_hosts})
+
     # -- URLs ---------------------------------------------------------------------------
     def rebase(self, url: str) -> str:
         """Move a URL of the real site onto base_url (a mirror or a test server)."""
