@@ -46,7 +46,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
-from protego import Protego
 from scrapy import Request, Selector, Spider, signals
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
@@ -56,26 +55,19 @@ from archive import titles
 from archive.capture import PreviousCapture
 from archive.challenge import HEADER_NAMES, challenge_reason
 from archive.extracted import NOT_AN_ARTICLE, ExtractionResult
-from archive.feeds import FeedError, read_feed
 from archive.index import KnownArticle
 from archive.links import PageLinks
 from archive.links import page_links as links_of_tree
 from archive.pagination import is_next_page
 from archive.rows import ARTICLE_FIELDS
-from archive.sitemaps import SITEMAP_GUESSES, SitemapError, read_sitemap
 from archive.sniff import looks_like_html
 from crawler.capture import CAPTURE_META, EXTRACTED_META, PREVIOUS_META
 from crawler.extraction import ExtractionPool
 from crawler.hostcap import UNCAPPED
 from crawler.items import ArticleItem
-from crawler.lastmod import LastMod, parse_lastmod, stamped
-from crawler.replay import RECOVER_META
+from crawler.lastmod import LastMod
 from crawler.robots import (
-    DENY_ALL,
     ROBOTS_META,
-    Rules,
-    rules_after_error,
-    rules_from_response,
 )
 from crawler.spiders.arguments import (
     DURATION_SETTINGS,
@@ -87,8 +79,12 @@ from crawler.spiders.arguments import (
     duration_setting,
     spider_argument_names,
 )
+from crawler.spiders.assets import PageAssets
+from crawler.spiders.discovery import Discovery
+from crawler.spiders.meta import DECIDE_META, LISTED_META, PRIO_ARTICLE, PRIO_LISTING
+from crawler.spiders.recovery import Recovery
 from crawler.spiders.scope import SiteOptions, SiteScope
-from crawler.urls import LinkMemo, normalize_url, origin, quick_host
+from crawler.urls import LinkMemo, normalize_url, quick_host
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -107,23 +103,6 @@ __all__ = [
     "spider_argument_names",
 ]
 
-# request priorities: robots and sitemaps first, then articles, then listings
-PRIO_SITEMAP = 50
-PRIO_FEED = 40
-PRIO_ARTICLE = 20
-PRIO_LISTING = 0
-PRIO_ASSET = -10
-
-
-# request meta: a page judged article or not once fetched (a site without a pattern);
-# a sitemap or feed listed it; a sitemap name tried when robots.txt names none
-DECIDE_META = "archive_decide"
-LISTED_META = "archive_listed"
-GUESSED_META = "archive_guessed"
-
-# statuses a page-asset request hands to parse_asset instead of raising HttpError
-ASSET_ERROR_STATUSES = tuple(range(400, 600))
-
 # the fields extraction fills (the others say where and when the page was archived)
 ARTICLE_KEYS = tuple(
     name
@@ -132,7 +111,7 @@ ARTICLE_KEYS = tuple(
 )
 
 
-class NewsSpider(Spider):
+class NewsSpider(Discovery, PageAssets, Recovery, Spider):
     # -- what a preset (a one-site subclass) sets ------------------------------------------
     default_base_url: ClassVar[str] = ""
     # hosts of the real site: their URLs are moved onto base_url when crawling a mirror
@@ -463,25 +442,6 @@ class NewsSpider(Spider):
             meta={"barren": barren, UNCAPPED: True},
         )
 
-    def sitemap_request(self, url: str, guessed: bool = False) -> Request:
-        return self.request(
-            url,
-            self.scope_of(url),
-            callback=self.parse_sitemap,
-            errback=self.quiet_errback,
-            priority=PRIO_SITEMAP,
-            meta={GUESSED_META: guessed},
-        )
-
-    def feed_request(self, url: str) -> Request:
-        return self.request(
-            url,
-            self.scope_of(url),
-            callback=self.parse_feed,
-            errback=self.quiet_errback,
-            priority=PRIO_FEED,
-        )
-
     def download_failed(self, failure: Any) -> None:
         """One line per page that could not be fetched (timeouts, size limits, broken
         framing), counted; requests dropped on purpose (robots.txt) stay quiet; a bot
@@ -492,70 +452,6 @@ class NewsSpider(Spider):
             return
         self._inc("archive/download_failed")
         logger.warning("could not fetch %s: %s", failure.request.url, failure.getErrorMessage())
-
-    def asset_requests(self, response: Response, hrefs: Iterable[str]) -> Iterator[Request]:
-        """The stylesheets, scripts and images a page embeds, so that it replays as it
-        looked: from the site's hosts and subdomains, or any host (a CDN) with
-        ARCHIVE_PAGE_ASSETS=all; robots.txt permitting. The capture middleware archives
-        them and nothing else is done with them."""
-        if self.capture_assets == "off":
-            return
-        for href in hrefs:
-            url = self._asset_target(href, response.url)
-            if url is None or url in self._requested_assets:
-                continue
-            self._requested_assets.add(url)
-            yield Request(
-                url,
-                callback=self.parse_asset,
-                errback=self.quiet_errback,
-                priority=PRIO_ASSET,
-                meta={
-                    "allow_offsite": True,
-                    "page_asset": True,
-                    # a missing asset (a 404 is common) comes to parse_asset like any
-                    # other: Scrapy's HttpError, its Failure and an errback cost the
-                    # crawl process several times a plain callback. Redirects and
-                    # retries happen as for any request.
-                    "handle_httpstatus_list": ASSET_ERROR_STATUSES,
-                },
-            )
-
-    def _resolve_asset(self, href: str, base: str) -> str | None:
-        if href.startswith(("data:", "javascript:", "#")):
-            return None
-        host = quick_host(href)
-        if host is not None and self.capture_assets == "site" and not self.is_site_host(host):
-            return None
-        try:
-            url = urljoin(base, href).split("#", 1)[0]
-            parts = urlsplit(url)
-            host = parts.hostname
-        except ValueError:
-            return None
-        if parts.scheme not in ("http", "https") or not host:
-            return None
-        if self.capture_assets == "site" and not self.is_site_host(host):
-            return None
-        return url
-
-    def is_site_host(self, host: str) -> bool:
-        """The site's own hosts and their subdomains (static.example.com, cdn.example.com)."""
-        host = host.lower()
-        return any(
-            host == h or host.endswith("." + h.removeprefix("www."))
-            for scope in self.scopes
-            for h in scope.hosts
-        )
-
-    def parse_asset(self, response: Response) -> None:
-        """Archived on the way in (an error page too: it is what the server said);
-        nothing to follow."""
-        if response.status >= 400:
-            self._inc("archive/page_assets_missing")
-            logger.debug("page asset %s: HTTP %s", response.url, response.status)
-            return
-        self._inc("archive/page_assets")
 
     def quiet_errback(self, failure: Any) -> None:
         logger.info("could not fetch %s: %s", failure.request.url, failure.value)
@@ -608,171 +504,6 @@ class NewsSpider(Spider):
             )
         for request in recovered:
             yield request
-
-    def recovery_requests(self) -> Iterator[Request]:
-        """The article pages a killed crawl archived and never extracted: requested from
-        the archive (crawler/replay.py answers them, no network) and extracted as if
-        just fetched; their URLs are not fetched again in this run."""
-        from crawler.extensions import ArchiveExtension
-
-        archive = self.crawler.get_extension(ArchiveExtension)
-        if archive is None or archive.unusable or self.extractor is None:
-            return
-        for orphan in archive.orphan_responses():
-            scope = self.scope_of(orphan.url)
-            key = scope.article_key(orphan.url) if scope is not None else None
-            if scope is None or key is None or key in scope.scheduled:
-                continue
-            if scope.clean(orphan.url, orphan.url) != orphan.url:
-                continue  # another site, or a URL this spider would not ask for
-            meta: dict[str, Any] = {
-                RECOVER_META: orphan,
-                EXTRACTED_META: True,
-                DECIDE_META: scope.decides,
-            }
-            known = scope.known.get(key)
-            if known is not None:
-                # archived already: only the latest capture may make a new version, and
-                # only when a refresh can tell a new text (it knows the text's hash)
-                if not known.text_sha1 or known.seen > orphan.warc_date:
-                    continue
-                meta["archive_known_text"] = known.text_sha1
-            scope.scheduled.add(key)
-            scope.recovered.add(key)
-            archive.recovering(orphan.record_id)
-            yield Request(
-                orphan.url,
-                callback=self.parse_recovered,
-                errback=self.recovery_failed,
-                priority=PRIO_ARTICLE,
-                dont_filter=True,  # not a fetch: neither the duplicate filter's nor the cap's
-                meta=meta,
-            )
-
-    async def parse_recovered(self, response: Response) -> AsyncIterator[Any]:
-        try:
-            async for out in self.parse_article(response):
-                yield out
-        finally:
-            self._recovery_done(response.meta)
-
-    def recovery_failed(self, failure: Any) -> None:
-        self._recovery_done(failure.request.meta)
-        self.download_failed(failure)
-
-    def _recovery_done(self, meta: dict[str, Any]) -> None:
-        from crawler.extensions import ArchiveExtension
-
-        archive = self.crawler.get_extension(ArchiveExtension)
-        if archive is not None:
-            archive.recovery_done(meta[RECOVER_META].record_id)
-
-    def parse_robots(self, response: Response) -> Iterator[Request]:
-        """The entry points: the sitemaps robots.txt names, then the start pages. The
-        same reading of the file as the robots.txt middleware's (crawler.robots)."""
-        self.follow_move(response)
-        rules, why = rules_from_response(response)
-        if rules is DENY_ALL:
-            logger.error("robots.txt of %s answered %s: not crawling", origin(response.url), why)
-            self._inc("archive/robots_unavailable")
-            return
-        yield from self.entry_points(rules, response)
-
-    def follow_move(self, response: Response) -> None:
-        """robots.txt redirected to another origin (http to https, a bare host to www, a
-        new domain): the site lives there now, and is crawled there; its URLs at the old
-        origin are moved onto the new one."""
-        redirects = response.meta.get("redirect_urls") or []
-        if not redirects or origin(redirects[0]) == origin(response.url):
-            return
-        scope = self.scope_of(redirects[0])
-        if scope is None or self.scope_of(response.url) is not None:
-            return
-        logger.info("%s moved to %s: crawling it there", scope.base_url, origin(response.url))
-        scope.move_to(response.url)
-        self._index_sites()
-        self._link_target.clear()
-        self._asset_target.clear()
-
-    def entry_points(self, rules: Rules, response: Response) -> Iterator[Request]:
-        """The sitemaps *rules* name (when none: the usual names, /sitemap.xml alone for
-        a preset), then the start pages."""
-        scope = self.scope_of(response.url)
-        if scope is None:
-            return
-        sitemaps = list(rules.sitemaps) if isinstance(rules, Protego) else []
-        own = [u for u in (scope.clean(s, response.url) for s in sitemaps) if u]
-        if own:
-            for url in own:
-                yield self.sitemap_request(url)
-        elif scope.decides:
-            for path in SITEMAP_GUESSES:
-                yield self.sitemap_request(scope.base_url + path, guessed=True)
-        else:
-            yield self.sitemap_request(scope.base_url + "/sitemap.xml")
-        for url in scope.start_urls():
-            req = self.listing_request(url, 0)
-            if req is not None:
-                req.meta["start_page"] = True
-                # early: the most links, and the site's name (read_home)
-                req.priority = PRIO_FEED
-                yield req
-
-    def robots_failed(self, failure: Any) -> Iterator[Request]:
-        rules, _ = rules_after_error(failure.value)
-        if rules is not DENY_ALL:  # cut by DOWNLOAD_MAXSIZE past what is read of it
-            yield from self.entry_points(rules, failure.value.response)
-            return
-        logger.error("cannot reach %s: %s", origin(failure.request.url), failure.value)
-        self._inc("archive/robots_unavailable")
-
-    def parse_sitemap(self, response: Response) -> Iterator[Request]:
-        guessed = response.meta.get(GUESSED_META, False)
-        try:
-            sitemap = read_sitemap(response.body, self.settings.getint("DOWNLOAD_MAXSIZE"))
-        except SitemapError as exc:
-            if guessed:  # a name tried on the off chance: a page, or nothing
-                logger.debug("no sitemap at %s: %s", response.url, exc)
-                return
-            logger.warning("unparsable sitemap %s: %s", response.url, exc)
-            self._inc("archive/bad_sitemaps")
-            return
-        entries = sitemap.entries
-        lastmods = [entry.news_published or entry.lastmod for entry in entries]
-        trust = self.refresh_modified and sitemap.kind != "sitemapindex"
-        if trust and stamped(lastmods):
-            trust = False
-            self._inc("archive/sitemaps_stamped")
-            logger.info("%s gives its URLs all the same <lastmod>: not used", response.url)
-        now = datetime.now(UTC)
-        for entry, lastmod in zip(entries, lastmods, strict=True):
-            url = self.clean(entry.loc, response.url)
-            if url is None:
-                continue
-            if sitemap.kind == "sitemapindex":
-                yield self.sitemap_request(url)
-                continue
-            if self.classify(url) not in ("article", "page"):
-                continue
-            modified = parse_lastmod(lastmod, now) if trust else None
-            news = entry.news_title is not None or entry.news_published is not None
-            req = self.article_request(url, modified, listed="news" if news else "sitemap")
-            if req is not None:
-                yield req
-
-    def parse_feed(self, response: Response) -> Iterator[Request]:
-        try:
-            entries = read_feed(response.body)
-        except FeedError as exc:
-            logger.warning("unparsable feed %s: %s", response.url, exc)
-            self._inc("archive/bad_feeds")
-            return
-        for entry in entries:
-            url = self.clean(entry.url, response.url)
-            if url and self.classify(url) in ("article", "page"):
-                req = self.article_request(url, listed="news")
-                if req is not None:
-                    yield req
 
     def page_links(self, response: Response) -> PageLinks:
         """The links of an HTML page, read in this process (listing pages; article pages
@@ -838,11 +569,6 @@ class NewsSpider(Spider):
         scope = self.scope_of(url)
         return scope is not None and scope.looks_like_article(url)
 
-    def _feed(self, url: str) -> Iterator[Request]:
-        if url not in self._requested_feeds:
-            self._requested_feeds.add(url)
-            yield self.feed_request(url)
-
     def parse_listing(self, response: Response) -> Iterable[Request]:
         scope = self.scope_of(response.url)
         if scope is not None:
@@ -852,20 +578,6 @@ class NewsSpider(Spider):
         if scope is not None and response.meta.get("start_page") and not scope.home_name:
             self.read_home(response, scope)
         return self.follow(response)
-
-    def read_home(self, response: Response, scope: SiteScope) -> None:
-        """The site's name from a start page (og:site_name, application-name, <title>)."""
-        if not isinstance(response, TextResponse) or not looks_like_html(response.body):
-            return
-        try:
-            head = Selector(response=response)
-            scope.home_name = titles.home_site_name(
-                head.xpath("//meta[@property='og:site_name']/@content").get(),
-                head.xpath("//meta[@name='application-name']/@content").get(),
-                head.xpath("//title/text()").get(),
-            )
-        except Exception as exc:  # a page lxml cannot read: no name from it
-            logger.debug("no site name from %s: %s", response.url, exc)
 
     def challenged(self, response: Response, error: bool = False) -> bool:
         """Is *response* a bot challenge or block page (archive/challenge.py)? Counted
