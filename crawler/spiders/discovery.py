@@ -6,7 +6,7 @@ site's name). A part of :class:`crawler.spiders.base.NewsSpider`."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,11 +16,11 @@ from scrapy.http import Response, TextResponse
 
 from archive import titles
 from archive.feeds import FeedError, read_feed
-from archive.sitemaps import SITEMAP_GUESSES, SitemapError, read_sitemap
+from archive.sitemaps import SITEMAP_GUESSES, SitemapEntry, SitemapError, read_sitemap
 from archive.sniff import looks_like_html
 from crawler.lastmod import parse_lastmod, stamped
 from crawler.robots import DENY_ALL, Rules, rules_after_error, rules_from_response
-from crawler.spiders.meta import GUESSED_META, PRIO_FEED, PRIO_SITEMAP
+from crawler.spiders.meta import GUESSED_META, PRIO_ARTICLE, PRIO_FEED, PRIO_SITEMAP
 from crawler.spiders.scope import SiteScope
 from crawler.urls import origin
 
@@ -136,13 +136,13 @@ class Discovery(_Spider):
             trust = False
             self._inc("archive/sitemaps_stamped")
             logger.info("%s gives its URLs all the same <lastmod>: not used", response.url)
+        if sitemap.kind == "sitemapindex":
+            yield from self.sitemap_index(response, entries)
+            return
         now = datetime.now(UTC)
         for entry, lastmod in zip(entries, lastmods, strict=True):
             url = self.clean(entry.loc, response.url)
             if url is None:
-                continue
-            if sitemap.kind == "sitemapindex":
-                yield self.sitemap_request(url)
                 continue
             if self.classify(url) not in ("article", "page"):
                 continue
@@ -150,6 +150,22 @@ class Discovery(_Spider):
             news = entry.news_title is not None or entry.news_published is not None
             req = self.article_request(url, modified, listed="news" if news else "sitemap")
             if req is not None:
+                yield req
+
+    def sitemap_index(
+        self, response: Response, entries: Sequence[SitemapEntry]
+    ) -> Iterator[Request]:
+        """The sitemaps of an index, the newest first (by <lastmod>; a news site's index
+        goes back years, month by month): each later one a little later in the queue, the
+        oldest after the articles the newest list."""
+        dated = sorted(
+            enumerate(entries), key=lambda pair: (pair[1].lastmod or "", -pair[0]), reverse=True
+        )
+        for rank, (_, entry) in enumerate(dated):
+            url = self.clean(entry.loc, response.url)
+            if url is not None:
+                req = self.sitemap_request(url)
+                req.priority = PRIO_SITEMAP - min(rank, 2 * (PRIO_SITEMAP - PRIO_ARTICLE))
                 yield req
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
