@@ -396,7 +396,9 @@ def site_counts(stats: dict[str, Any]) -> dict[str, dict[str, int]]:
         if key.startswith(SITE_PREFIX) and isinstance(value, int):
             name, _, what = key.removeprefix(SITE_PREFIX).rpartition("/")
             if name:
-                counts = sites.setdefault(name, {"pages": 0, "articles": 0, "not_articles": 0})
+                counts = sites.setdefault(
+                    name, {"pages": 0, "articles": 0, "not_articles": 0, "robots_unavailable": 0}
+                )
                 counts[what] = value
     return dict(sorted(sites.items()))
 
@@ -409,6 +411,7 @@ def site_lines(stats: dict[str, Any]) -> list[str]:
     return [
         f"  {name}: {counted(c['pages'], 'page')}, {counted(c['articles'], 'article')}"
         + (f", {c['not_articles']} not articles" if c["not_articles"] else "")
+        + (", robots.txt unavailable: not crawled" if c["robots_unavailable"] else "")
         for name, c in sites.items()
     ]
 

@@ -2,8 +2,9 @@
 why it failed in a few words (the first line of its summary, its run report).
 
 A crawl failed (exit 1) when an archive write failed, robots.txt of the site was
-unavailable (no answer, or 5xx), it fetched nothing, Scrapy stopped it for another
-reason than the end of the work (a memory limit, say), the site answered nothing
+unavailable (no answer, or 5xx; of every site, for a crawl of many), it fetched
+nothing, Scrapy stopped it for another reason than the end of the work (a memory
+limit, say), the site answered nothing
 but bot challenges (crawler/spiders/base.py), or it logged errors and at
 least as many errors as pages it archived (robots.txt and pages answering 4xx/5xx
 aside): nothing archived but errors is a failure, one bad page among many is not.
@@ -23,7 +24,8 @@ EXIT_INTERRUPTED = 3
 OK_REASONS = {"finished", "max_articles"}
 
 # stats keys the archive extension keeps (crawler/extensions.py)
-SITE_STAT = "archive/site"  # host[:port] of the site crawled
+SITE_STAT = "archive/site"  # host[:port] of the (first) site crawled
+SITE_COUNT_STAT = "archive/site_count"  # sites in the crawl (a sites file has many)
 PAGES_OK_STAT = "archive/pages_ok"  # pages archived that answered < 400, robots.txt aside
 
 # downloader exceptions, by class name, in the words of a summary line
@@ -51,9 +53,13 @@ def failure_reason(stats: dict[str, Any], reason: str | None = None) -> str | No
         return f"archive write failed ({stats['archive/write_failed']})"
     if stats.get("archive/errors"):
         return f"{counted(int(stats['archive/errors']), 'response')} could not be archived"
-    if stats.get("archive/robots_unavailable"):
+    unavailable = int(stats.get("archive/robots_unavailable", 0))
+    sites = int(stats.get(SITE_COUNT_STAT, 1))
+    if unavailable and unavailable >= sites:  # one site of many: in the summary, not fatal
         if not stats.get("downloader/response_count"):
             return _unreachable(stats)
+        if sites > 1:
+            return f"robots.txt of every site unavailable{_server_errors(stats)}"
         return f"robots.txt of {_site(stats)} unavailable{_server_errors(stats)}"
     if reason == "shutdown":
         return None

@@ -66,6 +66,7 @@ from crawler.extraction import ExtractionPool
 from crawler.hostcap import UNCAPPED
 from crawler.items import ArticleItem
 from crawler.lastmod import LastMod
+from crawler.outcome import SITE_COUNT_STAT
 from crawler.robots import (
     ROBOTS_META,
 )
@@ -490,6 +491,8 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
                 scope.gone[key] = warc_date
 
     async def start(self) -> AsyncIterator[Request]:
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value(SITE_COUNT_STAT, len(self.scopes))
         await self.load_known()
         recovered = list(self.recovery_requests())
         for scope in self.scopes:

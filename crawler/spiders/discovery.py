@@ -66,7 +66,7 @@ class Discovery(_Spider):
         rules, why = rules_from_response(response)
         if rules is DENY_ALL:
             logger.error("robots.txt of %s answered %s: not crawling", origin(response.url), why)
-            self._inc("archive/robots_unavailable")
+            self._site_unavailable(response.url)
             return
         yield from self.entry_points(rules, response)
 
@@ -116,7 +116,15 @@ class Discovery(_Spider):
             yield from self.entry_points(rules, failure.value.response)
             return
         logger.error("cannot reach %s: %s", origin(failure.request.url), failure.value)
+        self._site_unavailable(failure.request.url)
+
+    def _site_unavailable(self, url: str) -> None:
+        """A site whose robots.txt cannot be had is not crawled (counted per site: a
+        crawl fails when no site could be crawled, crawler/outcome.py)."""
         self._inc("archive/robots_unavailable")
+        scope = self.scope_of(url)
+        if scope is not None:
+            self._site_inc(scope, "robots_unavailable")
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         guessed = response.meta.get(GUESSED_META, False)
