@@ -15,6 +15,7 @@ from archive.articleness import (
     THRESHOLD,
     ArticleVerdict,
     PageFacts,
+    _newsy_url,
     article_signals,
     dated_url,
     error_page,
@@ -435,3 +436,155 @@ def test_text_between_line_breaks_and_divs_counts_as_paragraphs() -> None:
     assert facts.own_text == facts.main_text
     chrome = f"<html><body><footer><div>{sentence * 5}<br>{sentence}</div></footer></body></html>"
     assert page_facts(chrome, "https://example.org/a").own_text == 0
+
+
+# ------------------------------------------------------- news evidence (no_news_evidence)
+HISTORY = (
+    "Founded in 1952 as a two-room workshop beside the canal, Larkfield Instruments began by "
+    "repairing barometers for the river pilots and the harbour office.",
+    "In the sixties the company moved to the old rope works on Mill Lane, where its first "
+    "tide gauge was built; a dozen of them still stand along the estuary today, each one "
+    "painted the green of the original workshop door.",
+    "The founder's daughter took over in 1978 and opened the export office, and by the end of "
+    "the decade the gauges were read in ports from the Baltic to the Bay of Biscay, while the "
+    "repair bench kept its place by the window on the ground floor.",
+    "A fire in 1991 destroyed the drawing office and forty years of plans. The staff rebuilt "
+    "the archive from customers' copies, a story still told to every apprentice who joins.",
+    "Today the company employs ninety people across two sites and remains owned by the family "
+    "and its employees, who hold a third of the shares through a trust set up in 2004.",
+    "The rope works itself was restored in 2010 with help from the county's heritage fund; "
+    "its long gallery now houses the test tank, and the old winding gear hangs in the hall.",
+    "Every spring the workshop opens its doors for a day, and former apprentices come back "
+    "to show visitors how a gauge is calibrated by hand, much as it was in the first years.",
+)
+FEED_TEXT = (
+    "The county library will keep its reading room open until nine on weekdays from next "
+    "month, after a trial over the winter drew more than three hundred visitors a week.",
+    "Staff said students preparing for exams made up most of the evening visitors, and the "
+    "council agreed to fund two more part-time posts to cover the extra hours until summer.",
+    "The café on the ground floor will not change its hours, a spokesperson added.",
+)
+
+
+def _page(
+    paragraphs: tuple[str, ...],
+    *,
+    head: str = "",
+    byline: str = "",
+    wrapper: str = "<article>",
+    title: str = "Our history | Larkfield Instruments",
+) -> str:
+    """A page as a small CMS renders it: site header and menu, one text block, a footer."""
+    close = "</" + wrapper[1:].split(" ", 1)[0].rstrip(">") + ">"
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{title}</title>{head}</head><body>"
+        '<header class="site-header"><a class="logo" href="/">Larkfield</a><nav><ul>'
+        '<li><a href="/">Home</a></li><li><a href="/products/">Products</a></li>'
+        '<li><a href="/about/">About</a></li><li><a href="/contact/">Contact</a></li>'
+        "</ul></nav></header>"
+        f'<main id="content">{wrapper}<h1>{title.split(" | ")[0]}</h1>{byline}'
+        f'<div class="entry-content">{body}</div>{close}</main>'
+        '<footer><p>© Larkfield Instruments Ltd.</p><a href="/privacy/">Privacy</a></footer>'
+        "</body></html>"
+    )
+
+
+def test_a_long_undated_history_page_is_not_an_article() -> None:
+    verdict = article_signals(_page(HISTORY), "https://larkfield.example/about/history")
+    assert {"long_text", "no_news_evidence"} <= verdict.names, verdict.explain()
+    assert "service_page" not in verdict.names  # "history" is no service slug: evidence decides
+    assert not verdict.is_article, verdict.explain()
+
+
+@pytest.mark.parametrize(
+    ("url", "head", "byline"),
+    [
+        ("https://larkfield.example/news/2024/larkfield-at-seventy", "", ""),
+        (
+            "https://larkfield.example/about/history",
+            "",
+            '<p class="meta"><time datetime="2024-05-02T09:00:00+01:00">2 May 2024</time></p>',
+        ),
+        (
+            "https://larkfield.example/about/history",
+            '<meta property="article:published_time" content="2024-05-02T09:00:00+01:00">',
+            "",
+        ),
+    ],
+    ids=["news-folder", "time-datetime", "published-time-meta"],
+)
+def test_the_same_text_with_news_evidence_is_an_article(url: str, head: str, byline: str) -> None:
+    verdict = article_signals(_page(HISTORY, head=head, byline=byline), url)
+    assert "no_news_evidence" not in verdict.names, verdict.explain()
+    assert verdict.is_article, verdict.explain()
+
+
+BLOG_POSTING = '<div class="post" itemscope itemtype="https://schema.org/BlogPosting">'
+
+
+def test_an_undated_blogposting_wrapper_is_little_evidence() -> None:
+    """A theme that wraps every page, a staff biography too, in BlogPosting microdata."""
+    html = _page(HISTORY, wrapper=BLOG_POSTING, title="Ada Marsh | Larkfield Instruments")
+    verdict = article_signals(html, "https://larkfield.example/people/ada-marsh")
+    structured = [s for s in verdict.signals if s.name == "structured_article"]
+    assert [s.weight for s in structured] == [0.5], verdict.explain()
+    assert "no_news_evidence" in verdict.names, verdict.explain()
+    assert not verdict.is_article, verdict.explain()
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        '<meta itemprop="datePublished" content="2024-05-02">',
+        '<p class="byline">Posted <span itemprop="datePublished">2 May 2024</span></p>',
+    ],
+    ids=["meta", "span"],
+)
+def test_a_blogposting_with_itemprop_date_published_is_an_article(byline: str) -> None:
+    html = _page(HISTORY, wrapper=BLOG_POSTING, byline=byline, title="Ada Marsh | Larkfield")
+    verdict = article_signals(html, "https://larkfield.example/people/ada-marsh")
+    structured = [s for s in verdict.signals if s.name == "structured_article"]
+    assert [s.weight for s in structured] == [2.0], verdict.explain()
+    assert "no_news_evidence" not in verdict.names, verdict.explain()
+    assert verdict.is_article, verdict.explain()
+
+
+def test_a_feed_entry_is_news_evidence_for_a_short_undated_page() -> None:
+    html = _page(FEED_TEXT, title="Library keeps reading room open late | County News")
+    url = "https://county.example/articles/114/library-reading-room-late"
+    verdict = article_signals(html, url, from_sitemap_or_feed=True)
+    assert 400 <= page_facts(html, url).main_text < 600
+    assert "in_sitemap_or_feed" in verdict.names, verdict.explain()
+    assert "no_news_evidence" not in verdict.names, verdict.explain()
+    assert verdict.is_article, verdict.explain()
+
+
+def test_a_plain_sitemap_entry_is_no_news_evidence() -> None:
+    """A plain sitemap lists every page of a site: +0.5, and the page still has no evidence;
+    the same page from a feed is an article."""
+    html = _page(FEED_TEXT, title="Library keeps reading room open late | County News")
+    url = "https://county.example/some-page"
+    verdict = article_signals(html, url, in_sitemap=True)
+    assert [s.weight for s in verdict.signals if s.name == "in_sitemap"] == [0.5]
+    assert {"in_sitemap", "no_news_evidence"} <= verdict.names, verdict.explain()
+    assert "in_sitemap_or_feed" not in verdict.names
+    assert not verdict.is_article, verdict.explain()
+    assert article_signals(html, url, from_sitemap_or_feed=True).is_article
+
+
+@pytest.mark.parametrize(
+    ("path", "newsy"),
+    [
+        ("/news-and-events/x.html", True),
+        ("/a/1c5d00940234", True),
+        ("/articles/102/slug", True),
+        ("/the-long-headline-here.html", True),
+        ("/about/history", False),
+        ("/people/x", False),
+        ("/annual-report-2023", False),
+    ],
+)
+def test_newsy_url(path: str, newsy: bool) -> None:
+    assert _newsy_url(PageFacts(url="", path=path).segments) is newsy
