@@ -1,6 +1,6 @@
 """Crawl-speed and memory benchmark of the archiver (GitHub issue 6). Not a test.
 
-    .venv/bin/python bench/crawl_speed.py [--pages 1000] [--configs a,b,c,d,e]
+    .venv/bin/python bench/crawl_speed.py [--pages 1000] [--configs a,b,c,t,d,e]
                                           [--memory-check] [--no-peers]
 
 Serves an in-memory news site (bench/bench_site.py, in a process of its own) and runs, one
@@ -10,13 +10,19 @@ process tree (crawl process, forkserver, extraction workers):
   a  full archive crawl: ``scrapy crawl ansarpress`` (WARC capture + extraction + index)
   b  plain Scrapy: the same spider with ARCHIVE_ENABLED=False ARCHIVE_EXTRACT_ENABLED=False
   c  extraction alone over the same HTML, same number of worker processes
+  t  bare trafilatura in a pool: ``trafilatura.extract(body, url=..., with_metadata=True)``
+     over the same bytes the crawl receives, no network, in a ProcessPoolExecutor of as
+     many processes as CPUs (``os.sched_getaffinity(0)``), forkserver with trafilatura
+     preloaded, every worker warmed up on one page before timing starts (issue 21)
   d  capture only: ARCHIVE_EXTRACT_ENABLED=False
   e  peers, each in a venv of its own under --peers-dir (created with pip when missing):
      trafilatura's command line downloading and extracting the same articles (compare with
      a), and a minimal Scrapy project capturing with scrapy-webarchive (compare with d)
 
 Pages per second = distinct article pages the site served during the run (for c: pages
-extracted) / wall time of the subprocess, start-up and shut-down included. Peak memory =
+extracted) / wall time of the subprocess, start-up and shut-down included; for t, pages
+extracted / the time from the first submit to the last result (start-up, imports and
+warm-up excluded: the bare library at its best). Peak memory =
 highest sum of the RSS (and of the PSS, which counts pages shared after fork once) of
 every process of the tree, sampled every 0.2 s from /proc.
 
@@ -55,6 +61,7 @@ PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 SAMPLE_EVERY = 0.2
 TARGETS = {
     "a/c": 0.85,
+    "a/t": 1.0,
     "d/b": 0.85,
     "memory": 1.3,
 }
@@ -62,6 +69,7 @@ CONFIG_NAMES = {
     "a": "archive crawl (capture+extract)",
     "b": "plain Scrapy",
     "c": "extraction alone",
+    "t": "bare trafilatura pool",
     "d": "capture only",
     "e-traf": "trafilatura CLI",
     "e-swa": "scrapy-webarchive",
@@ -385,6 +393,82 @@ def run_extract_only(site: Site, workdir: Path, workers: int, source: Path | Non
     return result
 
 
+# -- (t) bare trafilatura in a pool of as many processes as CPUs ------------------------------
+def _bare_extract(body: bytes, url: str) -> bool:
+    """One page of (t), in a worker: what a user of the bare library would call."""
+    import trafilatura  # preloaded by the forkserver: a look-up in sys.modules
+
+    return trafilatura.extract(body, url=url, with_metadata=True) is not None
+
+
+def _bare_warm_up(body: bytes, url: str) -> None:
+    """Initializer of every worker of (t): one page extracted before it takes any job."""
+    _bare_extract(body, url)
+
+
+def _bare_pid() -> int:
+    time.sleep(0.05)  # long enough that every worker takes one
+    return os.getpid()
+
+
+def bare_pool(pages: int, base: str, source: Path | None) -> int:
+    """Configuration (t), run in a subprocess of its own (``--bare-pool``): prints one JSON
+    line (pages, workers, extracted, failed, seconds from the first submit to the last
+    result)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from bench_site import article_pages, article_url
+
+    # the bytes the crawl receives (the site's body, gzip undone): trafilatura decodes them
+    items = [(body, article_url(base, i)) for i, body in article_pages(pages, source)]
+    workers = len(os.sched_getaffinity(0))
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["trafilatura"])
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_bare_warm_up, initargs=items[0]
+    ) as pool:
+        seen: set[int] = set()
+        for _ in range(50):  # every worker started (and so warmed up) before timing
+            seen.update(job.result() for job in [pool.submit(_bare_pid) for _ in range(workers)])
+            if len(seen) >= workers:
+                break
+        started = time.perf_counter()
+        jobs = [pool.submit(_bare_extract, body, url) for body, url in items]
+        extracted = sum(job.result() for job in as_completed(jobs))
+        seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "pages": len(items),
+                "workers": workers,
+                "warm_workers": len(seen),
+                "extracted": extracted,
+                "failed": len(items) - extracted,
+                "seconds": round(seconds, 3),
+            }
+        )
+    )
+    return 0
+
+
+def run_bare_pool(site: Site, workdir: Path, source: Path | None) -> Result:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--bare-pool"]
+    cmd += ["--pages", str(site.pages), "--base", site.base]
+    cmd += ["--source", str(source)] if source else ["--synthetic"]
+    result = run("t", cmd, None, workdir, env=scrapy_env())
+    with contextlib.suppress(IndexError, ValueError, KeyError):
+        data = json.loads((workdir / "t.stdout").read_text().strip().splitlines()[-1])
+        result.extra = data | {"process_wall": round(result.wall, 2)}
+        result.pages = int(data["extracted"]) + int(data["failed"])
+        result.wall = float(data["seconds"])  # pages/s over the timed pool run only
+        result.note = (result.note + "; " if result.note else "") + (
+            f"wall = pool time; process {result.extra['process_wall']:.1f} s"
+        )
+        print(f"      timed: {result.pages} pages in {result.wall:.1f} s = {result.rate:.1f}/s")
+    return result
+
+
 # -- peers, each in a venv of its own --------------------------------------------------------
 def peer_venv(peers_dir: Path, name: str, packages: list[str]) -> tuple[Path | None, str]:
     """The python of a venv with ``packages`` (created when missing), or (None, the error)."""
@@ -561,6 +645,7 @@ def table(results: list[Result], numbered: bool = False) -> str:
 
 RATIOS = [
     ("(a)/(c) archive crawl vs extraction alone", "a", "c", ">= 0.85"),
+    ("(a)/(t) archive crawl vs bare trafilatura pool", "a", "t", ">= 1.0"),
     ("(d)/(b) capture only vs plain Scrapy", "d", "b", ">= 0.85"),
     ("(a) vs trafilatura CLI", "a", "e-traf", "> 1"),
     ("(d) vs scrapy-webarchive", "d", "e-swa", "> 1"),
@@ -660,6 +745,8 @@ def run_round(
             )
         elif key == "c":
             results.append(run_extract_only(site, workdir, workers, source))
+        elif key == "t":
+            results.append(run_bare_pool(site, workdir, source))
         elif key == "d":
             results.append(run_archive("d", site, workdir, "ARCHIVE_EXTRACT_ENABLED=False", *extra))
         elif key == "e" and not args.no_peers:
@@ -674,7 +761,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--pages", type=int, default=1000, help="article pages (default 1000)")
     parser.add_argument(
-        "--configs", default="a,b,c,d,e", help="comma-separated subset of a,b,c,d,e"
+        "--configs", default="a,b,c,t,d,e", help="comma-separated subset of a,b,c,t,d,e"
     )
     parser.add_argument("--memory-check", action="store_true", help="(a) at 1,000 and 10,000")
     parser.add_argument("--memory-pages", default="1000,10000", help=argparse.SUPPRESS)
@@ -698,6 +785,8 @@ def main(argv: list[str] | None = None) -> int:
         "(ratios per round, their median, and the ratio of the median rates)",
     )
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    parser.add_argument("--bare-pool", action="store_true", help=argparse.SUPPRESS)  # (t)
+    parser.add_argument("--base", default="http://127.0.0.1:8000", help=argparse.SUPPRESS)
     parser.add_argument(
         "--setting",
         "-s",
@@ -712,13 +801,15 @@ def main(argv: list[str] | None = None) -> int:
         "NAP ms apart (0.3,0.8 uses about what the crawl process does)",
     )
     args = parser.parse_args(argv)
+    source = None if args.synthetic or not (args.source / "html").is_dir() else args.source
+    if args.bare_pool:
+        return bare_pool(args.pages, args.base, source)
     global PROJECT, LOAD
     PROJECT = args.project.resolve()
     LOAD = args.load
     workers = args.workers or os.cpu_count() or 1
-    source = None if args.synthetic or not (args.source / "html").is_dir() else args.source
     configs = [c.strip() for c in args.configs.split(",") if c.strip()]
-    unknown = sorted(set(configs) - set("abcde"))
+    unknown = sorted(set(configs) - set("abcdet"))
     if unknown:
         parser.error(f"unknown configuration {unknown[0]!r}")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="crawl-speed-"))
@@ -754,6 +845,13 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(table(results, numbered=args.rounds > 1))
         print()
+        if len(rounds) > 1:
+            for key in dict.fromkeys(r.key for r in results if not r.skipped):
+                rates = [r.rate for r in results if r.key == key and not r.skipped]
+                print(
+                    f"{key} {CONFIG_NAMES.get(key, key)}: median {statistics.median(rates):.1f} "
+                    f"pages/s ({', '.join(f'{v:.1f}' for v in rates)})"
+                )
         for line in ratios(rounds):
             print(line)
         for r in results:
