@@ -551,8 +551,18 @@ def listing(facts: PageFacts) -> Signal | None:
         detail = ", ".join(
             [f"{facts.headline_links} headline links, {facts.main_text} chars", *schema]
         )
+        if not schema and _declared_article(facts):
+            # a short story with a long "related stories" box: its own markup, dated,
+            # says article twice over; a listing's says so at most once
+            return Signal("listing", -2.0, detail + ", declared an article")
         return Signal("listing", -4.0, detail)
     return None
+
+
+def _declared_article(facts: PageFacts) -> bool:
+    """og:type article, and article markup (JSON-LD or microdata) with a date."""
+    dated = facts.dated or bool(facts.published_meta)
+    return facts.og_type == "article" and dated and bool(facts.schema_types & ARTICLE_TYPES)
 
 
 def tag_or_author_page(facts: PageFacts) -> Signal | None:

@@ -104,6 +104,9 @@ __all__ = [
     "spider_argument_names",
 ]
 
+# listing pages read for the site's name, the start page first, when it has none
+HOME_READS = 3
+
 # the fields extraction fills (the others say where and when the page was archived)
 ARTICLE_KEYS = tuple(
     name
@@ -572,15 +575,15 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
         scope = self.scope_of(url)
         return scope is not None and scope.looks_like_article(url)
 
-    def parse_listing(self, response: Response) -> Iterable[Request]:
+    def parse_listing(self, response: Response) -> Iterator[Request]:
         scope = self.scope_of(response.url)
         if scope is not None:
             self._site_inc(scope, "pages")
         if self.challenged(response):
-            return ()  # its links are the challenge's: the next run asks for the page again
-        if scope is not None and response.meta.get("start_page") and not scope.home_name:
-            self.read_home(response, scope)
-        return self.follow(response)
+            return  # its links are the challenge's: the next run asks for the page again
+        if scope is not None and not scope.home_name and scope.home_reads < HOME_READS:
+            yield from self.read_home(response, scope)
+        yield from self.follow(response)
 
     def challenged(self, response: Response, error: bool = False) -> bool:
         """Is *response* a bot challenge or block page (archive/challenge.py)? Counted

@@ -6,6 +6,7 @@ site's name). A part of :class:`crawler.spiders.base.NewsSpider`."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,9 @@ else:
     _Spider = object
 
 logger = logging.getLogger("crawler.spiders.base")
+
+# the URL of a meta refresh: content="0; url=/index.php"
+_REFRESH_URL = re.compile(r"url\s*=\s*(\S+)", re.IGNORECASE)
 
 
 class Discovery(_Spider):
@@ -190,8 +194,12 @@ class Discovery(_Spider):
                 if req is not None:
                     yield req
 
-    def read_home(self, response: Response, scope: SiteScope) -> None:
-        """The site's name from a start page (og:site_name, application-name, <title>)."""
+    def read_home(self, response: Response, scope: SiteScope) -> Iterator[Request]:
+        """The site's name from a start page (og:site_name, application-name, <title>),
+        else from the next listing pages (a start page that is only a redirect). A start
+        page that sends on with a meta refresh (Scrapy's meta-refresh middleware is off:
+        the page is archived as it is) has its target read as a start page too."""
+        scope.home_reads += 1
         if not isinstance(response, TextResponse) or not looks_like_html(response.body):
             return
         try:
@@ -201,5 +209,17 @@ class Discovery(_Spider):
                 head.xpath("//meta[@name='application-name']/@content").get(),
                 head.xpath("//title/text()").get(),
             )
+            refresh = head.xpath(
+                "//meta[translate(@http-equiv, 'REFSH', 'refsh')='refresh']/@content"
+            ).get()
         except Exception as exc:  # a page lxml cannot read: no name from it
             logger.debug("no site name from %s: %s", response.url, exc)
+            return
+        target = _REFRESH_URL.search(refresh or "")
+        if target and response.meta.get("start_page"):
+            url = self.clean(target.group(1).strip("'\" "), response.url)
+            req = self.listing_request(url, 0) if url else None
+            if req is not None:
+                req.meta["start_page"] = True
+                req.priority = PRIO_FEED
+                yield req

@@ -162,6 +162,7 @@ class SiteScope:
         self.listings = 0  # listing pages requested
         # the site's name: the user's, else its home page's, else what its articles say
         self.home_name: str | None = None
+        self.home_reads = 0  # pages read for it (a start page, then the next listings)
         self.declared_names: Counter[str] = Counter()
         self.articles_out = 0
 
@@ -174,7 +175,7 @@ class SiteScope:
         if self.home_name:
             return self.home_name
         common = self.declared_names.most_common(1)
-        return common[0][0] if common and common[0][1] >= 3 else None
+        return common[0][0] if common else None
 
     @property
     def full(self) -> bool:
