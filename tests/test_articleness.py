@@ -588,3 +588,41 @@ def test_a_plain_sitemap_entry_is_no_news_evidence() -> None:
 )
 def test_newsy_url(path: str, newsy: bool) -> None:
     assert _newsy_url(PageFacts(url="", path=path).segments) is newsy
+
+
+def _story_with_related_box(declared: bool) -> str:
+    """A short story (~430 characters) followed by 28 related-story links, as a
+    Joomla-like CMS renders it; *declared*: og:type article and dated NewsArticle."""
+    head = (
+        '<meta property="og:type" content="article">'
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "x",'
+        ' "datePublished": "2024-03-02T10:00:00Z"}</script>'
+        if declared
+        else ""
+    )
+    text = (
+        "The river authority opened the new flood gate on Tuesday after two years of "
+        "works, and the first test held back the spring tide without a leak. "
+    ) * 3
+    related = "".join(
+        f'<li><a href="/index.php?view=article&amp;id={200 + n}">Council weighs a new plan for '
+        f"the harbour road number {n}</a></li>"
+        for n in range(28)
+    )
+    return (
+        f"<html><head><title>Flood gate opens</title>{head}</head><body>"
+        f"<article><h1>Flood gate opens</h1><p>{text}</p></article>"
+        f'<div class="related"><h3>Related</h3><ul>{related}</ul></div></body></html>'
+    )
+
+
+def test_a_short_story_with_a_long_related_box_declared_an_article_is_one() -> None:
+    url = "http://x.example/index.php?option=com_content&view=article&id=104"
+    declared = article_signals(_story_with_related_box(True), url)
+    assert declared.is_article, declared.explain()
+    listing = next(s for s in declared.signals if s.name == "listing")
+    assert listing.weight == -2.0
+    # the same page without its markup's say-so stays a listing (-4)
+    bare = article_signals(_story_with_related_box(False), url)
+    assert not bare.is_article, bare.explain()
+    assert next(s for s in bare.signals if s.name == "listing").weight == -4.0
