@@ -37,6 +37,7 @@ from archive.reader import WarcReadError
 from archive.recorder import ArchiveRecorder, Stored
 from archive.records import warc_date
 from archive.repair import repair_archive
+from archive.sitememory import site_memory
 from crawler.outcome import (
     PAGES_OK_STAT,
     SITE_STAT,
@@ -239,6 +240,10 @@ class ArchiveExtension:
         (*refresh*: see :meth:`ArchiveIndex.known_articles`)."""
         return self._from_indexes(lambda index: index.known_articles(refresh))
 
+    def site_memory(self) -> dict[str, set[str]]:
+        """What past runs learned of each site (archive/sitememory.py)."""
+        return site_memory(ArchiveLayout(self.layout.root))
+
     def gone_pages(self) -> list[tuple[str, str]]:
         """(url, WARC-Date) of the URLs whose latest capture was a 404 or 410, read like
         :meth:`known_articles`."""
@@ -388,13 +393,16 @@ def summary_lines(stats: dict[str, Any], root: Path, reason: str) -> list[str]:
 SITE_PREFIX = "archive/sites/"
 
 
-def site_counts(stats: dict[str, Any]) -> dict[str, dict[str, int]]:
+def site_counts(stats: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Per site of the crawl: pages fetched, articles archived, pages judged not to be
-    articles (the spider's and the pipeline's ``archive/sites/NAME/WHAT`` counts)."""
-    sites: dict[str, dict[str, int]] = {}
+    articles (the spider's and the pipeline's ``archive/sites/NAME/WHAT`` counts), and
+    what the spider learned of it (``decoration``: archive/sitememory.py)."""
+    sites: dict[str, dict[str, Any]] = {}
     for key, value in stats.items():
-        if key.startswith(SITE_PREFIX) and isinstance(value, int):
+        if key.startswith(SITE_PREFIX) and isinstance(value, int | str):
             name, _, what = key.removeprefix(SITE_PREFIX).rpartition("/")
+            if what == "decoration" and isinstance(value, str):
+                value = sorted(v for v in value.split(",") if v)
             if name:
                 counts = sites.setdefault(
                     name, {"pages": 0, "articles": 0, "not_articles": 0, "robots_unavailable": 0}

@@ -221,19 +221,7 @@ def test_text_starts_with_the_first_paragraph_on_every_template(
         assert matched[url][0]["text"].startswith(truth[url].first_paragraph), url
 
 
-QUERYCMS_SECOND_RUN = pytest.mark.xfail(
-    strict=True,
-    reason="BUG base.py: on the querycms site the second run fetches 4 archived articles "
-    "again under their other URLs (Itemid/catid variants) and emits them as new items: "
-    "article_item() checks the canonical only against this run's scope.extracted, never "
-    "against the archive (scope.known), whose canonical keys load_known() does not "
-    "normalise",
-)
-
-
-@pytest.mark.parametrize(
-    "kind", [pytest.param(k, marks=QUERYCMS_SECOND_RUN) if k == "querycms" else k for k in KINDS]
-)
+@pytest.mark.parametrize("kind", list(KINDS))
 def test_second_run_fetches_no_article_again(
     kind: str, crawled_kind: Callable[[str], TwoRuns]
 ) -> None:
@@ -340,11 +328,6 @@ def test_sites_file_headers_and_cookies_go_to_their_site_only(three_sites: Three
             assert "bravo-secret" not in entry.headers.get("Cookie", ""), (key, entry.path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG base.py asset_requests(): page assets are plain Requests, without the "
-    "site's headers (a sites file's headers:) that every other request of the site carries",
-)
 def test_sites_file_headers_also_go_with_page_assets(three_sites: ThreeSites) -> None:
     assets = [e for e in three_sites.yaml_logs["b"] if e.path.startswith("/static/")]
     assert assets
@@ -381,12 +364,6 @@ def test_sites_file_pattern_and_sections(three_sites: ThreeSites) -> None:
     assert any(e.path.startswith("/section/") for e in three_sites.servers["b"].requests)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG base.py parse_article(): a site's max_articles only stops new requests "
-    "(article_request checks scope.full); articles already scheduled (all 12 from the news "
-    "sitemap) are still extracted and emitted: site C gives 12 items, not 3",
-)
 def test_sites_file_max_articles_per_site(three_sites: ThreeSites) -> None:
     run = three_sites.yaml_run
     check_exit(run)

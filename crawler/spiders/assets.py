@@ -32,7 +32,8 @@ class PageAssets(_Spider):
         """The stylesheets, scripts and images a page embeds, so that it replays as it
         looked: from the site's hosts and subdomains, or any host (a CDN) with
         ARCHIVE_PAGE_ASSETS=all; robots.txt permitting. The capture middleware archives
-        them and nothing else is done with them."""
+        them and nothing else is done with them. Those of the site go with the site's
+        headers and cookies (a sites file's options)."""
         if self.capture_assets == "off":
             return
         for href in hrefs:
@@ -40,8 +41,10 @@ class PageAssets(_Spider):
             if url is None or url in self._requested_assets:
                 continue
             self._requested_assets.add(url)
-            yield Request(
+            # the site's own headers and cookies go with its own assets, not a CDN's
+            yield self.request(
                 url,
+                self.scope_of(url),
                 callback=self.parse_asset,
                 errback=self.quiet_errback,
                 priority=PRIO_ASSET,

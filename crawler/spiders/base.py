@@ -472,12 +472,27 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
         # text is no new version; a capture tells when the article was last looked at)
         refresh = self.refresh_after is not None or self.refresh_modified
         count = 0
-        for known in await asyncio.to_thread(archive.known_articles, refresh):
+        known_articles = await asyncio.to_thread(archive.known_articles, refresh)
+        memory = await asyncio.to_thread(archive.site_memory)
+        for scope in self.scopes:  # what past runs learned of the site
+            if scope.decides and memory.get(scope.name):
+                scope.ignore(memory[scope.name])
+                self._note_decoration(scope)
+        for known in known_articles:  # what rel=canonical taught (Itemid is decoration)
+            scope = self._scope_of_known(known.url)
+            if scope is not None and known.canonical_url:
+                scope.learn_canonical(scope.rebase(known.url), known.canonical_url)
+        for scope in self.scopes:
+            if scope.ignored_params:
+                self._note_decoration(scope)
+        for known in known_articles:
             for url in (known.url, known.canonical_url):
                 scope = self._scope_of_known(url) if url else None
                 if scope is None or not url:
                     continue
-                key = scope.article_key(scope.rebase(url))
+                # as this run will write it: normalised, decoration dropped, AMP folded
+                cleaned = scope.clean(url, url) if scope.decides else None
+                key = scope.article_key(cleaned or scope.rebase(url))
                 if key and key not in scope.known:
                     scope.known[key] = known
                     count += url == known.url
@@ -636,22 +651,23 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
                 yield req
             return
         decide = bool(response.meta.get(DECIDE_META))
-        if not decide:
-            self._articles_reserved += 1
+        if not decide and not self._reserve(scope):
+            return  # the site has its max_articles (in flight or out): nothing more from it
         result = await self.extract(response, decide)
         if decide:
             if not self._judged(response, scope, result):
                 for req in self.follow(response, result.links):
                     yield req
                 return
-            if self.max_articles and self._articles_reserved >= self.max_articles:
+            if not self._reserve(scope):
                 return
-            self._articles_reserved += 1
         for req in self.follow(response, result.links):
             yield req
         item = await self.article_item(response, result)
         if item is None:
             self._articles_reserved -= 1
+            if scope is not None:
+                scope.reserved -= 1
             return
         self._articles_out += 1
         if scope is not None:
@@ -661,6 +677,26 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
         yield item
         if self.max_articles and self._articles_out >= self.max_articles:
             raise CloseSpider("max_articles")
+
+    def _note_decoration(self, scope: SiteScope) -> None:
+        """The site's decoration parameters, in the stats and so in the run report, for
+        the next run to know from its start (archive/sitememory.py)."""
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value(
+                f"archive/sites/{scope.name}/decoration", ",".join(sorted(scope.ignored_params))
+            )
+
+    def _reserve(self, scope: SiteScope | None) -> bool:
+        """A place for one more article under the crawl's and the site's max_articles
+        (articles extracted or being extracted count: pages are extracted many at once)."""
+        if self.max_articles and self._articles_reserved >= self.max_articles:
+            return False
+        if scope is not None and scope.max_articles and scope.reserved >= scope.max_articles:
+            return False
+        self._articles_reserved += 1
+        if scope is not None:
+            scope.reserved += 1
+        return True
 
     def _judged(
         self, response: Response, scope: SiteScope | None, result: ExtractionResult
@@ -676,6 +712,7 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
             scope.learn_canonical(response.url, canonical)
             if len(scope.ignored_params) != before:
                 self._link_target.clear()  # links resolved before would keep the parameter
+                self._note_decoration(scope)
                 logger.info(
                     "%s: URL parameters %s only decorate pages (rel=canonical)",
                     scope.name,
@@ -772,6 +809,13 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
             return None  # new bytes (a new capture), same article: no new version
         if own in scope.extracted or (canonical_key and canonical_key in scope.extracted):
             self._inc("archive/duplicate_articles")
+            logger.info("%s is an article archived already (rel=canonical)", response.url)
+            return None
+        known = scope.known.get(canonical_key) if canonical_key and canonical_key != own else None
+        if known is not None and PREVIOUS_META not in response.meta and not self.is_stale(known):
+            # another URL of an article a past run archived (its rel=canonical says so)
+            scope.extracted.add(canonical_key)  # type: ignore[arg-type]
+            self._inc("archive/articles_known")
             logger.info("%s is an article archived already (rel=canonical)", response.url)
             return None
         scope.extracted.add(own)

@@ -22,7 +22,9 @@ from crawler.spiders.scope import SiteOptions
 
 def read_sites(url: str | None, sites: str | None) -> list[Site]:
     """The sites of ``-a url=`` or ``-a sites=``: exactly one of them."""
-    if bool(url) == bool(sites):
+    if url and sites:
+        raise SpiderArgumentError("give -a url= or -a sites=, not both")
+    if not url and not sites:
         raise SpiderArgumentError(
             "give the site to archive: -a url=https://outlet.example/ or -a sites=FILE"
         )

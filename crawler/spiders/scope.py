@@ -40,7 +40,7 @@ ASSET_EXTENSIONS = re.compile(
 # paths never requested (besides robots.txt rules): accounts, search, print views...
 SKIP_PATH = (
     r"/(?:login|logout|register|signin|signup|account|print|share|wp-admin|wp-login\.php|"
-    r"wp-json|xmlrpc\.php|cart|checkout|subscribe)\b"
+    r"wp-json|xmlrpc\.php|cart|checkout|subscribe)(?:/|$|\.(?:php|html?|aspx?|jsp)$)"
 )
 # query keys that ask for something other than the page: searches, print and share views
 SKIP_QUERY = frozenset({"s", "q", "search", "query", "print", "share", "replytocom", "format"})
@@ -49,7 +49,17 @@ _AMP_SUFFIX = re.compile(r"/amp/?$|\.amp(?=\.html?$|$)", re.IGNORECASE)
 _AMP_PREFIX = re.compile(r"^/amp(?=/)", re.IGNORECASE)
 _AMP_QUERY = {"amp": None, "outputtype": "amp", "output": "amp", "amp_js_v": None}
 # a feed linked as a page (WordPress's /feed/, /rss, /atom.xml)
-_FEED_PATH = re.compile(r"/(?:feed|rss|atom)(?:/(?:rss2?|atom|rdf))?/?$|\.(?:rss|atom)$", re.I)
+_FEED_PATH = re.compile(
+    r"/(?:feed|rss|atom)(?:/(?:rss2?|atom|rdf))?/?$|/(?:feed|rss|atom|rss2)\.xml$|\.(?:rss|atom)$",
+    re.I,
+)
+# query keys that name a page (an article's id): never decoration (learn_canonical)
+ID_KEYS = frozenset(
+    {"id", "p", "aid", "nid", "article", "articleid", "article_id", "story", "storyid"}
+    | {"newsid", "news_id", "postid", "post_id", "contentid", "content_id", "no"}
+)
+# query keys of a listing's or an article's pages: never decoration (learn_canonical)
+PAGINATION_KEYS = frozenset({"page", "paged", "pg", "p", "offset", "start", "limit", "pagenum"})
 # a page whose shape scores this much is fetched as an article (capped, early)
 ARTICLE_LIKE = 0.5
 
@@ -149,6 +159,7 @@ class SiteScope:
         self.shapes = ShapeLearner()
         # query keys rel=canonical showed to be decoration on this site (Itemid, catid)
         self.ignored_params: set[str] = set()
+        self._decoration_seen: dict[str, set[str]] = {}  # key -> the pages that showed it
         # article key -> its latest archived version (incremental crawls)
         self.known: dict[str, KnownArticle] = {}
         # article key -> WARC-Date of its latest capture, a 404 or 410 (a dead link)
@@ -165,6 +176,7 @@ class SiteScope:
         self.home_reads = 0  # pages read for it (a start page, then the next listings)
         self.declared_names: Counter[str] = Counter()
         self.articles_out = 0
+        self.reserved = 0  # articles out or being extracted, for max_articles
 
     @property
     def site_name(self) -> str | None:
@@ -253,9 +265,10 @@ class SiteScope:
         return url if len(kept) == len(query) else parts._replace(query=urlencode(kept)).geturl()
 
     def learn_canonical(self, url: str, canonical: str | None) -> None:
-        """A page at *url* names *canonical*: same path, and its query a part of ours?
-        The other keys are decoration on this site (Joomla's ``Itemid``), dropped from
-        every URL from now on."""
+        """A page at *url* names *canonical*, at the same path: the query keys both give
+        the same value identify the page (an id among them: ``id=108``); those only one
+        of them gives, or gives differently, are decoration on this site (Joomla's
+        ``Itemid`` and ``catid``), dropped from every URL once two pages have shown it."""
         if not canonical or not self.decides:
             return
         mine, theirs = urlsplit(url), urlsplit(self.rebase(canonical))
@@ -263,11 +276,49 @@ class SiteScope:
             return
         ours = dict(parse_qsl(mine.query, keep_blank_values=True))
         named = dict(parse_qsl(theirs.query, keep_blank_values=True))
-        if not named or any(ours.get(k) != v for k, v in named.items()):
-            return  # not a part of ours: another page, or canonical to a section
-        extra = set(ours) - set(named)
-        if extra and len(extra) <= 3:
-            self.ignored_params |= extra
+        same = {k for k, v in named.items() if ours.get(k) == v}
+        if not any(k.lower() in ID_KEYS for k in same):
+            return  # nothing says it is the same page: another page, or a section
+        if any(k.lower() in ID_KEYS for k in (set(ours) | set(named)) - same):
+            return  # an id differs: another article
+        extra = (set(ours) | set(named)) - same - PAGINATION_KEYS
+        if not extra or len(extra) > 3:
+            return
+        # a parameter is decoration once two pages have shown it (one multi-page article
+        # naming its first page must not teach the whole site)
+        page = urlencode(sorted((k, named[k]) for k in same))
+        learned = set()
+        for name in extra:
+            seen = self._decoration_seen.setdefault(name, set())
+            if len(seen) < 2:
+                seen.add(page)
+            if len(seen) >= 2 and name not in self.ignored_params:
+                learned.add(name)
+        if learned:
+            self.ignore(learned)
+
+    def ignore(self, names: Iterable[str]) -> None:
+        """Drop the query parameters *names* from this site's URLs from now on, and from
+        the article keys known so far (an article keeps one key)."""
+        self.ignored_params |= set(names)
+        self.known = {self._rekey(k): v for k, v in self.known.items()}
+        self.gone = {self._rekey(k): v for k, v in self.gone.items()}
+        self.listed = {self._rekey(k): v for k, v in self.listed.items()}
+        for keys in (self.scheduled, self.passed_over, self.recovered, self.extracted):
+            rekeyed = {self._rekey(k) for k in keys}
+            keys.clear()
+            keys.update(rekeyed)
+
+    def _rekey(self, key: str) -> str:
+        path, mark, query = key.partition("?")
+        if not mark:
+            return key
+        kept = [
+            (k, v)
+            for k, v in parse_qsl(query, keep_blank_values=True)
+            if k not in self.ignored_params
+        ]
+        return f"{path}?{urlencode(kept)}" if kept else path
 
     def article_key(self, url: str) -> str | None:
         """The name of the article at *url* within this site (the same article under
