@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 #: Name and version of the extraction, recorded with each result. Bump the local part
 #: whenever the output of :func:`archive.extraction.extract_article` changes for the
 #: same input.
-EXTRACTOR = f"trafilatura/{version('trafilatura')}+newsarchiver/4"
+EXTRACTOR = f"trafilatura/{version('trafilatura')}+newsarchiver/5"
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ from archive.textclean import (
     protect_chars,
     prune_boilerplate,
     unprotect_chars,
+    unwrap_layout_tables,
 )
 
 __all__ = [
@@ -839,7 +840,7 @@ def _extract(tree: lxml.html.HtmlElement, source: str, url: str) -> dict[str, An
     options = copy(_OPTIONS)
     options.url = url or None
     options.source = url or None
-    work = prune_boilerplate(tree)  # bare_extraction works on a copy of it
+    work = unwrap_layout_tables(prune_boilerplate(tree))  # bare_extraction copies it
     protected = protect_chars(work, source)
     document = bare_extraction(work, options=options)
     options.fast = False
@@ -874,13 +875,17 @@ def _extract(tree: lxml.html.HtmlElement, source: str, url: str) -> dict[str, An
                 text = retry_text
     if not text:
         return None
+    language = text_language(declared_language, text)
+    if language is None and declared_language is None:
+        # too little text to tell once the headline and dateline lines are gone: all of it
+        language = text_language(None, raw_text)
 
     return {
         "canonical_url": canonical,
         "title": title or None,
         "author": author or _author_text(fallback.author()),
         "published": published or _iso_or_none(fallback.date()),
-        "language": text_language(declared_language, text),
+        "language": language,
         "sitename": _norm_space(sitename) or None,
         "description": description or _norm_space(fallback.description()) or None,
         "tags": _dedup([*tags, *_split_commas(fallback.tags())]),

@@ -16,6 +16,7 @@ __all__ = [
     "protect_chars",
     "prune_boilerplate",
     "unprotect_chars",
+    "unwrap_layout_tables",
 ]
 
 # ---------------------------------------------------------------------------
@@ -220,6 +221,73 @@ def prune_boilerplate(tree: HtmlElement) -> HtmlElement:
     return tree
 
 
+# ---------------------------------------------------------------------------
+# Layout tables (on the tree, before trafilatura)
+# ---------------------------------------------------------------------------
+# trafilatura renders every table as rows of "|"-separated cells, one line a row: a table
+# that only lays the page out (the article's paragraphs, headline and pictures in one of its
+# cells) comes out as one line "| | Headline First paragraph Second... |". Such a table is
+# made plain blocks first, and trafilatura sees the paragraphs it holds.
+
+# elements that make a cell hold page blocks rather than a datum
+_LAYOUT_BLOCK_TAGS = ("table", "h1", "h2", "h3", "h4", "h5", "h6", "p")
+# a table of more cells than this is data whatever its cells hold
+_MAX_LAYOUT_CELLS = 12
+_ROW_GROUP_TAGS = frozenset({"thead", "tbody", "tfoot"})
+_CELL_TAGS = frozenset({"td", "th"})
+
+
+def unwrap_layout_tables(tree: HtmlElement) -> HtmlElement:
+    """Turn (in place) each layout table of ``tree`` into ``<div>`` blocks; returns ``tree``.
+
+    A layout table has a single cell, or a few cells (at most ``_MAX_LAYOUT_CELLS``) one of
+    which holds page blocks: a nested table, a heading or more than one paragraph. Data
+    tables (many cells, or cells of a word, a number, a sentence each) stay tables."""
+    for table in list(tree.iter("table")):  # outer tables first; nested ones judged alone
+        rows, cells = _table_parts(table)
+        if not cells or len(cells) > _MAX_LAYOUT_CELLS:
+            continue
+        if len(cells) > 1 and not any(_holds_blocks(cell) for cell in cells):
+            continue
+        for part in (table, *rows, *cells):
+            part.tag = "div"
+            for attr in ("colspan", "rowspan"):
+                part.attrib.pop(attr, None)
+    return tree
+
+
+def _table_parts(table: HtmlElement) -> tuple[list[HtmlElement], list[HtmlElement]]:
+    """The row groups and rows, and the cells, of ``table`` itself (not of nested tables)."""
+    rows: list[HtmlElement] = []
+    cells: list[HtmlElement] = []
+    for child in table:
+        if child.tag in _ROW_GROUP_TAGS:
+            rows.append(child)
+            trs = [tr for tr in child if tr.tag == "tr"]
+        elif child.tag == "tr":
+            trs = [child]
+        else:
+            continue
+        for tr in trs:
+            rows.append(tr)
+            cells.extend(cell for cell in tr if cell.tag in _CELL_TAGS)
+    return rows, cells
+
+
+def _holds_blocks(cell: HtmlElement) -> bool:
+    """Whether ``cell`` holds a nested table, a heading or more than one paragraph."""
+    paragraphs = 0
+    for el in cell.iter(*_LAYOUT_BLOCK_TAGS):
+        if el is cell:
+            continue
+        if el.tag != "p":
+            return True
+        paragraphs += 1
+        if paragraphs > 1:
+            return True
+    return False
+
+
 def paragraph_text_length(el: HtmlElement) -> int:
     """Characters of text in the ``<p>`` elements inside ``el`` (or ``el`` itself)."""
     return sum(len(p.text_content()) for p in el.iter("p"))
@@ -315,13 +383,94 @@ def _is_junk_line(line: str) -> bool:
 
 def clean_text(text: str, titles: list[str], own_urls: list[str] | None = None) -> str:
     """One paragraph per line, whitespace collapsed, no blank lines, no leading headline, no
-    boilerplate lines (cookie notices, share prompts, the page's own URL...)."""
+    boilerplate lines (cookie notices, share prompts, the page's own URL...), no dateline
+    or byline line above the first paragraph."""
     urls = {u.rstrip("/") for u in own_urls or () if u}
     lines = [_WS_RE.sub(" ", line).strip() for line in text.splitlines()]
     lines = [
         line for line in lines if line and not _is_junk_line(line) and line.rstrip("/") not in urls
     ]
     title_keys = {key(t) for t in titles if t and key(t)}
-    while lines and key(lines[0]) in title_keys:
-        lines.pop(0)
+    datelines = 0
+    while lines:  # headline and dateline lines above the first paragraph, in any order
+        if key(lines[0]) in title_keys:
+            lines.pop(0)
+        elif datelines < _MAX_DATELINES and _is_dateline(lines[0]):
+            lines.pop(0)
+            datelines += 1
+        else:
+            break
+    if lines:
+        lines[0] = _without_headline(lines[0], title_keys)
     return "\n".join(lines)
+
+
+# A dateline: a short line that is mostly a date and/or a time, perhaps with a place, an
+# agency or a name ("November 20, 2019 - 11:28 AMT", "20.11.2019 | 11:28", "Updated 3:45
+# p.m. ET, Nov 20, 2019", "LONDON, Nov 20 2019 (Reuters)", "By Jane Doe | Nov 20, 2019"): a
+# clock time, a numeric date, or a year and another number, few words besides, and no
+# sentence end. Dropped only above the first paragraph.
+_MAX_DATELINE = 80
+_MAX_DATELINE_WORDS = 6
+_MAX_DATELINES = 2
+_DATE_OR_TIME_RE = re.compile(
+    r"\b(?:\d{1,2}[:.h]\d{2}\b|(?:1[89]|2[01])\d{2}\b|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b)"
+)
+_TIME_OR_NUMERIC_DATE_RE = re.compile(r"\d{1,2}:\d{2}|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
+_HAS_DIGIT_RE = re.compile(r"\d")
+_WORD_TOKEN_RE = re.compile(r"[^\W\d_]")
+# a line ending like a sentence: a word of three or more letters, then . ! or ? ("rose." ends a
+# sentence; "GMT.", all capitals, and "a.m." end datelines)
+_SENTENCE_END_RE = re.compile(r"(?<![.\w])[^\W\d_]{3,}[.!?。！？][\"'”’»)]*$")
+
+
+def _is_dateline(line: str) -> bool:
+    """Whether ``line`` is a dateline (see above), not a sentence of the article."""
+    if len(line) > _MAX_DATELINE or not _DATE_OR_TIME_RE.search(line):
+        return False
+    tokens = line.split()
+    numbers = sum(1 for t in tokens if _HAS_DIGIT_RE.search(t))
+    if numbers < 2 and not _TIME_OR_NUMERIC_DATE_RE.search(line):
+        return False
+    words = sum(1 for t in tokens if _WORD_TOKEN_RE.search(t) and not _HAS_DIGIT_RE.search(t))
+    if words > _MAX_DATELINE_WORDS:
+        return False
+    end = _SENTENCE_END_RE.search(line)
+    return end is None or end.group().isupper()
+
+
+# the headline run into the first paragraph ("Headline First sentence...") is cut off only
+# when it has this many letters/digits and a new sentence follows it
+_MIN_HEADLINE_PREFIX = 16
+_OPENERS = frozenset("\"'“‘«„(")
+_PREFIX_SEPARATORS = " |:-–—·•"
+
+
+def _without_headline(line: str, title_keys: set[str]) -> str:
+    """``line`` without a headline it starts with, when more text follows that starts like a
+    sentence ("Headline The first paragraph..." -> "The first paragraph...")."""
+    line_key = key(line)
+    for title_key in sorted(title_keys, key=len, reverse=True):
+        if len(title_key) < _MIN_HEADLINE_PREFIX or not line_key.startswith(title_key):
+            continue
+        if len(line_key) == len(title_key):
+            continue
+        seen = 0
+        end = len(line)
+        for pos, ch in enumerate(line):
+            seen += len(key(ch))
+            if seen >= len(title_key):
+                end = pos + 1
+                break
+        rest = line[end:]
+        if seen != len(title_key) or not rest or rest[0].isalnum():
+            continue  # the headline ends inside a word
+        rest = rest.lstrip(_PREFIX_SEPARATORS)
+        if rest and _starts_sentence(rest[0]):
+            return rest
+    return line
+
+
+def _starts_sentence(ch: str) -> bool:
+    """An upper-case (or caseless) letter, a digit or an opening quote or bracket."""
+    return ch in _OPENERS or ch.isdigit() or (ch.isalpha() and not ch.islower())

@@ -22,7 +22,7 @@ from archive.extraction import (
     extract_article,
     looks_like_html,
 )
-from archive.textclean import prune_boilerplate
+from archive.textclean import clean_text, prune_boilerplate, unwrap_layout_tables
 
 URL = "https://fixture.test/news/2021/08/green-budget.html"
 
@@ -714,3 +714,150 @@ def test_tag_list_pruning_stops_at_the_article() -> None:
     article = tree.find(".//article")
     assert article is not None
     assert article.text_content() == "SunsetPhoto: Ann Lee"
+
+
+# --- the text starts with the body's first paragraph -----------------------------------------
+
+MILL = [
+    "The old mill on the river bank will open as a museum in the spring, the trust said on "
+    "Monday after a vote of its members.",
+    "Restoring the wheel and the grinding stones took four years and cost about two million, "
+    "most of it raised from local donors.",
+    "Visitors will be able to watch flour being milled on the first Sunday of every month, "
+    "and school groups will get in for free.",
+    "The trust hopes the museum will draw some twenty thousand visitors a year to the valley.",
+]
+MILL_HEADLINE = "Riverside mill to reopen as a working museum"
+
+
+def _layout_table_page(headline: str = MILL_HEADLINE) -> str:
+    """An old table-layout page: a header table, then a three-column table whose middle cell
+    holds a picture (in a one-cell table), the headline, a byline and the paragraphs, then
+    pull quotes in one-cell tables; no <article>, <main> or date markup."""
+    body = "\n".join(f"<p>{p}</p>" for p in MILL)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><title>{headline}</title></head>
+<body>
+<table width="100%"><tr><td><a href="/"><img src="/logo.png" alt="Valley Courier"></a></td>
+<td><form action="/search"><input name="q"></form></td></tr>
+<tr><td width="60%"> </td><td></td></tr></table>
+<table width="90%"><tr>
+<td width="20%"><a href="/">Home</a> <a href="/news">News</a></td>
+<td width="60%">
+<table width="600"><tr><td><img src="/mill.jpg" alt=""><div class="info2">The mill wheel
+during the restoration. (Photo: Courier)</div></td></tr></table>
+<h1 class="headline">{headline}</h1>
+<h3 class="byline">by Ruth Calder<br><span class="datetime">Monday, March 4, 2024</span></h3>
+<div>{body}</div>
+<table width="40%"><tr><td class="pullquote">"Four years of work, and it turns again."</td>
+</tr></table>
+</td>
+<td width="20%"><div class="graybox"><form action="/subscribe"><label>Sign up</label>
+<input name="email"></form></div></td>
+</tr></table>
+</body></html>"""
+
+
+def test_layout_table_body_is_not_rendered_as_a_table() -> None:
+    """The body in a cell of a layout table: plain paragraphs, not one "| | Headline First
+    paragraph Second... |" row, and the text starts with the first paragraph."""
+    result = extract_article(_layout_table_page().encode(), URL)
+    assert result.article is not None
+    text = result.article["text"]
+    assert text.startswith(MILL[0]), text[:200]
+    assert "|" not in text
+    assert text.split("\n")[: len(MILL)] == MILL
+    assert result.article["title"] == MILL_HEADLINE
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        # two columns of one word or number each
+        "<tr><th>Year</th><th>Visitors</th></tr><tr><td>2022</td><td>12,400</td></tr>"
+        "<tr><td>2023</td><td>15,100</td></tr>",
+        # a cell of one paragraph each, as word processors write tables
+        "<tr><td><p>Wheel</p></td><td><p>Oak, 1820</p></td></tr>"
+        "<tr><td><p>Stones</p></td><td><p>French burr, 1890</p></td></tr>",
+    ],
+    ids=["plain-cells", "one-paragraph-cells"],
+)
+def test_data_table_stays_a_table(cells: str) -> None:
+    table = f"<table>{cells}</table>"
+    page = fixture_page().replace(f"<p>{PARAS[-1]}</p>", f"<p>{PARAS[-1]}</p>{table}")
+    result = extract_article(page.encode(), URL)
+    assert result.article is not None
+    rows = [line for line in result.article["text"].split("\n") if line.startswith("|")]
+    assert len(rows) == cells.count("<tr>"), result.article["text"]
+    assert all(line.count("|") == 3 for line in rows)
+
+
+def test_unwrap_layout_tables_leaves_data_tables() -> None:
+    page = (
+        "<html><body><table><tr><td><h2>Box</h2><p>One.</p></td><td>x</td></tr></table>"
+        "<table><tr><td>a</td><td>b</td></tr><tr><td>c</td><td>d</td></tr></table>"
+        "<table><tr><td>Alone in its cell.</td></tr></table></body></html>"
+    )
+    tree = unwrap_layout_tables(lxml.html.document_fromstring(page))
+    assert [t.tag for t in tree.iter("table")] == ["table"]
+    assert tree.findtext(".//table/tr/td") == "a"
+
+
+def _dateline_page(dateline: str) -> str:
+    """A custom CMS: the headline, then the article block whose first line is a dateline
+    (no date markup anywhere on the page)."""
+    body = "".join(f"<p>{p}</p>" for p in MILL)
+    return f"""<!DOCTYPE html>
+<html><head><title>{MILL_HEADLINE}</title></head><body>
+<div class="wrap"><h1 class="article_title">{MILL_HEADLINE}</h1>
+<div id="article_block" class="article_body font11"><img src="/mill.jpg" alt="">
+<p class="article_date font10">{dateline}</p>{body}</div></div>
+</body></html>"""
+
+
+@pytest.mark.parametrize(
+    "dateline",
+    [
+        "March 4, 2024 - 11:28 AMT",
+        "04.03.2024 | 11:28",
+        "Updated 3:45 p.m. ET, Mar 4, 2024",
+        "VALLEYTON, Mar 4 2024 (Courier)",
+        "by Ruth Calder | March 4th, 2024",
+    ],
+)
+def test_dateline_above_the_first_paragraph_is_dropped(dateline: str) -> None:
+    result = extract_article(_dateline_page(dateline).encode(), URL)
+    assert result.article is not None
+    assert result.article["text"] == "\n".join(MILL)
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "In 2019, 11 people died.",  # a sentence
+        "The vote passed by 31 to 12 on the evening of March 4, 2024, after a long debate.",
+        "Visitors: 20,000",  # no date or time
+    ],
+)
+def test_short_first_paragraph_with_numbers_is_kept(first: str) -> None:
+    assert clean_text(f"{first}\n{MILL[0]}", [MILL_HEADLINE]) == f"{first}\n{MILL[0]}"
+
+
+def test_dateline_only_dropped_above_the_first_paragraph() -> None:
+    text = f"{MILL_HEADLINE}\nMarch 4, 2024 - 11:28\n{MILL[0]}\nMarch 5, 2024 - 09:10\n{MILL[1]}"
+    assert clean_text(text, [MILL_HEADLINE]) == f"{MILL[0]}\nMarch 5, 2024 - 09:10\n{MILL[1]}"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (f"{MILL_HEADLINE} {MILL[0]}", MILL[0]),
+        (f"| | {MILL_HEADLINE} {MILL[0]}", MILL[0]),
+        (f"{MILL_HEADLINE}: {MILL[0]}", MILL[0]),
+        # the headline as the start of a sentence, not a line of its own
+        (f"{MILL_HEADLINE} next year, the trust said.", None),
+        (f"{MILL_HEADLINE}s are rare.", None),
+    ],
+)
+def test_headline_run_into_the_first_paragraph_is_cut(line: str, expected: str | None) -> None:
+    assert clean_text(f"{line}\n{MILL[1]}", [MILL_HEADLINE]) == f"{expected or line}\n{MILL[1]}"

@@ -202,12 +202,6 @@ def test_one_site_titles_and_texts(kind: str, crawled_kind: Callable[[str], TwoR
         assert not item["text"].startswith(expected.headline), url
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG extraction: on the table_layout template the text starts with '| | ' and "
-    "the headline run into the first paragraph; on custom_dateless with the dateline "
-    "'Highland 20, 2019 - 11:28 OWN' of the article block",
-)
 def test_text_starts_with_the_first_paragraph_on_every_template(
     crawled_kind: Callable[[str], TwoRuns],
 ) -> None:
