@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 SPIDER ?= ansarpress
 ARGS ?=
 
-.PHONY: setup crawl test lint demo clean
+.PHONY: setup crawl test test-fast lint demo clean
 
 setup: $(VENV)/.installed $(PYWB_VENV)/.installed $(PYWB_VENV)/.wacz-installed
 
@@ -38,6 +38,13 @@ lint: setup
 
 test: lint
 	$(VENV)/bin/pytest
+
+# the fast tier, for while you work (under a minute): every test but those marked slow
+# (crawls in subprocesses, Chromium, pywb, Redis, scrapyd, fault loops); `make test` runs all
+test-fast: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest -m "not slow" -q
 
 demo: setup
 	$(PY) scripts/demo.py

@@ -80,6 +80,7 @@ def measured(*args: str | Path, env: dict[str, str] | None = None) -> tuple[Resu
     return Result(proc.returncode, body, proc.stderr.decode("utf-8", "replace")), int(peak)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("path", "coding"), [("/english/1001", "gzip"), ("/english/1002", "deflate")]
 )
@@ -94,6 +95,7 @@ def test_show_raw_stops_a_bomb_at_the_bound(bombed: Path, path: str, coding: str
     assert peak < MEMORY_LIMIT_KIB, f"{peak // 1024} MiB"
 
 
+@pytest.mark.slow
 def test_show_raw_bound_is_an_option_or_an_environment_variable(
     bombed: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -122,6 +124,7 @@ def test_show_raw_bound_is_an_option_or_an_environment_variable(
         assert "--max-body-size" in bad.error_line()
 
 
+@pytest.mark.slow
 def test_reextract_fails_a_bomb_alone(bombed: Path, tmp_path: Path) -> None:
     root = shutil.copytree(bombed, tmp_path / "archive")
     result, peak = measured(
@@ -141,6 +144,7 @@ def test_reextract_fails_a_bomb_alone(bombed: Path, tmp_path: Path) -> None:
     assert peak < MEMORY_LIMIT_KIB, f"{peak // 1024} MiB"
 
 
+@pytest.mark.slow
 def test_reextract_takes_the_same_bound(
     bombed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -9,10 +9,14 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.challenge_pages import CAPTCHA_ARTICLE_TITLE, CLOUDFLARE_CHALLENGE, JS_SHELL_200
 from tests.crawling import CrawlRun, run_crawl
 from tests.hostile_site import CHALLENGE_CASES, HostileServer
 from tests.warcs import check_record_digests, read_record_at, read_warc
+
+pytestmark = pytest.mark.slow
 
 CHALLENGE_403, CHALLENGE_200, CAPTCHA_ARTICLE = CHALLENGE_CASES
 

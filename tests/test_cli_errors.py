@@ -158,6 +158,7 @@ def test_torn_warc_file(
     assert "verify --repair" in line
 
 
+@pytest.mark.slow
 def test_as_a_user_runs_it(crawled: Crawled, tmp_path: Path) -> None:
     result = cli_process("--archive-dir", tmp_path / "nowhere", "stats")
     assert result.code == 1

@@ -248,6 +248,7 @@ def test_quiet_on_a_pipe_progress_bar_on_a_terminal(crawled: Crawled) -> None:
     assert b"verifying" in shown
 
 
+@pytest.mark.slow
 def test_repair_after_a_killed_crawl(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = tmp_path / "archive"
     with FixtureServer(NewsSite(default_articles())) as server:

@@ -145,6 +145,7 @@ def test_pages_are_every_html_page_once(package: Path, crawled: Crawled) -> None
     assert [p["ts"] for p in pages] == sorted(p["ts"] for p in pages)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     WACZ is None and not os.environ.get("CI"),
     reason="py-wacz is not installed (make setup installs it; CI requires it)",
@@ -230,6 +231,7 @@ def peak_rss(root: Path, out: Path) -> int:
     return int(peak)
 
 
+@pytest.mark.slow
 def test_memory_stays_bounded(tmp_path: Path) -> None:
     """A 50 MB WARC file goes through in chunks: the peak RSS of the process is about
     the same as for a tiny archive."""

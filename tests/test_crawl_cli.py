@@ -11,12 +11,16 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pytest
+
 from archive.layout import ArchiveLayout
 from archive.lock import EXIT_LOCKED, ArchiveLock
 from tests.crawling import REPO, crawl_command, crawl_env, free_port, run_crawl
 from tests.fixture_site import FixtureServer
 from tests.sitecustom import WITHOUT_PASSWD_ENTRY, pythonpath_with
 from tests.warcs import read_record_at, read_warc
+
+pytestmark = pytest.mark.slow
 
 
 def one_line_error(stderr: str) -> str:

@@ -67,6 +67,7 @@ def test_other_encodings_are_scrapys() -> None:
     assert FastHttpCompressionMiddleware._decode(deflated, b"deflate", 0) == TEXT
 
 
+@pytest.mark.slow
 def test_crawl_process_imports_only_what_it_uses() -> None:
     """trafilatura (the workers'), scrapy-redis (the Redis mode's) and aiohttp (the
     remote control's, not loaded) cost ~0.6 s at every start when imported."""
@@ -147,6 +148,7 @@ def test_a_missing_page_asset_takes_the_plain_callback() -> None:
     assert followed.url == "http://news.test/static/v2/site.css"
 
 
+@pytest.mark.slow
 def test_crawl_process_yields_the_cpus_to_its_workers() -> None:
     """With extraction on, the crawl command's threads run under SCHED_BATCH and the
     forkserver (so every worker) under the normal policy."""
@@ -177,6 +179,7 @@ print("scrapy.core.downloader.handlers.http11" in sys.modules)
     assert out.stdout.split() == ["True", "True", "False"], out.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_workers_start_warm() -> None:
     """The workers fork from a forkserver that has extracted a page already: a worker's
     first page finds the regular expressions compiled and both public-suffix lists loaded

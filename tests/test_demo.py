@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.crawling import REPO, crawl_env
+
+pytestmark = pytest.mark.slow
 
 
 def test_demo_ends_with_the_replay_command(tmp_path: Path) -> None:

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import crawler.extraction as extraction
 from archive import extractworker
 from crawler.extraction import ExtractionPool
@@ -69,6 +71,7 @@ def run_script(tmp_path: Path, code: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_workers_start_at_once_and_exit_with_a_killed_crawler(tmp_path: Path) -> None:
     """start() brings the workers up before any page; a crawl killed with SIGKILL (no
     cleanup runs) leaves neither its workers nor their forkserver behind."""
@@ -89,6 +92,7 @@ def test_workers_start_at_once_and_exit_with_a_killed_crawler(tmp_path: Path) ->
     assert wait_until(lambda: not any(alive(pid) for pid in workers), 10), "workers orphaned"
 
 
+@pytest.mark.slow
 def test_a_page_past_its_time_or_killing_its_worker_fails_alone(tmp_path: Path) -> None:
     """A page that hangs is cut at ARCHIVE_EXTRACT_TIMEOUT, one that kills its worker
     (twice: it is tried once more) fails; both are reported as failures, the workers are

@@ -19,6 +19,8 @@ import pytest
 from tests.crawling import REPO, crawl_command, crawl_env, run_crawl
 from tests.fixture_site import FixtureServer
 
+pytestmark = pytest.mark.slow
+
 SMALL_WARCS = ("-s", "ARCHIVE_WARC_MAX_SIZE=20000", "-s", "ARCHIVE_EXTRACT_WORKERS=1")
 
 

@@ -25,6 +25,8 @@ from tests.hostile_site import (
 )
 from tests.warcs import check_record_digests, read_record_at, read_warc
 
+pytestmark = pytest.mark.slow
+
 TIME_LIMIT = 90  # seconds for the whole hostile crawl
 MEMORY_LIMIT = 700 * 2**20  # peak RSS of the crawl process
 

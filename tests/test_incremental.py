@@ -20,6 +20,8 @@ from tests.crawling import REPO, crawl_command, crawl_env, run_crawl
 from tests.fixture_site import FixtureArticle, FixtureServer, NewsSite, default_articles
 from tests.warcs import check_record_digests, read_record_at, read_warc
 
+pytestmark = pytest.mark.slow
+
 ARTICLE_URL = re.compile(r"/english/\d+$")
 
 

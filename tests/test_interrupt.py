@@ -29,6 +29,8 @@ from tests.crawling import REPO, crawl_command, crawl_env, wait_until
 from tests.fixture_site import FixtureArticle, FixtureServer, NewsSite
 from tests.warcs import check_record_digests, read_warc
 
+pytestmark = pytest.mark.slow
+
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 STOP_BOUND = 30.0  # seconds from the signal to the exit: generous, on a shared machine
 ARTICLES = 120

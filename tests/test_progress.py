@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from crawler.outcome import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, crawl_exit_status, error_count
 from crawler.progress import progress_line
 from tests.crawling import run_crawl
@@ -31,6 +33,7 @@ def test_exit_status() -> None:
     assert crawl_exit_status({**ok, "finish_reason": "memusage_exceeded"}) == EXIT_FAILED
 
 
+@pytest.mark.slow
 def test_live_progress_when_asked(tmp_path, site_server: FixtureServer) -> None:  # type: ignore[no-untyped-def]
     run = run_crawl(
         tmp_path / "a", site_server.base_url, "-s", "ARCHIVE_PROGRESS=on", "-a", "max_articles=2"

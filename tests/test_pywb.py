@@ -19,6 +19,8 @@ from tests.crawling import free_port, run_crawl
 from tests.fixture_site import FixtureServer
 from tests.warcs import read_record_at
 
+pytestmark = pytest.mark.slow
+
 WB_MANAGER = pywb_program("wb-manager")
 WAYBACK = pywb_program("wayback")
 

@@ -155,6 +155,7 @@ def test_a_shared_lock_keeps_crawls_away(source: Path) -> None:
     lock.release()
 
 
+@pytest.mark.slow
 @needs_pywb
 def test_replay(readonly: Path, crawled: Crawled) -> None:
     replay = start_replay(readonly, "--timeout", "5")

@@ -157,10 +157,12 @@ def recovered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recovered]:
         )
 
 
+@pytest.mark.slow
 def test_the_kill_left_articles_archived_but_not_extracted(recovered: Recovered) -> None:
     assert len(recovered.unextracted()) >= 1  # the 5th article's, at least
 
 
+@pytest.mark.slow
 def test_no_archived_article_is_fetched_again(recovered: Recovered) -> None:
     base = recovered.server.base_url
     assert "/robots.txt" in recovered.fetched_after  # the server's log is the one read
@@ -168,6 +170,7 @@ def test_no_archived_article_is_fetched_again(recovered: Recovered) -> None:
     assert sorted(again & set(recovered.archived_by_killed())) == []
 
 
+@pytest.mark.slow
 def test_every_article_has_one_response_and_one_conversion(recovered: Recovered) -> None:
     every = [rec for _, rec in records(recovered.root)]
     responses = {}
@@ -184,6 +187,7 @@ def test_every_article_has_one_response_and_one_conversion(recovered: Recovered)
         assert rec.h("WARC-Refers-To") == responses[str(rec.h("WARC-Target-URI"))]
 
 
+@pytest.mark.slow
 def test_recovered_articles_are_extracted_as_a_fetch_would(recovered: Recovered) -> None:
     db = sqlite3.connect(recovered.root / "index.sqlite3")
     db.row_factory = sqlite3.Row
@@ -206,6 +210,7 @@ def test_recovered_articles_are_extracted_as_a_fetch_would(recovered: Recovered)
         ), url
 
 
+@pytest.mark.slow
 def test_the_run_report_counts_the_recovered(recovered: Recovered) -> None:
     report = run_report(recovered.root, recovered.recovering["run_id"])
     assert report["stats"]["archive/articles_recovered"] == len(recovered.unextracted())
@@ -216,6 +221,7 @@ def test_the_run_report_counts_the_recovered(recovered: Recovered) -> None:
     )
 
 
+@pytest.mark.slow
 def test_the_killed_run_appears_in_runs(recovered: Recovered) -> None:
     killed = [r for r in recovered.runs_after if r["finish_reason"] == "killed"]
     assert len(killed) == 1
@@ -237,6 +243,7 @@ def test_the_killed_run_appears_in_runs(recovered: Recovered) -> None:
     assert "killed (-)" in table.stdout
 
 
+@pytest.mark.slow
 def test_recovery_happens_once(recovered: Recovered) -> None:
     reasons = [r["finish_reason"] for r in runs(recovered.root)]
     assert reasons == ["finished", "finished", "killed"]
@@ -245,6 +252,7 @@ def test_recovery_happens_once(recovered: Recovered) -> None:
     assert recovered.third["new_articles"] == 0
 
 
+@pytest.mark.slow
 def test_the_archive_verifies_and_reindexes_to_the_same_runs(recovered: Recovered) -> None:
     check = archive_cli(recovered.root, "verify")
     assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-2000:]
@@ -274,6 +282,7 @@ def test_files_are_grouped_by_the_run_that_wrote_them() -> None:
     )
 
 
+@pytest.mark.slow
 def test_a_refresh_killed_before_extraction_gives_the_new_version(tmp_path: Path) -> None:
     """A refresh that found an article's text changed is killed as that article goes to
     the writer (the only article of the run: the others are unchanged, revisits): the

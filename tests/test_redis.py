@@ -23,6 +23,8 @@ from tests.fixture_site import FixtureServer, NewsSite, default_articles
 from tests.sitecustom import WITHOUT_SCRAPY_REDIS, pythonpath_with
 from tests.warcs import read_record_at
 
+pytestmark = pytest.mark.slow
+
 REDIS = shutil.which("redis-server")
 
 

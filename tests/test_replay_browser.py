@@ -20,7 +20,7 @@ from tests.fixture_site import FixtureServer
 from tests.fixture_site.site import LOGO_PATH, STYLESHEET_PATH
 from tests.replay_support import Replay, needs_chromium, needs_pywb, start_replay
 
-pytestmark = [needs_pywb, needs_chromium]
+pytestmark = [pytest.mark.slow, needs_pywb, needs_chromium]
 
 CHROMIUM_ARGS = [
     "--headless",

@@ -65,6 +65,7 @@ def replay(archive: Path) -> Iterator[Replay]:
     running.stop()
 
 
+@pytest.mark.slow
 @needs_pywb
 def test_prints_both_urls_on_two_origins(replay: Replay) -> None:
     assert replay.lines[0] == f"replay: the archive on http://127.0.0.1:{replay.port}/"
@@ -78,6 +79,7 @@ def test_prints_both_urls_on_two_origins(replay: Replay) -> None:
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
 
 
+@pytest.mark.slow
 @needs_pywb
 def test_listens_on_loopback_only(replay: Replay) -> None:
     for port in (replay.port, replay.replay_port):
@@ -104,6 +106,7 @@ def listening_addresses(port: int) -> set[str]:
     return found
 
 
+@pytest.mark.slow
 @needs_pywb
 def test_pywb_replays_from_the_archive_with_a_csp(replay: Replay) -> None:
     status, headers, body = raw_get(replay.replay_port, f"/archive/20210802093000id_/{PAGE_URL}")
@@ -138,6 +141,7 @@ def _replayed(replay: Replay, timestamp: str) -> bytes:
     raise AssertionError(f"redirected too often: {target}")
 
 
+@pytest.mark.slow
 @needs_pywb
 def test_a_cut_capture_is_not_replayed_over_a_whole_one(replay: Replay) -> None:
     """The page's latest capture holds its first 30 bytes (WARC-Truncated: time): pywb
@@ -156,6 +160,7 @@ def test_a_cut_capture_is_not_replayed_over_a_whole_one(replay: Replay) -> None:
     assert status == 404  # no capture pywb would replay at that time
 
 
+@pytest.mark.slow
 @needs_pywb
 def test_pywb_replays_a_revisit_with_the_payload_it_refers_to(replay: Replay) -> None:
     status, headers, body = raw_get(replay.replay_port, f"/archive/20210809000000id_/{CSS_URL}")
@@ -178,6 +183,7 @@ TRAVERSALS = (
 )
 
 
+@pytest.mark.slow
 @needs_pywb
 def test_path_traversal_over_the_wire_is_404(replay: Replay) -> None:
     for route in ("", "/search", "/article/1", "/history", "/view", "/static", "/static/app.css"):
@@ -198,6 +204,7 @@ def test_path_traversal_over_the_wire_is_404(replay: Replay) -> None:
             assert b"root:" not in body
 
 
+@pytest.mark.slow
 @needs_pywb
 def test_foreign_hosts_and_malformed_requests_over_the_wire(replay: Replay) -> None:
     for host in ("evil.example", "evil.example:80", "", "[", "a b", "127.0.0.1.nip.io"):
@@ -211,6 +218,7 @@ def test_foreign_hosts_and_malformed_requests_over_the_wire(replay: Replay) -> N
     assert raw_get(replay.port, "http://evil.example/etc/passwd", host="evil.example")[0] == 400
 
 
+@pytest.mark.slow
 @needs_pywb
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_stops_both_servers(archive: Path, sig: signal.Signals) -> None:
@@ -226,6 +234,7 @@ def test_a_signal_stops_both_servers(archive: Path, sig: signal.Signals) -> None
     assert not workdir.exists()
 
 
+@pytest.mark.slow
 @needs_pywb
 def test_pywb_dies_with_a_killed_command(archive: Path) -> None:
     running = start_replay(archive)
@@ -234,6 +243,7 @@ def test_pywb_dies_with_a_killed_command(archive: Path) -> None:
     assert wait_until(lambda: not alive(wayback), 10), "pywb orphaned"
 
 
+@pytest.mark.slow
 @needs_pywb
 def test_pywb_dying_stops_the_command(archive: Path) -> None:
     running = start_replay(archive)
@@ -256,6 +266,7 @@ def test_without_pywb(
     assert "pywb is not installed" in line and "make setup" in line
 
 
+@pytest.mark.slow
 @needs_pywb
 def test_a_busy_port(archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as busy:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from tests.crawling import CrawlRun, run_crawl
 from tests.crawling import free_port as closed_port
 from tests.fixture_site import FixtureServer, NewsSite, default_articles
+
+pytestmark = pytest.mark.slow
 
 
 def test_replay_yields_the_same_items_without_network(tmp_path: Path) -> None:

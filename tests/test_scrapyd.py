@@ -19,6 +19,8 @@ import pytest
 from tests.crawling import REPO, free_port
 from tests.fixture_site import FixtureServer
 
+pytestmark = pytest.mark.slow
+
 SCRAPYD = Path(sys.executable).parent / "scrapyd"
 
 

@@ -14,6 +14,8 @@ from tests.anysite import build_site
 from tests.fixture_site.server import FixtureServer
 from tests.newscrawl import match_items, run_news
 
+pytestmark = pytest.mark.slow
+
 
 def _serve(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)

@@ -10,10 +10,14 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from archive.reader import read_record
 from tests.cli_support import cli_process
 from tests.crawling import run_crawl
 from tests.fixture_site import FixtureArticle, FixtureServer, NewsSite, default_articles
+
+pytestmark = pytest.mark.slow
 
 
 def added_article() -> FixtureArticle:

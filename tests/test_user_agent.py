@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from crawler import settings
 from tests.crawling import run_crawl
 from tests.fixture_site import FixtureServer, NewsSite, default_articles
@@ -19,6 +21,7 @@ def test_the_default_names_the_project_and_no_one_elses_url() -> None:
     assert "contact not set" in agent
 
 
+@pytest.mark.slow
 def test_the_operator_sets_a_contact(tmp_path: Path) -> None:
     agent = "news-web-archiver/0.1 (+mailto:archivist@example.org)"
     with FixtureServer(NewsSite(default_articles())) as server:

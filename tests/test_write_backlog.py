@@ -17,6 +17,8 @@ from tests.fixture_site.server import FixtureServer
 from tests.fixture_site.site import FixtureArticle, NewsSite
 from tests.warcs import read_record_at, read_warc
 
+pytestmark = pytest.mark.slow
+
 SLOW = {"ARCHIVE_SLOW_WRITES": "0.03"}  # every record waits 30 ms: a slow disk
 CONCURRENCY = 2
 
