@@ -37,6 +37,9 @@ from tests.newscrawl import (
     url_key,
 )
 
+# every test runs `scrapy crawl news` in a subprocess
+pytestmark = pytest.mark.slow
+
 N_ARTICLES = 12
 # templates whose extracted text does not start with the article's first paragraph (see
 # test_text_starts_with_the_first_paragraph_on_every_template)
