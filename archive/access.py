@@ -11,7 +11,6 @@ from pathlib import Path
 
 from archive.index import IndexUnavailable
 from archive.layout import ArchiveLayout
-from archive.lock import LOCK_NAME, is_locked
 from archive.readonly import connect_index_readonly
 
 
@@ -75,28 +74,3 @@ def connect_readonly(path: Path, timeout: float = 5.0) -> sqlite3.Connection:
         db.close()
         raise index_error(exc, path) from None
     return db
-
-
-def table_exists(db: sqlite3.Connection, name: str) -> bool:
-    row = db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-    ).fetchone()
-    return row is not None
-
-
-def index_layouts(root: Path) -> list[ArchiveLayout]:
-    """The archive's own index first, then the indexes of workers not merged yet."""
-    main = ArchiveLayout(Path(root))
-    return [main, *main.worker_layouts()]
-
-
-def busy_writers(root: Path, *, mine: Path | None = None) -> list[str]:
-    """The crawls writing to the archive: ``"the archive"`` for its own lock, ``"worker
-    NAME"`` for a worker's; the lock file *mine* (held by the caller) is left out."""
-    busy = []
-    for layout in index_layouts(root):
-        if mine is not None and (layout.home / LOCK_NAME).resolve() == mine.resolve():
-            continue
-        if is_locked(layout.home):
-            busy.append(f"worker {layout.worker}" if layout.worker else "the archive")
-    return busy

@@ -15,12 +15,11 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
+from archive.layout import ArchiveLayout
+from archive.plural import counted
 from archive.rows import cdxj_line
-
-if TYPE_CHECKING:
-    from archive.index import ArchiveIndex
 
 # the WARC-Truncated reasons of a body the crawler stopped reading
 CUT_BY_LIMIT = ("length", "time")
@@ -82,12 +81,27 @@ def dump_cdxj(
     return count
 
 
-def write_cdxj(index: ArchiveIndex, path: Path) -> int:
-    """Write the CDXJ of *index* atomically. Returns the line count."""
+def write_cdxj(db: sqlite3.Connection, path: Path) -> int:
+    """Write the CDXJ of the index *db* atomically. Returns the line count."""
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
-        count = dump_cdxj(index.db, fh)
+        count = dump_cdxj(db, fh)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
     return count
+
+
+def cdxj_mismatch(layout: ArchiveLayout, db: sqlite3.Connection) -> str | None:
+    """How ``index.cdxj`` differs from the lines the captures in *db* give, or ``None``."""
+    expected = list(cdxj_lines(db))
+    if not layout.cdxj_path.exists():
+        return "missing" if expected else None
+    actual = layout.cdxj_path.read_text(encoding="utf-8").splitlines()
+    if actual == expected:
+        return None
+    differ = len(set(actual) ^ set(expected))
+    return (
+        f"does not match index.sqlite3 ({counted(differ, 'line')} differ; "
+        f"{counted(len(actual), 'line')} for {counted(len(expected), 'capture')})"
+    )

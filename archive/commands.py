@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from archive import export, show
-from archive.access import archive_layout, busy_writers, connect_readonly
+from archive.access import archive_layout, connect_readonly
 from archive.decode import max_body_from_env
 from archive.layout import ArchiveLayout
-from archive.lock import LOCK_NAME, ArchiveLock, ArchiveLocked, shared_lock
+from archive.lock import LOCK_NAME, ArchiveLocked, busy_writers, exclusive, shared_lock
 from archive.merge import merge_workers
 from archive.plural import counted
 from archive.progressbar import progress, wanted
@@ -55,16 +55,6 @@ def _index(args: argparse.Namespace, layout: ArchiveLayout) -> Iterator[sqlite3.
         db.close()
 
 
-@contextmanager
-def _locked(layout: ArchiveLayout) -> Iterator[ArchiveLock]:
-    lock = ArchiveLock(layout.root)
-    lock.acquire()
-    try:
-        yield lock
-    finally:
-        lock.release()
-
-
 def _max_body(args: argparse.Namespace) -> int:
     """The bound on a decoded body: ``--max-body-size``, else ``$NEWS_ARCHIVE_MAX_BODY``,
     else the crawl's DOWNLOAD_MAXSIZE."""
@@ -83,7 +73,7 @@ def _warc_bytes(layout: ArchiveLayout) -> int:
 # -- verify / reindex ---------------------------------------------------------------------
 def cmd_verify(args: argparse.Namespace, layout: ArchiveLayout) -> int:
     if args.repair:
-        with _locked(layout) as lock:
+        with exclusive(layout, alone=False) as lock:
             with progress("repairing", _warc_bytes(layout)) as advance:
                 repaired = repair_archive(
                     layout, lock=lock, full_scan=True, timeout=args.timeout, on_bytes=advance
@@ -110,7 +100,10 @@ def cmd_reindex(args: argparse.Namespace, layout: ArchiveLayout) -> int:
         raise CommandError(
             f"no WARC files in {layout.warc_dir}: refusing to replace the index with an empty one"
         )
-    with _locked(layout) as lock, progress("reindexing", _warc_bytes(layout)) as advance:
+    with (
+        exclusive(layout, alone=False) as lock,
+        progress("reindexing", _warc_bytes(layout)) as advance,
+    ):
         report = reindex_archive(layout, lock=lock, on_bytes=advance)
     for skipped in report.skipped:
         print(f"warning: skipped {skipped}", file=sys.stderr)
@@ -350,7 +343,7 @@ def cmd_reextract(args: argparse.Namespace, layout: ArchiveLayout) -> int:
     pattern = args.url_pattern
     selection = Selection(args.all_html or pattern is not None, pattern, args.force)
     label = args.extractor_label or current_extractor()
-    with _locked(layout) as lock:
+    with exclusive(layout, alone=False) as lock:
         with _index(args, layout) as db:
             todo, _ = count_targets(db, selection, label)
         with progress("re-extracting", todo, unit="articles") as advance:
@@ -406,7 +399,7 @@ def _snapshot(layout: ArchiveLayout) -> Iterator[Path | None]:
         with shared_lock(layout.root):
             yield None
     else:
-        with _locked(layout) as lock:
+        with exclusive(layout, alone=False) as lock:
             yield lock.path
 
 

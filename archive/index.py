@@ -19,7 +19,6 @@ from archive.cdxj import whole
 from archive.readonly import connect_index_readonly
 from archive.rows import ARTICLE_FIELDS
 
-INDEX_NAME = "index.sqlite3"
 SCHEMA_VERSION = 1
 
 CAPTURE_COLUMNS = (
@@ -334,3 +333,10 @@ def article_from_row(row: sqlite3.Row) -> dict[str, Any]:
     out["tags"] = json.loads(out["tags"] or "[]")
     out["categories"] = json.loads(out["categories"] or "[]")
     return out
+
+
+def table_exists(db: sqlite3.Connection, name: str) -> bool:
+    row = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone()
+    return row is not None

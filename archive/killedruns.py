@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archive.access import connect_readonly, index_layouts, table_exists
-from archive.layout import ArchiveLayout
+from archive.access import connect_readonly
+from archive.index import table_exists
+from archive.layout import ArchiveLayout, index_layouts
 from archive.reader import read_record
-from archive.records import parse_warc_fields
-from archive.rows import RUN_URI_PREFIX
+from archive.records import RUN_URI_PREFIX, parse_warc_fields
 
 KILLED = "killed"  # the finish reason of a run that wrote no report
 

@@ -6,13 +6,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.index import INDEX_NAME
-from archive.warcfile import OPEN_SUFFIX
-
 DEFAULT_ARCHIVE_DIR = "archive-data"
+INDEX_NAME = "index.sqlite3"
 CDXJ_NAME = "index.cdxj"
 WARC_SUBDIR = "warc"
 WORKERS_SUBDIR = "workers"
+# a WARC file being written is NAME.warc.gz.open; closed, it is renamed NAME.warc.gz
+OPEN_SUFFIX = ".open"
 
 
 def default_archive_dir() -> Path:
@@ -69,3 +69,9 @@ class ArchiveLayout:
         if include_open:
             files += sorted(self.warc_dir.glob("*.warc.gz" + OPEN_SUFFIX))
         return files
+
+
+def index_layouts(root: Path) -> list[ArchiveLayout]:
+    """The archive's own index first, then the indexes of workers not merged yet."""
+    main = ArchiveLayout(Path(root))
+    return [main, *main.worker_layouts()]

@@ -1,4 +1,9 @@
-"""One writer per archive: an advisory lock on ``ARCHIVE_DIR/.lock``."""
+"""One writer per archive: an advisory lock on ``ARCHIVE_DIR/.lock`` (a worker's on
+``ARCHIVE_DIR/workers/NAME/.lock``).
+
+A command that writes runs inside :func:`exclusive`; a crawl holds an :class:`ArchiveLock`
+from its start to its end; a reader that cannot write (read-only storage) takes a
+:func:`shared_lock`; :func:`is_locked` and :func:`busy_writers` only look."""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from archive.layout import ArchiveLayout, index_layouts
 
 LOCK_NAME = ".lock"
 EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
@@ -95,3 +102,42 @@ def is_locked(root: Path) -> bool:
         return True
     except OSError:  # a lock file this user may not open
         return False
+
+
+def busy_writers(root: Path, *, mine: Path | None = None) -> list[str]:
+    """The crawls writing to the archive: ``"the archive"`` for its own lock, ``"worker
+    NAME"`` for a worker's; the lock file *mine* (held by the caller) is left out."""
+    busy = []
+    for layout in index_layouts(root):
+        if mine is not None and (layout.home / LOCK_NAME).resolve() == mine.resolve():
+            continue
+        if is_locked(layout.home):
+            busy.append(f"worker {layout.worker}" if layout.worker else "the archive")
+    return busy
+
+
+@contextmanager
+def exclusive(
+    layout: ArchiveLayout, lock: ArchiveLock | None = None, *, alone: bool = True
+) -> Iterator[ArchiveLock]:
+    """The lock of *layout* (``layout.home``) held while the block runs: taken and then
+    released, or *lock* if the caller holds it already (the crawler, from its start).
+    With ``alone`` no other crawl may be writing to the archive either (the archive's
+    own lock or a worker's). Raises :class:`ArchiveLocked` when another process holds
+    one of them."""
+    own: ArchiveLock | None = None
+    if lock is None:
+        own = lock = ArchiveLock(layout.home)
+        own.acquire()
+    elif not lock.held:
+        raise ValueError("the lock passed in is not held")
+    try:
+        busy = busy_writers(layout.root, mine=lock.path) if alone else []
+        if busy:
+            raise ArchiveLocked(
+                f"another crawl ({', '.join(busy)}) is writing to {layout.root}; try again later"
+            )
+        yield lock
+    finally:
+        if own is not None:
+            own.release()

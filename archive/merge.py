@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from archive.cdxj import write_cdxj
 from archive.index import ARTICLE_COLUMNS, CAPTURE_COLUMNS, RUN_COLUMNS, ArchiveIndex
 from archive.layout import ArchiveLayout
-from archive.lock import ArchiveLock, is_locked
+from archive.lock import exclusive, is_locked
 
 
 @dataclass
@@ -29,9 +29,7 @@ def merge_workers(layout: ArchiveLayout) -> MergeReport:
     """Merge every finished worker index into the archive's index. Takes the archive's
     lock (raises archive.lock.ArchiveLocked when a crawl holds it)."""
     report = MergeReport()
-    lock = ArchiveLock(layout.root)
-    lock.acquire()
-    try:
+    with exclusive(layout, alone=False):  # a busy worker is left for a later merge
         index = ArchiveIndex(layout.index_path)
         try:
             for worker in layout.worker_layouts():
@@ -42,13 +40,11 @@ def merge_workers(layout: ArchiveLayout) -> MergeReport:
                     _copy_rows(index, worker, report)
                 report.merged.append(str(worker.worker))
             index.commit()
-            write_cdxj(index, layout.cdxj_path)
+            write_cdxj(index.db, layout.cdxj_path)
         finally:
             index.close()
         for name in report.merged:
             shutil.rmtree(ArchiveLayout(layout.root, name).home)
-    finally:
-        lock.release()
     return report
 
 

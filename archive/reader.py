@@ -17,8 +17,9 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.layout import OPEN_SUFFIX
 from archive.members import TORN, Member, iter_members, read_member
-from archive.warcfile import OPEN_SUFFIX, RecordLocation
+from archive.warcfile import RecordLocation
 
 _END = b"\r\n\r\n"
 

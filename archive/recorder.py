@@ -26,8 +26,8 @@ from archive.capture import HttpExchange, conversion_record, exchange_records, m
 from archive.cdxj import write_cdxj
 from archive.index import ArchiveIndex
 from archive.layout import ArchiveLayout
-from archive.records import WarcRecord
-from archive.rows import RUN_URI_PREFIX, article_row, capture_row, run_row
+from archive.records import RUN_URI_PREFIX, WarcRecord
+from archive.rows import article_row, capture_row, run_row
 from archive.warcfile import RecordLocation, WarcFileWriter
 
 logger = logging.getLogger(__name__)
@@ -261,7 +261,7 @@ class ArchiveRecorder:
         try:
             self._flush_articles()
             self._index.commit()
-            write_cdxj(self._index, self.layout.cdxj_path)
+            write_cdxj(self._index.db, self.layout.cdxj_path)
         except Exception as exc:
             self.error = self.error or exc
             logger.error("writing the index failed: %s", exc)

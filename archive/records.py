@@ -18,6 +18,8 @@ from functools import cached_property
 
 WARC_VERSION = b"WARC/1.1"
 CRLF = b"\r\n"
+# the WARC-Target-URI of a run report (a metadata record): this prefix and the run id
+RUN_URI_PREFIX = "urn:news-archive:run:"
 
 Header = tuple[str, str]
 

@@ -26,29 +26,24 @@ or whose record cannot be read, is counted and reported; it stops nothing.
 
 from __future__ import annotations
 
-import getpass
-import os
-import platform
 import re
-import socket
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
-from archive.access import busy_writers, connect_readonly
+from archive.access import connect_readonly
 from archive.decode import DEFAULT_MAX_BODY, Undecodable, decode_content
 from archive.extractpool import ExtractJob, ExtractPool, default_workers
 from archive.layout import ArchiveLayout
-from archive.lock import ArchiveLock, ArchiveLocked
+from archive.lock import ArchiveLock, exclusive
 from archive.members import read_member
 from archive.plural import counted
 from archive.reader import ArchivedRecord, WarcReadError, record_of
 from archive.recorder import ArchiveRecorder
-from archive.rows import ARTICLE_FIELDS
-from archive.stats import HTML_MIMES
+from archive.rows import ARTICLE_FIELDS, HTML_MIMES
+from archive.warcinfo import warcinfo_fields
 
 PREFIX = "reextract"  # the WARC files reextract writes
 
@@ -201,18 +196,7 @@ def reextract_archive(
     whose content-encoding inflates past ``max_body`` bytes fails (a compression bomb)."""
     selection = selection or Selection()
     label = extractor or current_extractor()
-    own: ArchiveLock | None = None
-    if lock is None:
-        own = lock = ArchiveLock(layout.home)
-        own.acquire()
-    elif not lock.held:
-        raise ValueError("reextract_archive: the lock passed in is not held")
-    try:
-        busy = busy_writers(layout.root, mine=lock.path)
-        if busy:
-            raise ArchiveLocked(
-                f"another crawl ({', '.join(busy)}) is writing to {layout.root}; try again later"
-            )
+    with exclusive(layout, lock):
         db = connect_readonly(layout.index_path, timeout)
         try:
             return _reextract(
@@ -220,9 +204,6 @@ def reextract_archive(
             )
         finally:
             db.close()
-    finally:
-        if own is not None:
-            own.release()
 
 
 def _reextract(
@@ -313,39 +294,10 @@ def article_document(target: Target, article: dict[str, Any], extractor: str) ->
 
 def info_fields(extractor: str) -> list[tuple[str, str]]:
     """The warcinfo of a reextract WARC file."""
-    return [
-        (
-            "software",
-            f"news-web-archiver/{_version('news-web-archiver')} "
-            f"warcio/{_version('warcio')} trafilatura/{_version('trafilatura')} "
-            f"python/{platform.python_version()}",
-        ),
-        ("format", "WARC File Format 1.1"),
-        (
-            "conformsTo",
-            "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
-        ),
-        ("hostname", socket.gethostname()),
-        ("operator", _operator()),
-        ("isPartOf", PREFIX),
-        ("description", f"articles extracted again from archived responses by {extractor}"),
-    ]
-
-
-def _version(package: str) -> str:
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return "unknown"
-
-
-def _operator() -> str:
-    if os.environ.get("ARCHIVE_OPERATOR"):
-        return os.environ["ARCHIVE_OPERATOR"]
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+    return warcinfo_fields(
+        is_part_of=PREFIX,
+        extra=[("description", f"articles extracted again from archived responses by {extractor}")],
+    )
 
 
 class _RecordReader:

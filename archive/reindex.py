@@ -18,15 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from archive.access import busy_writers
 from archive.cdxj import write_cdxj
 from archive.index import ArchiveIndex
 from archive.indexrows import Row, RowBuilder
-from archive.layout import ArchiveLayout
-from archive.lock import ArchiveLock, ArchiveLocked
+from archive.layout import OPEN_SUFFIX, ArchiveLayout
+from archive.lock import ArchiveLock, exclusive
 from archive.plural import counted
 from archive.reader import WarcReadError, iter_records
-from archive.warcfile import OPEN_SUFFIX, fsync_path
+from archive.warcfile import fsync_path
 
 TMP_SUFFIX = ".tmp"
 _NAME_STAMP = re.compile(r"-(\d{17})-\d{5}-")  # archive.warcfile.warc_name
@@ -69,22 +68,8 @@ def reindex_archive(
     of *layout* (or uses *lock*, held by the caller); raises
     :class:`~archive.lock.ArchiveLocked` when another process holds it or any other lock
     of the archive, and :class:`~archive.reader.WarcReadError` for a torn file."""
-    own: ArchiveLock | None = None
-    if lock is None:
-        own = lock = ArchiveLock(layout.home)
-        own.acquire()
-    elif not lock.held:
-        raise ValueError("reindex_archive: the lock passed in is not held")
-    try:
-        busy = busy_writers(layout.root, mine=lock.path)
-        if busy:
-            raise ArchiveLocked(
-                f"another crawl ({', '.join(busy)}) is writing to {layout.root}; try again later"
-            )
+    with exclusive(layout, lock):
         return _reindex(layout, on_bytes)
-    finally:
-        if own is not None:
-            own.release()
 
 
 def _reindex(layout: ArchiveLayout, on_bytes: Callable[[int], None] | None) -> ReindexReport:
@@ -121,7 +106,7 @@ def _reindex(layout: ArchiveLayout, on_bytes: Callable[[int], None] | None) -> R
     fsync_path(layout.root)
     index = ArchiveIndex(layout.index_path)
     try:
-        write_cdxj(index, layout.cdxj_path)
+        write_cdxj(index.db, layout.cdxj_path)
     finally:
         index.close()
     return report

@@ -25,24 +25,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive.access import (
-    IndexLocked,
-    busy_writers,
-    connect_readonly,
-    index_error,
-    index_layouts,
-)
-from archive.cdxj import write_cdxj
+from archive.access import IndexLocked, connect_readonly, index_error
+from archive.cdxj import cdxj_mismatch, write_cdxj
 from archive.index import ArchiveIndex, IndexUnavailable
 from archive.indexcheck import BadRow, IndexRows, check_rows, index_name, missing_records
 from archive.indexrows import capture_row_of, row_of
-from archive.layout import ArchiveLayout
-from archive.lock import ArchiveLock, ArchiveLocked
+from archive.layout import OPEN_SUFFIX, ArchiveLayout, index_layouts
+from archive.lock import ArchiveLock, exclusive
 from archive.members import read_member
 from archive.reader import final_name, read_record
 from archive.scan import FileScan, RecordRef, scan_file
-from archive.verify import cdxj_mismatch
-from archive.warcfile import OPEN_SUFFIX, RecordLocation, fsync_path
+from archive.warcfile import RecordLocation, fsync_path
 
 
 @dataclass(frozen=True)
@@ -124,22 +117,8 @@ def repair_archive(
     report = RepairReport()
     if not layout.root.is_dir():
         return report  # nothing yet: a first crawl
-    own: ArchiveLock | None = None
-    if lock is None:
-        own = lock = ArchiveLock(layout.home)
-        own.acquire()
-    elif not lock.held:
-        raise ValueError("repair_archive: the lock passed in is not held")
-    try:
-        busy = busy_writers(layout.root, mine=lock.path)
-        if busy:
-            raise ArchiveLocked(
-                f"another crawl ({', '.join(busy)}) is writing to {layout.root}; try again later"
-            )
+    with exclusive(layout, lock):
         _repair(layout, report, full_scan, timeout, on_bytes)
-    finally:
-        if own is not None:
-            own.release()
     return report
 
 
@@ -296,7 +275,7 @@ def _fix_index(
                     index.add_run(row)
                 report.indexed[table] += 1
         index.commit()
-        write_cdxj(index, layout.cdxj_path)
+        write_cdxj(index.db, layout.cdxj_path)
         report.cdxj_written = True
     except sqlite3.Error as exc:
         raise index_error(exc, layout.index_path) from None
@@ -315,7 +294,7 @@ def _refresh_cdxj(layout: ArchiveLayout, timeout: float, report: RepairReport) -
     if stale:
         index = ArchiveIndex(layout.index_path)
         try:
-            write_cdxj(index, layout.cdxj_path)
+            write_cdxj(index.db, layout.cdxj_path)
         finally:
             index.close()
         report.cdxj_written = True

@@ -37,6 +37,10 @@ ARTICLE_FIELDS = (
 )
 
 
+# the index rows of the pages an HTML parser reads: what has articles
+HTML_MIMES = ("text/html", "application/xhtml+xml")
+
+
 def to_surt(url: str) -> str:
     try:
         return str(surtlib.surt(url))
@@ -115,9 +119,6 @@ def cdxj_line(row: Mapping[str, Any]) -> str:
     fields["offset"] = str(row["warc_offset"])
     fields["filename"] = row["warc_filename"]
     return f"{row['surt']} {row['timestamp']} {json.dumps(fields, ensure_ascii=False)}"
-
-
-RUN_URI_PREFIX = "urn:news-archive:run:"
 
 
 def run_row(

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archive.layout import OPEN_SUFFIX
 from archive.members import CORRUPT, TORN, iter_members
 from archive.reader import ArchivedRecord, final_name, parse_record
-from archive.rows import RUN_URI_PREFIX
-from archive.warcfile import OPEN_SUFFIX
+from archive.records import RUN_URI_PREFIX
 
 REQUIRED_HEADERS = ("WARC-Record-ID", "WARC-Date", "WARC-Type", "Content-Length")
 # record types whose payload must carry a digest (WARC-Payload-Digest); revisits name

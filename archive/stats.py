@@ -8,14 +8,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from archive.access import table_exists
-from archive.index import CURRENT_ARTICLE
-from archive.layout import ArchiveLayout
+from archive.index import CURRENT_ARTICLE, table_exists
+from archive.layout import OPEN_SUFFIX, ArchiveLayout
 from archive.reader import WarcReadError, read_record
 from archive.records import parse_warc_fields
-from archive.warcfile import OPEN_SUFFIX
+from archive.rows import HTML_MIMES
 
-HTML_MIMES = ("text/html", "application/xhtml+xml")
 _WARCINFO_FIELDS = ("software", "operator", "isPartOf", "hostname")
 
 

@@ -15,15 +15,15 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from archive.access import IndexLocked, busy_writers, connect_readonly, index_layouts
-from archive.cdxj import cdxj_lines
+from archive.access import IndexLocked, connect_readonly
+from archive.cdxj import cdxj_mismatch
 from archive.index import IndexUnavailable
 from archive.indexcheck import CAPTURE_TYPES, IndexRows, RowCheck, check_rows, missing_records
-from archive.layout import ArchiveLayout
+from archive.layout import OPEN_SUFFIX, ArchiveLayout, index_layouts
+from archive.lock import busy_writers
 from archive.plural import counted
 from archive.reader import final_name
 from archive.scan import FileScan, Problem, RecordRef, scan_file
-from archive.warcfile import OPEN_SUFFIX
 
 
 @dataclass
@@ -273,18 +273,3 @@ def _cdxj_problems(layout: ArchiveLayout, timeout: float) -> list[Problem]:
         return []
     message = mismatch + "; `verify --repair` rewrites it"
     return [Problem(layout.cdxj_path.name, None, None, message)]
-
-
-def cdxj_mismatch(layout: ArchiveLayout, db: sqlite3.Connection) -> str | None:
-    """How ``index.cdxj`` differs from the lines the captures in *db* give, or ``None``."""
-    expected = list(cdxj_lines(db))
-    if not layout.cdxj_path.exists():
-        return "missing" if expected else None
-    actual = layout.cdxj_path.read_text(encoding="utf-8").splitlines()
-    if actual == expected:
-        return None
-    differ = len(set(actual) ^ set(expected))
-    return (
-        f"does not match index.sqlite3 ({counted(differ, 'line')} differ; "
-        f"{counted(len(actual), 'line')} for {counted(len(expected), 'capture')})"
-    )

@@ -34,15 +34,15 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import IO, Any
 
 from archive.cdxj import cdxj_lines, replayed
-from archive.layout import ArchiveLayout
+from archive.layout import OPEN_SUFFIX, ArchiveLayout
 from archive.plural import counted
-from archive.stats import HTML_MIMES
-from archive.warcfile import OPEN_SUFFIX, fsync_path
+from archive.rows import HTML_MIMES
+from archive.warcfile import fsync_path
+from archive.warcinfo import package_version
 
 WACZ_VERSION = "1.1.1"
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages", "hasText": True}
@@ -189,7 +189,7 @@ def datapackage(resources: list[Resource], title: str) -> dict[str, Any]:
         "wacz_version": WACZ_VERSION,
         "title": title,
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "software": f"news-web-archiver {_version()}",
+        "software": f"news-web-archiver {package_version('news-web-archiver')}",
         "resources": listed,
     }
 
@@ -282,13 +282,6 @@ def _sha256(data: bytes) -> str:
 
 def _title(layout: ArchiveLayout) -> str:
     return f"News web archive {layout.root.resolve().name}"
-
-
-def _version() -> str:
-    try:
-        return version("news-web-archiver")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 __all__ = ["WACZ_VERSION", "WaczError", "WaczReport", "write_wacz"]

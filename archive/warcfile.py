@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archive import faults
+from archive.layout import OPEN_SUFFIX
 from archive.records import WarcRecord, gzip_member, warc_date, warc_fields
-
-OPEN_SUFFIX = ".open"
 
 
 @dataclass(frozen=True)

@@ -8,18 +8,12 @@ writer, renames the WARC files, writes the CDXJ and logs the summary.
 from __future__ import annotations
 
 import asyncio
-import getpass
 import logging
-import os
-import platform
-import socket
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _dist_version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
@@ -38,6 +32,7 @@ from archive.recorder import ArchiveRecorder, Stored
 from archive.records import warc_date
 from archive.repair import repair_archive
 from archive.sitememory import site_memory
+from archive.warcinfo import warcinfo_fields
 from crawler.outcome import (
     PAGES_OK_STAT,
     SITE_STAT,
@@ -54,45 +49,17 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def version(dist: str) -> str:
-    try:
-        return _dist_version(dist)
-    except PackageNotFoundError:
-        return "unknown"
-
-
-def operator_name(settings: Any) -> str:
-    """ARCHIVE_OPERATOR, else the user running the crawl. A container's arbitrary UID
-    has no passwd entry (and often no USER or LOGNAME): it is named by its number."""
-    named = settings.get("ARCHIVE_OPERATOR")
-    if named:
-        return str(named)
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError, ImportError):
-        return f"uid {os.getuid()}"
-
-
 def software_fields(crawler: Crawler) -> list[tuple[str, str]]:
     settings = crawler.settings
-    return [
-        (
-            "software",
-            f"news-web-archiver/{version('news-web-archiver')} scrapy/{version('scrapy')} "
-            f"warcio/{version('warcio')} trafilatura/{version('trafilatura')} "
-            f"python/{platform.python_version()}",
-        ),
-        ("format", "WARC File Format 1.1"),
-        (
-            "conformsTo",
-            "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
-        ),
-        ("hostname", socket.gethostname()),
-        ("operator", operator_name(settings)),
-        ("isPartOf", crawler.spider.name if getattr(crawler, "spider", None) else "crawl"),
-        ("http-header-user-agent", str(settings.get("USER_AGENT"))),
-        ("robots", "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore"),
-    ]
+    return warcinfo_fields(
+        is_part_of=crawler.spider.name if getattr(crawler, "spider", None) else "crawl",
+        operator=settings.get("ARCHIVE_OPERATOR"),
+        tools=("scrapy",),
+        extra=[
+            ("http-header-user-agent", str(settings.get("USER_AGENT"))),
+            ("robots", "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore"),
+        ],
+    )
 
 
 class ArchiveExtension:

@@ -28,6 +28,8 @@ import os
 
 from scrapy.settings import default_settings
 
+from archive.layout import DEFAULT_ARCHIVE_DIR
+
 BOT_NAME = "newsarchiver"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -180,8 +182,9 @@ ARCHIVE_ENABLED = True
 #: 404. See "Re-crawl from the archive" in [replay.md](replay.md).
 ARCHIVE_REPLAY = False
 #: The archive directory: WARC files, `index.sqlite3`, `index.cdxj`. Also the
-#: environment variable `ARCHIVE_DIR`, which the `news-archive` commands read too.
-ARCHIVE_DIR = os.environ.get("ARCHIVE_DIR") or "archive-data"
+#: environment variable `ARCHIVE_DIR`, which the `news-archive` commands read too;
+#: without either, `archive-data` in the current directory.
+ARCHIVE_DIR = os.environ.get("ARCHIVE_DIR") or DEFAULT_ARCHIVE_DIR
 #: WARC file name prefix; the files are `PREFIX-TIMESTAMP-SERIAL-HOST-PID.warc.gz`.
 ARCHIVE_WARC_PREFIX = "news"
 #: Start a new WARC file once the current one has reached this many bytes.

@@ -29,8 +29,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from archive.cdxj import dump_cdxj
-from archive.layout import ArchiveLayout
-from archive.warcfile import OPEN_SUFFIX
+from archive.layout import OPEN_SUFFIX, ArchiveLayout
 
 COLLECTION = "archive"
 STOP_SECONDS = 10.0
