@@ -25,9 +25,9 @@ from archive.export import FORMATS
 from archive.index import IndexUnavailable
 from archive.layout import ArchiveLayout, default_archive_dir
 from archive.lock import EXIT_LOCKED, ArchiveLocked
-from archive.reader import WarcReadError
 from archive.search import QuerySyntaxError
 from archive.show import NotFound
+from archive.warc.reader import WarcReadError
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # problems found (verify), or the command could not do its work

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from archive.capture import PreviousCapture
 from archive.cdxj import whole
 from archive.readonly import connect_index_readonly
 from archive.rows import ARTICLE_FIELDS
+from archive.warc.exchange import PreviousCapture
 
 SCHEMA_VERSION = 1
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from archive.access import connect_readonly, index_error
 from archive.layout import ArchiveLayout
-from archive.scan import Damage, FileScan, RecordRef
+from archive.warc.scan import Damage, FileScan, RecordRef
 
 POINTERS = {
     "captures": "id, record_id, warc_filename, warc_offset, warc_length, "

@@ -7,10 +7,10 @@ import dataclasses
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from archive.reader import ArchivedRecord
 from archive.rows import article_row, capture_row, run_row
-from archive.scan import article_document, run_document
-from archive.warcfile import RecordLocation
+from archive.warc.reader import ArchivedRecord
+from archive.warc.scan import article_document, run_document
+from archive.warc.writer import RecordLocation
 
 CAPTURE_TYPES = ("response", "revisit")
 Row = tuple[str, dict[str, Any]]  # ("captures" | "articles" | "runs", row)

@@ -24,8 +24,8 @@ from typing import Any
 from archive.access import connect_readonly
 from archive.index import table_exists
 from archive.layout import ArchiveLayout, index_layouts
-from archive.reader import read_record
-from archive.records import RUN_URI_PREFIX, parse_warc_fields
+from archive.warc.reader import read_record
+from archive.warc.records import RUN_URI_PREFIX, parse_warc_fields
 
 KILLED = "killed"  # the finish reason of a run that wrote no report
 

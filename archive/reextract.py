@@ -38,12 +38,12 @@ from archive.decode import DEFAULT_MAX_BODY, Undecodable, decode_content
 from archive.extractpool import ExtractJob, ExtractPool, default_workers
 from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, exclusive
-from archive.members import read_member
 from archive.plural import counted
-from archive.reader import ArchivedRecord, WarcReadError, record_of
 from archive.recorder import ArchiveRecorder
 from archive.rows import ARTICLE_FIELDS, HTML_MIMES
-from archive.warcinfo import warcinfo_fields
+from archive.warc.members import read_member
+from archive.warc.reader import ArchivedRecord, WarcReadError, record_of
+from archive.warc.warcinfo import warcinfo_fields
 
 PREFIX = "reextract"  # the WARC files reextract writes
 

@@ -24,11 +24,11 @@ from archive.indexrows import Row, RowBuilder
 from archive.layout import OPEN_SUFFIX, ArchiveLayout
 from archive.lock import ArchiveLock, exclusive
 from archive.plural import counted
-from archive.reader import WarcReadError, iter_records
-from archive.warcfile import fsync_path
+from archive.warc.reader import WarcReadError, iter_records
+from archive.warc.writer import fsync_path
 
 TMP_SUFFIX = ".tmp"
-_NAME_STAMP = re.compile(r"-(\d{17})-\d{5}-")  # archive.warcfile.warc_name
+_NAME_STAMP = re.compile(r"-(\d{17})-\d{5}-")  # archive.warc.writer.warc_name
 _SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 # tables the schema of archive.index creates (FTS shadow tables start with articles_fts)
 _OWN_TABLES = ("meta", "captures", "articles", "runs")
@@ -67,7 +67,7 @@ def reindex_archive(
     """Rebuild ``layout.index_path`` from every WARC file of the archive. Takes the lock
     of *layout* (or uses *lock*, held by the caller); raises
     :class:`~archive.lock.ArchiveLocked` when another process holds it or any other lock
-    of the archive, and :class:`~archive.reader.WarcReadError` for a torn file."""
+    of the archive, and :class:`~archive.warc.reader.WarcReadError` for a torn file."""
     with exclusive(layout, lock):
         return _reindex(layout, on_bytes)
 

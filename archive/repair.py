@@ -32,10 +32,10 @@ from archive.indexcheck import BadRow, IndexRows, check_rows, index_name, missin
 from archive.indexrows import capture_row_of, row_of
 from archive.layout import OPEN_SUFFIX, ArchiveLayout, index_layouts
 from archive.lock import ArchiveLock, exclusive
-from archive.members import read_member
-from archive.reader import final_name, read_record
-from archive.scan import FileScan, RecordRef, scan_file
-from archive.warcfile import RecordLocation, fsync_path
+from archive.warc.members import read_member
+from archive.warc.reader import final_name, read_record
+from archive.warc.scan import FileScan, RecordRef, scan_file
+from archive.warc.writer import RecordLocation, fsync_path
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 import surt as surtlib
 
-from archive.warcfile import RecordLocation
+from archive.warc.writer import RecordLocation
 
 HeaderGetter = Callable[[str], "str | None"]
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from archive.decode import DEFAULT_MAX_BODY, BodyTooLarge, Undecodable, decode_content
 from archive.layout import ArchiveLayout
-from archive.reader import ArchivedRecord, WarcReadError, read_record
 from archive.urlvariants import url_variants
+from archive.warc.reader import ArchivedRecord, WarcReadError, read_record
 
 
 class NotFound(LookupError):

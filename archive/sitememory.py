@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.layout import ArchiveLayout
-from archive.reader import read_record
+from archive.warc.reader import read_record
 
 logger = logging.getLogger(__name__)
 

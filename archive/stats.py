@@ -10,9 +10,9 @@ from typing import Any
 
 from archive.index import CURRENT_ARTICLE, table_exists
 from archive.layout import OPEN_SUFFIX, ArchiveLayout
-from archive.reader import WarcReadError, read_record
-from archive.records import parse_warc_fields
 from archive.rows import HTML_MIMES
+from archive.warc.reader import WarcReadError, read_record
+from archive.warc.records import parse_warc_fields
 
 _WARCINFO_FIELDS = ("software", "operator", "isPartOf", "hostname")
 

@@ -22,8 +22,8 @@ from archive.indexcheck import CAPTURE_TYPES, IndexRows, RowCheck, check_rows, m
 from archive.layout import OPEN_SUFFIX, ArchiveLayout, index_layouts
 from archive.lock import busy_writers
 from archive.plural import counted
-from archive.reader import final_name
-from archive.scan import FileScan, Problem, RecordRef, scan_file
+from archive.warc.reader import final_name
+from archive.warc.scan import FileScan, Problem, RecordRef, scan_file
 
 
 @dataclass

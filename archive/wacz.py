@@ -41,8 +41,8 @@ from archive.cdxj import cdxj_lines, replayed
 from archive.layout import OPEN_SUFFIX, ArchiveLayout
 from archive.plural import counted
 from archive.rows import HTML_MIMES
-from archive.warcfile import fsync_path
-from archive.warcinfo import package_version
+from archive.warc.warcinfo import package_version
+from archive.warc.writer import fsync_path
 
 WACZ_VERSION = "1.1.1"
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages", "hasText": True}

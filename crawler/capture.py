@@ -20,7 +20,7 @@ from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
-from archive.capture import HttpExchange
+from archive.warc.exchange import HttpExchange
 from crawler.handlers import REASON_META
 
 if TYPE_CHECKING:

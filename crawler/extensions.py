@@ -21,18 +21,18 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from archive.capture import HttpExchange
 from archive.index import ArchiveIndex, IndexUnavailable, KnownArticle
 from archive.killedruns import KilledRun, OrphanResponse, killed_runs
 from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, ArchiveLocked
 from archive.plural import counted
-from archive.reader import WarcReadError
 from archive.recorder import ArchiveRecorder, Stored
-from archive.records import warc_date
 from archive.repair import repair_archive
 from archive.sitememory import site_memory
-from archive.warcinfo import warcinfo_fields
+from archive.warc.exchange import HttpExchange
+from archive.warc.reader import WarcReadError
+from archive.warc.records import warc_date
+from archive.warc.warcinfo import warcinfo_fields
 from crawler.outcome import (
     PAGES_OK_STAT,
     SITE_STAT,

@@ -31,8 +31,8 @@ from scrapy.responsetypes import responsetypes
 from archive.cdxj import whole
 from archive.killedruns import OrphanResponse
 from archive.layout import ArchiveLayout
-from archive.reader import ArchivedRecord, WarcReadError, read_record
 from archive.recorder import Stored
+from archive.warc.reader import ArchivedRecord, WarcReadError, read_record
 from crawler.capture import CAPTURE_META
 
 if TYPE_CHECKING:

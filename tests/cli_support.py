@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from archive.capture import HttpExchange
 from archive.cli import main
 from archive.layout import ArchiveLayout
 from archive.recorder import ArchiveRecorder, Stored
+from archive.warc.exchange import HttpExchange
 from tests.crawling import REPO, crawl_env, run_crawl
 from tests.fixture_site import FixtureServer, NewsSite, default_articles
 

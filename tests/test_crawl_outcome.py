@@ -15,7 +15,7 @@ from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 import crawler.settings as project_settings
-from archive.capture import HttpExchange
+from archive.warc.exchange import HttpExchange
 from crawler.extensions import ArchiveExtension, summary_lines
 from crawler.outcome import EXIT_FAILED, EXIT_OK, crawl_exit_status, failure_reason
 from crawler.quietstart import StartupReportFilter, quiet_startup

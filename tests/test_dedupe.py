@@ -7,7 +7,7 @@ import dataclasses
 import sqlite3
 from pathlib import Path
 
-from archive.capture import HttpExchange
+from archive.warc.exchange import HttpExchange
 from tests.cli_support import exchange, utc, write_archive
 from tests.warcs import read_warc
 

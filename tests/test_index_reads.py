@@ -7,8 +7,8 @@ import dataclasses
 import hashlib
 from pathlib import Path
 
-from archive.capture import PreviousCapture
 from archive.index import ArchiveIndex
+from archive.warc.exchange import PreviousCapture
 from tests.cli_support import exchange, utc, write_archive
 
 SITE = "http://news.example"

@@ -16,13 +16,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.capture import HttpExchange
 from archive.export import iter_articles, txt_document, write_csv, write_jsonl
 from archive.index import ARTICLE_COLUMNS, CAPTURE_COLUMNS
 from archive.layout import ArchiveLayout
 from archive.recorder import ArchiveRecorder
 from archive.reindex import reindex_archive
 from archive.rows import ARTICLE_FIELDS
+from archive.warc.exchange import HttpExchange
 
 line = st.text(min_size=1, max_size=80).map(lambda s: " ".join(s.split())).filter(bool)
 maybe = st.none() | st.text(max_size=40)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.reader import read_record
+from archive.warc.reader import read_record
 from tests.cli_support import cli_process
 from tests.crawling import run_crawl
 from tests.fixture_site import FixtureArticle, FixtureServer, NewsSite, default_articles

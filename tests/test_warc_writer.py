@@ -13,12 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.capture import HttpExchange, agreeing_headers, exchange_records
 from archive.index import ARTICLES_PER_INSERT, ArchiveIndex
 from archive.layout import OPEN_SUFFIX, ArchiveLayout
 from archive.recorder import ArchiveRecorder
-from archive.records import WarcRecord
-from archive.warcfile import WarcFileWriter
+from archive.warc.exchange import HttpExchange, agreeing_headers, exchange_records
+from archive.warc.records import WarcRecord
+from archive.warc.writer import WarcFileWriter
 from tests.warcs import check_record_digests, read_warc
 
 

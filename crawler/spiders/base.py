@@ -52,7 +52,6 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive import titles
-from archive.capture import PreviousCapture
 from archive.challenge import HEADER_NAMES, challenge_reason
 from archive.extracted import NOT_AN_ARTICLE, ExtractionResult
 from archive.index import KnownArticle
@@ -61,6 +60,7 @@ from archive.links import page_links as links_of_tree
 from archive.pagination import is_next_page
 from archive.rows import ARTICLE_FIELDS
 from archive.sniff import looks_like_html
+from archive.warc.exchange import PreviousCapture
 from crawler.capture import CAPTURE_META, EXTRACTED_META, PREVIOUS_META
 from crawler.extraction import ExtractionPool
 from crawler.hostcap import UNCAPPED

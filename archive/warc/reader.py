@@ -1,7 +1,7 @@
 """Reading WARC records back: every record of a file with its offset and length, or
 one record at an offset.
 
-Each gzip member is taken out by :mod:`archive.members` (so torn and corrupt members
+Each gzip member is taken out by :mod:`archive.warc.members` (so torn and corrupt members
 are found at their exact offsets instead of being skipped) and its content parsed
 with warcio's :class:`~warcio.archiveiterator.ArchiveIterator`. Any damage raises
 :class:`WarcReadError` naming the file and offset.
@@ -18,8 +18,8 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.layout import OPEN_SUFFIX
-from archive.members import TORN, Member, iter_members, read_member
-from archive.warcfile import RecordLocation
+from archive.warc.members import TORN, Member, iter_members, read_member
+from archive.warc.writer import RecordLocation
 
 _END = b"\r\n\r\n"
 

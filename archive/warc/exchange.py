@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive.records import (
+from archive.warc.records import (
     WarcRecord,
     http_request_block,
     http_response_block,

@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from archive import faults
 from archive.layout import OPEN_SUFFIX
-from archive.records import WarcRecord, gzip_member, warc_date, warc_fields
+from archive.warc.records import WarcRecord, gzip_member, warc_date, warc_fields
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Checking WARC files record by record: gzip members, headers, digests.
 
 :func:`scan_file` walks every member of a file (damaged ones included, see
-:mod:`archive.members`), parses each complete one and checks it on its own. What it
+:mod:`archive.warc.members`), parses each complete one and checks it on its own. What it
 keeps of each record is a small :class:`RecordRef`, enough to pair records across
 the archive and to compare them with the index.
 """
@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from archive.layout import OPEN_SUFFIX
-from archive.members import CORRUPT, TORN, iter_members
-from archive.reader import ArchivedRecord, final_name, parse_record
-from archive.records import RUN_URI_PREFIX
+from archive.warc.members import CORRUPT, TORN, iter_members
+from archive.warc.reader import ArchivedRecord, final_name, parse_record
+from archive.warc.records import RUN_URI_PREFIX
 
 REQUIRED_HEADERS = ("WARC-Record-ID", "WARC-Date", "WARC-Type", "Content-Length")
 # record types whose payload must carry a digest (WARC-Payload-Digest); revisits name
