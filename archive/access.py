@@ -9,9 +9,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from archive.index import IndexUnavailable
+from archive.index.readonly import connect_index_readonly
+from archive.index.sqlite import IndexUnavailable
 from archive.layout import ArchiveLayout
-from archive.readonly import connect_index_readonly
 
 
 class NotAnArchive(Exception):
@@ -58,7 +58,7 @@ def index_error(exc: sqlite3.Error, path: Path) -> IndexUnavailable:
 
 def connect_readonly(path: Path, timeout: float = 5.0) -> sqlite3.Connection:
     """A read-only connection (``mode=ro``; ``immutable`` on read-only storage, see
-    :mod:`archive.readonly`) to an index, checked to be usable."""
+    :mod:`archive.index.readonly`) to an index, checked to be usable."""
     path = Path(path)
     if not path.is_file():
         raise IndexMissing(f"no index at {path}; build it with `reindex`")

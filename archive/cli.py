@@ -22,10 +22,10 @@ from archive.access import IndexLocked, NotAnArchive, index_error
 from archive.commands import UsageError
 from archive.decode import MAX_BODY_ENV, Undecodable, parse_size
 from archive.export import FORMATS
-from archive.index import IndexUnavailable
+from archive.index.search import QuerySyntaxError
+from archive.index.sqlite import IndexUnavailable
 from archive.layout import ArchiveLayout, default_archive_dir
 from archive.lock import EXIT_LOCKED, ArchiveLocked
-from archive.search import QuerySyntaxError
 from archive.show import NotFound
 from archive.warc.reader import WarcReadError
 

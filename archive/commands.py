@@ -17,17 +17,17 @@ from typing import Any, TextIO
 from archive import export, show
 from archive.access import archive_layout, connect_readonly
 from archive.decode import max_body_from_env
+from archive.index.merge import merge_workers
+from archive.index.readonly import on_readonly_storage
+from archive.index.search import MARK_END, MARK_START, SearchFilters, search_articles
+from archive.index.stats import archive_stats
 from archive.layout import ArchiveLayout
 from archive.lock import LOCK_NAME, ArchiveLocked, busy_writers, exclusive, shared_lock
-from archive.merge import merge_workers
 from archive.plural import counted
 from archive.progressbar import progress, wanted
-from archive.readonly import on_readonly_storage
 from archive.reextract import Selection, count_targets, current_extractor, reextract_archive
 from archive.reindex import reindex_archive
 from archive.repair import repair_archive
-from archive.search import MARK_END, MARK_START, SearchFilters, search_articles
-from archive.stats import archive_stats
 from archive.textdiff import changes_text, text_changes
 from archive.verify import verify_archive
 from archive.wacz import WaczError, write_wacz

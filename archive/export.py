@@ -1,6 +1,6 @@
 """``export``: every article as JSON Lines, CSV, or one text file per article.
 
-JSON Lines and CSV carry :data:`archive.rows.ARTICLE_FIELDS`, in that order. In JSON
+JSON Lines and CSV carry :data:`archive.index.rows.ARTICLE_FIELDS`, in that order. In JSON
 Lines ``tags`` and ``categories`` are JSON lists; in CSV (RFC 4180: comma, double
 quotes, CRLF line ends, UTF-8 without BOM, a header row) they are the same JSON lists
 as text, e.g. ``["Kabul", "Transport"]``, so that a tag holding a comma survives.
@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from archive.index import CURRENT_ARTICLE
-from archive.rows import ARTICLE_FIELDS
+from archive.index.rows import ARTICLE_FIELDS
+from archive.index.sqlite import CURRENT_ARTICLE
 
 FORMATS = ("jsonl", "csv", "txt")
 _ORDER = "ORDER BY fetched_at, url, conversion_record_id"

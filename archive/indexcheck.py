@@ -68,7 +68,7 @@ class IndexRows:
     @classmethod
     def read(cls, layout: ArchiveLayout, timeout: float = 5.0) -> IndexRows:
         """The rows of the index of *layout*; raises
-        :class:`~archive.index.IndexUnavailable` (missing, locked, corrupt)."""
+        :class:`~archive.index.sqlite.IndexUnavailable` (missing, locked, corrupt)."""
         db = connect_readonly(layout.index_path, timeout)
         try:
             return cls.load(db, index_name(layout))

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.access import connect_readonly
-from archive.index import table_exists
+from archive.index.sqlite import table_exists
 from archive.layout import ArchiveLayout, index_layouts
 from archive.warc.reader import read_record
 from archive.warc.records import RUN_URI_PREFIX, parse_warc_fields

@@ -22,10 +22,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from archive import faults
-from archive.cdxj import write_cdxj
-from archive.index import ArchiveIndex
+from archive.index.cdxj import write_cdxj
+from archive.index.rows import article_row, capture_row, run_row
+from archive.index.sqlite import ArchiveIndex
 from archive.layout import ArchiveLayout
-from archive.rows import article_row, capture_row, run_row
 from archive.warc.exchange import HttpExchange, conversion_record, exchange_records, metadata_record
 from archive.warc.records import RUN_URI_PREFIX, WarcRecord
 from archive.warc.writer import RecordLocation, WarcFileWriter

@@ -36,11 +36,11 @@ from urllib.parse import urlsplit
 from archive.access import connect_readonly
 from archive.decode import DEFAULT_MAX_BODY, Undecodable, decode_content
 from archive.extractpool import ExtractJob, ExtractPool, default_workers
+from archive.index.rows import ARTICLE_FIELDS, HTML_MIMES
 from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, exclusive
 from archive.plural import counted
 from archive.recorder import ArchiveRecorder
-from archive.rows import ARTICLE_FIELDS, HTML_MIMES
 from archive.warc.members import read_member
 from archive.warc.reader import ArchivedRecord, WarcReadError, record_of
 from archive.warc.warcinfo import warcinfo_fields

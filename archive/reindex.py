@@ -2,7 +2,7 @@
 
 The new index is built in ``index.sqlite3.tmp`` and replaces the old one atomically
 (``os.replace``), so a reader sees the old index or the new one, never half of one.
-Rows come from :mod:`archive.indexrows`, the same code that gives the crawl its rows.
+Rows come from :mod:`archive.index.builder`, the same code that gives the crawl its rows.
 Tables the WARC files cannot give back (added by other tools) are carried over from
 the old index when it can be read. A torn file stops the rebuild (``verify --repair``
 first); a damaged member inside a file is skipped and reported.
@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from archive.cdxj import write_cdxj
-from archive.index import ArchiveIndex
-from archive.indexrows import Row, RowBuilder
+from archive.index.builder import Row, RowBuilder
+from archive.index.cdxj import write_cdxj
+from archive.index.sqlite import ArchiveIndex
 from archive.layout import OPEN_SUFFIX, ArchiveLayout
 from archive.lock import ArchiveLock, exclusive
 from archive.plural import counted
@@ -30,7 +30,7 @@ from archive.warc.writer import fsync_path
 TMP_SUFFIX = ".tmp"
 _NAME_STAMP = re.compile(r"-(\d{17})-\d{5}-")  # archive.warc.writer.warc_name
 _SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
-# tables the schema of archive.index creates (FTS shadow tables start with articles_fts)
+# tables the schema of archive.index.sqlite creates (FTS shadow tables start with articles_fts)
 _OWN_TABLES = ("meta", "captures", "articles", "runs")
 
 

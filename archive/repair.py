@@ -9,7 +9,7 @@ What it fixes, and nothing else:
   no record starts, or where another record is) are dropped; rows at a damaged
   member are kept: damage inside a complete file is reported, never "repaired";
 * capture, article and run records that no index holds (the archive's, or a worker's
-  not merged yet) are indexed, with the rows the crawl writes (:mod:`archive.indexrows`);
+  not merged yet) are indexed, with the rows the crawl writes (:mod:`archive.index.builder`);
 * ``index.cdxj`` is rewritten when it does not match the SQLite index.
 
 It never drops or rewrites a complete record, and never touches a file while any
@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.access import IndexLocked, connect_readonly, index_error
-from archive.cdxj import cdxj_mismatch, write_cdxj
-from archive.index import ArchiveIndex, IndexUnavailable
+from archive.index.builder import capture_row_of, row_of
+from archive.index.cdxj import cdxj_mismatch, write_cdxj
+from archive.index.sqlite import ArchiveIndex, IndexUnavailable
 from archive.indexcheck import BadRow, IndexRows, check_rows, index_name, missing_records
-from archive.indexrows import capture_row_of, row_of
 from archive.layout import OPEN_SUFFIX, ArchiveLayout, index_layouts
 from archive.lock import ArchiveLock, exclusive
 from archive.warc.members import read_member

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from archive.decode import DEFAULT_MAX_BODY, BodyTooLarge, Undecodable, decode_content
+from archive.index.urlvariants import url_variants
 from archive.layout import ArchiveLayout
-from archive.urlvariants import url_variants
 from archive.warc.reader import ArchivedRecord, WarcReadError, read_record
 
 
@@ -77,7 +77,7 @@ def _capture_by_id(db: sqlite3.Connection, record_id: str) -> dict[str, Any] | N
 def find(db: sqlite3.Connection, target: str, capture: str | None = None) -> Shown:
     """The capture a URL or record id names: for a URL the latest capture, or the latest
     whose 14-digit timestamp starts with *capture*. A URL is looked up as typed, then as
-    the crawler would have spelled it (:func:`archive.urlvariants.url_variants`: with a
+    the crawler would have spelled it (:func:`archive.index.urlvariants.url_variants`: with a
     scheme, with or without a trailing slash)."""
     if is_record_id(target):
         if capture is not None:

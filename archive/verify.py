@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from archive.access import IndexLocked, connect_readonly
-from archive.cdxj import cdxj_mismatch
-from archive.index import IndexUnavailable
+from archive.index.cdxj import cdxj_mismatch
+from archive.index.sqlite import IndexUnavailable
 from archive.indexcheck import CAPTURE_TYPES, IndexRows, RowCheck, check_rows, missing_records
 from archive.layout import OPEN_SUFFIX, ArchiveLayout, index_layouts
 from archive.lock import busy_writers

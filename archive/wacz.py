@@ -37,10 +37,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from archive.cdxj import cdxj_lines, replayed
+from archive.index.cdxj import cdxj_lines, replayed
+from archive.index.rows import HTML_MIMES
 from archive.layout import OPEN_SUFFIX, ArchiveLayout
 from archive.plural import counted
-from archive.rows import HTML_MIMES
 from archive.warc.warcinfo import package_version
 from archive.warc.writer import fsync_path
 

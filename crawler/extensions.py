@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from archive.index import ArchiveIndex, IndexUnavailable, KnownArticle
+from archive.index.sqlite import ArchiveIndex, IndexUnavailable, KnownArticle
 from archive.killedruns import KilledRun, OrphanResponse, killed_runs
 from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, ArchiveLocked

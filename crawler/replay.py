@@ -28,7 +28,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
-from archive.cdxj import whole
+from archive.index.cdxj import whole
 from archive.killedruns import OrphanResponse
 from archive.layout import ArchiveLayout
 from archive.recorder import Stored

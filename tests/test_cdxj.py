@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.index import ArchiveIndex
+from archive.index.rows import cdxj_line
+from archive.index.sqlite import ArchiveIndex
 from archive.layout import ArchiveLayout
-from archive.rows import cdxj_line
 from archive.warc.exchange import HttpExchange
 from archive.web.wayback import write_collection
 from tests.cli_support import cli, exchange, utc, write_archive

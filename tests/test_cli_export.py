@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from archive.rows import ARTICLE_FIELDS
+from archive.index.rows import ARTICLE_FIELDS
 from tests.cli_support import Crawled, cli, exchange, utc, write_archive
 
 TXT_NAME = re.compile(r"(\d{3})_([0-9a-f]{16})\.txt")

@@ -21,7 +21,7 @@ from archive import extractpool
 from archive.access import connect_readonly
 from archive.extraction import EXTRACTOR
 from archive.extractpool import ExtractJob, ExtractPool
-from archive.index import ARTICLE_COLUMNS, CAPTURE_COLUMNS, RUN_COLUMNS
+from archive.index.sqlite import ARTICLE_COLUMNS, CAPTURE_COLUMNS, RUN_COLUMNS
 from archive.layout import ArchiveLayout
 from archive.lock import EXIT_LOCKED, ArchiveLock
 from archive.reextract import Selection, count_targets, reextract_archive

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.index import ARTICLE_COLUMNS, CAPTURE_COLUMNS, RUN_COLUMNS
+from archive.index.sqlite import ARTICLE_COLUMNS, CAPTURE_COLUMNS, RUN_COLUMNS
 from archive.lock import EXIT_LOCKED, ArchiveLock
 from tests.cli_support import Crawled, cli
 from tests.warcs import gzip_members

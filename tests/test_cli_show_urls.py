@@ -1,6 +1,6 @@
 """``news-archive show URL`` finds a URL typed without its scheme, with or without a
 trailing slash, or with a host in capitals, as the crawler spelled it when it archived
-it (archive/urlvariants.py)."""
+it (archive/index/urlvariants.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.urlvariants import url_variants
+from archive.index.urlvariants import url_variants
 from tests.cli_support import Crawled, cli, exchange, utc, write_archive
 
 ARTICLE = "https://www.ansarpress.com/english/23610"

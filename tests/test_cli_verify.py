@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.index import CAPTURE_COLUMNS
+from archive.index.sqlite import CAPTURE_COLUMNS
 from archive.layout import ArchiveLayout
 from archive.lock import EXIT_LOCKED, ArchiveLock, ArchiveLocked
 from archive.repair import repair_archive

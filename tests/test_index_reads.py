@@ -7,7 +7,7 @@ import dataclasses
 import hashlib
 from pathlib import Path
 
-from archive.index import ArchiveIndex
+from archive.index.sqlite import ArchiveIndex
 from archive.warc.exchange import PreviousCapture
 from tests.cli_support import exchange, utc, write_archive
 

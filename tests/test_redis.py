@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from archive.index.merge import merge_workers
 from archive.layout import ArchiveLayout
 from archive.lock import EXIT_LOCKED, ArchiveLock
-from archive.merge import merge_workers
 from tests.crawling import REPO, crawl_command, crawl_env, free_port, run_crawl
 from tests.fixture_site import FixtureServer, NewsSite, default_articles
 from tests.sitecustom import WITHOUT_SCRAPY_REDIS, pythonpath_with

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.index import ARTICLES_PER_INSERT, ArchiveIndex
+from archive.index.sqlite import ARTICLES_PER_INSERT, ArchiveIndex
 from archive.layout import OPEN_SUFFIX, ArchiveLayout
 from archive.recorder import ArchiveRecorder
 from archive.warc.exchange import HttpExchange, agreeing_headers, exchange_records

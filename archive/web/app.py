@@ -19,10 +19,10 @@ from flask import Flask, Response, abort, current_app, g, render_template, reque
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 from archive.access import connect_readonly, index_error
-from archive.index import IndexUnavailable
+from archive.index.search import MARK_END, MARK_START, QuerySyntaxError, SearchFilters
+from archive.index.sqlite import IndexUnavailable
+from archive.index.stats import archive_stats
 from archive.layout import ArchiveLayout
-from archive.search import MARK_END, MARK_START, QuerySyntaxError, SearchFilters
-from archive.stats import archive_stats
 from archive.textdiff import text_changes
 from archive.web import data
 from archive.web.chart import day_chart

@@ -8,8 +8,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from archive.cdxj import replayed
-from archive.search import SearchFilters, filter_clauses, search_articles
+from archive.index.cdxj import replayed
+from archive.index.search import SearchFilters, filter_clauses, search_articles
 
 SQLITE_MAX_INT = 2**63 - 1
 
@@ -72,9 +72,9 @@ def filtered_articles(db: sqlite3.Connection, filters: SearchFilters) -> list[Li
 def search(
     db: sqlite3.Connection, query: str, filters: SearchFilters
 ) -> tuple[list[Listed], str | None]:
-    """Full-text search (:func:`archive.search.search_articles`), each hit with the row
+    """Full-text search (:func:`archive.index.search.search_articles`), each hit with the row
     id of its article, and the note saying how a query FTS5 refused was read. Raises
-    :class:`archive.search.QuerySyntaxError`."""
+    :class:`archive.index.search.QuerySyntaxError`."""
     found = search_articles(db, query, filters)
     ids = _ids_of(db, [h.article["conversion_record_id"] for h in found.hits])
     listed = [
@@ -140,7 +140,7 @@ def tags(db: sqlite3.Connection, limit: int = 200) -> list[tuple[str, int]]:
 
 
 # a capture's row in the history and the view: ``replayed`` is 0 for a capture cut by a
-# limit that pywb does not see (archive/cdxj.py), ``article_id`` the article extracted
+# limit that pywb does not see (archive/index/cdxj.py), ``article_id`` the article extracted
 # from it, if any
 _CAPTURE_COLUMNS = (
     "c.timestamp, c.warc_date, c.status, c.record_type, c.mime, c.truncated, "

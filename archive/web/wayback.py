@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from archive.cdxj import dump_cdxj
+from archive.index.cdxj import dump_cdxj
 from archive.layout import OPEN_SUFFIX, ArchiveLayout
 
 COLLECTION = "archive"

@@ -54,11 +54,11 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from archive import titles
 from archive.challenge import HEADER_NAMES, challenge_reason
 from archive.extracted import NOT_AN_ARTICLE, ExtractionResult
-from archive.index import KnownArticle
+from archive.index.rows import ARTICLE_FIELDS
+from archive.index.sqlite import KnownArticle
 from archive.links import PageLinks
 from archive.links import page_links as links_of_tree
 from archive.pagination import is_next_page
-from archive.rows import ARTICLE_FIELDS
 from archive.sniff import looks_like_html
 from archive.warc.exchange import PreviousCapture
 from crawler.capture import CAPTURE_META, EXTRACTED_META, PREVIOUS_META

@@ -29,7 +29,7 @@ from archive.urlshapes import ShapeLearner
 from crawler.urls import normalize_url, origin, quick_host
 
 if TYPE_CHECKING:
-    from archive.index import KnownArticle
+    from archive.index.sqlite import KnownArticle
     from archive.sites import Site
 
 ASSET_EXTENSIONS = re.compile(

@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive.index import CURRENT_ARTICLE
+from archive.index.sqlite import CURRENT_ARTICLE
 
 MARK_START = "\x02"
 MARK_END = "\x03"

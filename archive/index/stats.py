@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from archive.index import CURRENT_ARTICLE, table_exists
+from archive.index.rows import HTML_MIMES
+from archive.index.sqlite import CURRENT_ARTICLE, table_exists
 from archive.layout import OPEN_SUFFIX, ArchiveLayout
-from archive.rows import HTML_MIMES
 from archive.warc.reader import WarcReadError, read_record
 from archive.warc.records import parse_warc_fields
 

@@ -1,4 +1,4 @@
-"""Index rows of records read back from WARC files, built with :mod:`archive.rows` exactly
+"""Index rows of records read back from WARC files, built with :mod:`archive.index.rows` exactly
 as the crawl builds them: ``reindex`` and ``verify --repair`` both go through here."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from archive.rows import article_row, capture_row, run_row
+from archive.index.rows import article_row, capture_row, run_row
 from archive.warc.reader import ArchivedRecord
 from archive.warc.scan import article_document, run_document
 from archive.warc.writer import RecordLocation

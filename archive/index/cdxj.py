@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
+from archive.index.rows import cdxj_line
 from archive.layout import ArchiveLayout
 from archive.plural import counted
-from archive.rows import cdxj_line
 
 # the WARC-Truncated reasons of a body the crawler stopped reading
 CUT_BY_LIMIT = ("length", "time")

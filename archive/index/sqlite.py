@@ -1,6 +1,6 @@
 """The SQLite index of an archive: one row per capture, one per article, FTS5 search.
 
-Every row is derived from WARC records alone (see :mod:`archive.rows`), so the whole
+Every row is derived from WARC records alone (see :mod:`archive.index.rows`), so the whole
 index can be rebuilt from the WARC files.
 """
 
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from archive.cdxj import whole
-from archive.readonly import connect_index_readonly
-from archive.rows import ARTICLE_FIELDS
+from archive.index.cdxj import whole
+from archive.index.readonly import connect_index_readonly
+from archive.index.rows import ARTICLE_FIELDS
 from archive.warc.exchange import PreviousCapture
 
 SCHEMA_VERSION = 1

@@ -11,8 +11,8 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 
-from archive.cdxj import write_cdxj
-from archive.index import ARTICLE_COLUMNS, CAPTURE_COLUMNS, RUN_COLUMNS, ArchiveIndex
+from archive.index.cdxj import write_cdxj
+from archive.index.sqlite import ARTICLE_COLUMNS, CAPTURE_COLUMNS, RUN_COLUMNS, ArchiveIndex
 from archive.layout import ArchiveLayout
 from archive.lock import exclusive, is_locked
 
