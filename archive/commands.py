@@ -21,15 +21,15 @@ from archive.index.merge import merge_workers
 from archive.index.readonly import on_readonly_storage
 from archive.index.search import MARK_END, MARK_START, SearchFilters, search_articles
 from archive.index.stats import archive_stats
+from archive.integrity.reindex import reindex_archive
+from archive.integrity.repair import repair_archive
+from archive.integrity.verify import verify_archive
 from archive.layout import ArchiveLayout
 from archive.lock import LOCK_NAME, ArchiveLocked, busy_writers, exclusive, shared_lock
 from archive.plural import counted
 from archive.progressbar import progress, wanted
 from archive.reextract import Selection, count_targets, current_extractor, reextract_archive
-from archive.reindex import reindex_archive
-from archive.repair import repair_archive
 from archive.textdiff import changes_text, text_changes
-from archive.verify import verify_archive
 from archive.wacz import WaczError, write_wacz
 
 
@@ -313,7 +313,7 @@ def cmd_runs(args: argparse.Namespace, layout: ArchiveLayout) -> int:
         return 0
     print(f"{'started':<27} {'pages':>6} {'new':>5} {'revisits':>8} {'errors':>6}  end (exit)")
     for row in rows:
-        # a killed run's report (archive/killedruns.py) knows no errors or exit status
+        # a killed run's report (archive/integrity/killedruns.py) knows no errors or exit status
         run = {
             k: "-" if v is None else v for k, v in zip(("run_id", *RUN_FIELDS), row, strict=True)
         }

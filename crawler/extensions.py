@@ -22,12 +22,12 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from archive.index.sqlite import ArchiveIndex, IndexUnavailable, KnownArticle
-from archive.killedruns import KilledRun, OrphanResponse, killed_runs
+from archive.integrity.killedruns import KilledRun, OrphanResponse, killed_runs
+from archive.integrity.repair import repair_archive
 from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, ArchiveLocked
 from archive.plural import counted
 from archive.recorder import ArchiveRecorder, Stored
-from archive.repair import repair_archive
 from archive.sitememory import site_memory
 from archive.warc.exchange import HttpExchange
 from archive.warc.reader import WarcReadError

@@ -10,7 +10,7 @@ archive. Nothing is written: the archive is read-only in this mode.
 
 The same middleware answers, in a normal crawl, the requests the spider makes for the
 responses a killed crawl archived and never extracted (``RECOVER_META``, see
-:mod:`archive.killedruns`): from the archived record, not the network, and not
+:mod:`archive.integrity.killedruns`): from the archived record, not the network, and not
 archived again. It is only loaded when there are such responses.
 """
 
@@ -29,7 +29,7 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
 from archive.index.cdxj import whole
-from archive.killedruns import OrphanResponse
+from archive.integrity.killedruns import OrphanResponse
 from archive.layout import ArchiveLayout
 from archive.recorder import Stored
 from archive.warc.reader import ArchivedRecord, WarcReadError, read_record

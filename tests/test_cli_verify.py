@@ -1,4 +1,4 @@
-"""``news-archive verify [--repair]`` and :func:`archive.repair.repair_archive`."""
+"""``news-archive verify [--repair]`` and :func:`archive.integrity.repair.repair_archive`."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from archive.index.sqlite import CAPTURE_COLUMNS
+from archive.integrity.repair import repair_archive
 from archive.layout import ArchiveLayout
 from archive.lock import EXIT_LOCKED, ArchiveLock, ArchiveLocked
-from archive.repair import repair_archive
 from tests.cli_support import (
     Crawled,
     cli,

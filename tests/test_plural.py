@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from archive.integrity.reindex import ReindexReport
+from archive.integrity.verify import VerifyReport
 from archive.reextract import ReextractReport
-from archive.reindex import ReindexReport
-from archive.verify import VerifyReport
 
 
 def test_verify_summary_counts_one_and_many() -> None:

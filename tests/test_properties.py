@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from archive.export import iter_articles, txt_document, write_csv, write_jsonl
 from archive.index.rows import ARTICLE_FIELDS
 from archive.index.sqlite import ARTICLE_COLUMNS, CAPTURE_COLUMNS
+from archive.integrity.reindex import reindex_archive
 from archive.layout import ArchiveLayout
 from archive.recorder import ArchiveRecorder
-from archive.reindex import reindex_archive
 from archive.warc.exchange import HttpExchange
 
 line = st.text(min_size=1, max_size=80).map(lambda s: " ".join(s.split())).filter(bool)

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from archive.killedruns import killed_run_id, run_files
+from archive.integrity.killedruns import killed_run_id, run_files
 from tests.crawling import REPO, crawl_command, crawl_env, run_crawl
 from tests.fixture_site import FixtureServer, NewsSite, default_articles
 from tests.fixture_site.site import FixtureArticle

@@ -1,5 +1,5 @@
 """Articles a killed crawl archived and never extracted: extracted from the archive (no
-network) at the next start, and not fetched again (archive/killedruns.py). A part of
+network) at the next start, and not fetched again (archive/integrity/killedruns.py). A part of
 :class:`crawler.spiders.base.NewsSpider`."""
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from archive.access import IndexLocked, connect_readonly, index_error
 from archive.index.builder import capture_row_of, row_of
 from archive.index.cdxj import cdxj_mismatch, write_cdxj
 from archive.index.sqlite import ArchiveIndex, IndexUnavailable
-from archive.indexcheck import BadRow, IndexRows, check_rows, index_name, missing_records
+from archive.integrity.indexcheck import BadRow, IndexRows, check_rows, index_name, missing_records
 from archive.layout import OPEN_SUFFIX, ArchiveLayout, index_layouts
 from archive.lock import ArchiveLock, exclusive
 from archive.warc.members import read_member

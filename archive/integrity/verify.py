@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 from archive.access import IndexLocked, connect_readonly
 from archive.index.cdxj import cdxj_mismatch
 from archive.index.sqlite import IndexUnavailable
-from archive.indexcheck import CAPTURE_TYPES, IndexRows, RowCheck, check_rows, missing_records
+from archive.integrity.indexcheck import (
+    CAPTURE_TYPES,
+    IndexRows,
+    RowCheck,
+    check_rows,
+    missing_records,
+)
 from archive.layout import OPEN_SUFFIX, ArchiveLayout, index_layouts
 from archive.lock import busy_writers
 from archive.plural import counted

@@ -1,0 +1,1 @@
+"""The archive checked against its WARC files, and put right: verify, crash repair, reindex."""
