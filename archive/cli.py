@@ -20,8 +20,8 @@ from typing import NoReturn
 from archive import commands
 from archive.access import IndexLocked, NotAnArchive, index_error
 from archive.commands import UsageError
-from archive.decode import MAX_BODY_ENV, Undecodable, parse_size
 from archive.export import FORMATS
+from archive.extract.decode import MAX_BODY_ENV, Undecodable, parse_size
 from archive.index.search import QuerySyntaxError
 from archive.index.sqlite import IndexUnavailable
 from archive.layout import ArchiveLayout, default_archive_dir

@@ -16,7 +16,9 @@ from typing import Any, TextIO
 
 from archive import export, show
 from archive.access import archive_layout, connect_readonly
-from archive.decode import max_body_from_env
+from archive.extract.decode import max_body_from_env
+from archive.extract.reextract import Selection, count_targets, current_extractor, reextract_archive
+from archive.extract.textdiff import changes_text, text_changes
 from archive.index.merge import merge_workers
 from archive.index.readonly import on_readonly_storage
 from archive.index.search import MARK_END, MARK_START, SearchFilters, search_articles
@@ -28,8 +30,6 @@ from archive.layout import ArchiveLayout
 from archive.lock import LOCK_NAME, ArchiveLocked, busy_writers, exclusive, shared_lock
 from archive.plural import counted
 from archive.progressbar import progress, wanted
-from archive.reextract import Selection, count_targets, current_extractor, reextract_archive
-from archive.textdiff import changes_text, text_changes
 from archive.wacz import WaczError, write_wacz
 
 

@@ -8,7 +8,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from archive.decode import DEFAULT_MAX_BODY, BodyTooLarge, Undecodable, decode_content
+from archive.extract.decode import DEFAULT_MAX_BODY, BodyTooLarge, Undecodable, decode_content
 from archive.index.urlvariants import url_variants
 from archive.layout import ArchiveLayout
 from archive.warc.reader import ArchivedRecord, WarcReadError, read_record
@@ -233,7 +233,7 @@ def raw_html(
         raise Undecodable(
             f"the body of {capture['url']}: {exc}; --max-body-size SIZE raises the limit"
         ) from None
-    from archive.extraction import decode_html  # trafilatura is slow to import
+    from archive.extract.article import decode_html  # trafilatura is slow to import
 
     return decode_html(body, record.http_header("Content-Type"))
 

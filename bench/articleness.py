@@ -1,4 +1,4 @@
-"""Article-or-not benchmark for :func:`archive.articleness.article_signals`.
+"""Article-or-not benchmark for :func:`archive.extract.articleness.article_signals`.
 
 Usage::
 
@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from archive.articleness import article_signals  # noqa: E402
+from archive.extract.articleness import article_signals  # noqa: E402
 from tests.fixture_site import NewsSite, default_articles  # noqa: E402
 
 BASE = "http://127.0.0.1:8000"

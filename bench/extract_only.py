@@ -2,10 +2,10 @@
 
     python bench/extract_only.py --pages N [--workers W] [--base URL] [--source DIR]
 
-Runs :func:`archive.extraction.extract_article` over the HTML of the benchmark site's N
+Runs :func:`archive.extract.article.extract_article` over the HTML of the benchmark site's N
 article pages in a ProcessPoolExecutor of W workers (0: one per CPU, as
 ARCHIVE_EXTRACT_WORKERS=0 does), started like the crawler's pool (forkserver with
-archive.preload preloaded: trafilatura imported and one page extracted before the workers
+archive.extract.preload preloaded: trafilatura imported and one page extracted before the workers
 fork), every page submitted at once so no worker ever waits. Prints
 one JSON line: pages, extracted, failed and the seconds from the first submit to the last
 result.
@@ -26,8 +26,8 @@ sys.path.append(str(Path(__file__).resolve().parent.parent))  # after PYTHONPATH
 
 from bench_site import EVAL_DIR, article_pages, article_url  # noqa: E402
 
-from archive.extraction import extract_article  # noqa: E402
-from archive.extractpool import warm_forkserver  # noqa: E402
+from archive.extract.article import extract_article  # noqa: E402
+from archive.extract.pool import warm_forkserver  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Extraction-quality benchmark for :func:`archive.extraction.extract_article`.
+"""Extraction-quality benchmark for :func:`archive.extract.article.extract_article`.
 
 Usage::
 
@@ -125,7 +125,7 @@ def _run_page(job: tuple[str, str, str, str, str | None, bool]) -> PageScore:
         has_title = bool(meta and meta.title)
         has_date = bool(meta and meta.date)
     else:
-        from archive.extraction import extract_article
+        from archive.extract.article import extract_article
 
         start = time.perf_counter()
         result = extract_article(body, url, "text/html")
@@ -157,7 +157,7 @@ def _warm_up(baseline: bool) -> None:
 
         trafilatura.extract(page.decode(), url="https://example.org/a")
     else:
-        from archive.extraction import extract_article
+        from archive.extract.article import extract_article
 
         extract_article(page, "https://example.org/a")
 
@@ -166,7 +166,7 @@ def speed(folder: Path, rounds: int) -> None:
     """CPU ms/page of extract_article and trafilatura.extract, alternating, medians."""
     import trafilatura
 
-    from archive.extraction import extract_article
+    from archive.extract.article import extract_article
 
     truth = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))
     pages = [
@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     r = statistics.fmean(recalls) if recalls else 0.0
     f1 = 2 * p * r / (p + r) if p + r else 0.0
     n = len(scores)
-    label = "trafilatura.extract defaults" if args.baseline else "archive.extraction"
+    label = "trafilatura.extract defaults" if args.baseline else "archive.extract.article"
     print(f"{label} on {n} pages ({args.dir})")
     print(f"F1          {f1:.4f}")
     print(f"precision   {p:.4f}  ({len(precisions)} pages with a prediction)")

@@ -1,4 +1,4 @@
-"""Article extraction off the event loop: the crawl's side of :mod:`archive.extractpool`.
+"""Article extraction off the event loop: the crawl's side of :mod:`archive.extract.pool`.
 
 trafilatura costs tens of milliseconds of CPU a page: run on the reactor thread it
 would stall every download meanwhile. The pool takes pages asynchronously; the crawl's
@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 
 from scrapy import signals
 
-from archive import extractpool
-from archive.extracted import ExtractionResult
-from archive.extractworker import start_forkserver as _start_forkserver
+from archive.extract import pool as extractpool
+from archive.extract.result import ExtractionResult
+from archive.extract.worker import start_forkserver as _start_forkserver
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

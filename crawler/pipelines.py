@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import DropItem
 
 from archive import faults
-from archive.extracted import EXTRACTOR
+from archive.extract.result import EXTRACTOR
 from crawler.items import ArticleItem
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""Article or not, per page (archive/articleness.py): the verdict and the named signals on
+"""Article or not, per page (archive/extract/articleness.py): the verdict and the named signals on
 page structures copied (trimmed, with invented text) from real sites — a WordPress post,
 category, tag and author archive, a 200 "page not found", a CMS about page and a privacy
 page typed as articles, a gallery typed as NewsArticle, a live blog, a section front, a
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.articleness import (
+from archive.extract.articleness import (
     THRESHOLD,
     ArticleVerdict,
     PageFacts,

@@ -17,7 +17,7 @@ from pathlib import Path
 import brotli
 import pytest
 
-from archive.decode import DEFAULT_MAX_BODY, BodyTooLarge, decode_content
+from archive.extract.decode import DEFAULT_MAX_BODY, BodyTooLarge, decode_content
 from tests.cli_support import Result, cli, exchange, utc, write_archive
 from tests.crawling import REPO, crawl_env
 from tests.hostile_site import BOMB_SIZE, GOOD_TEXT, article_html, bomb

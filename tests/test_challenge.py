@@ -1,11 +1,11 @@
-"""The bot challenge detector (archive/challenge.py) on pages as CDNs and bot managers
+"""The bot challenge detector (archive/extract/challenge.py) on pages as CDNs and bot managers
 send them, and on real articles that only talk about captchas."""
 
 from __future__ import annotations
 
 import pytest
 
-from archive.challenge import SNIFF_BYTES, challenge_reason
+from archive.extract.challenge import SNIFF_BYTES, challenge_reason
 from tests.challenge_pages import (
     AKAMAI_DENIED,
     AWS_WAF_CAPTCHA,

@@ -17,14 +17,14 @@ from typing import Any
 import brotli
 import pytest
 
-from archive import extractpool
 from archive.access import connect_readonly
-from archive.extraction import EXTRACTOR
-from archive.extractpool import ExtractJob, ExtractPool
+from archive.extract import pool as extractpool
+from archive.extract.article import EXTRACTOR
+from archive.extract.pool import ExtractJob, ExtractPool
+from archive.extract.reextract import Selection, count_targets, reextract_archive
 from archive.index.sqlite import ARTICLE_COLUMNS, CAPTURE_COLUMNS, RUN_COLUMNS
 from archive.layout import ArchiveLayout
 from archive.lock import EXIT_LOCKED, ArchiveLock
-from archive.reextract import Selection, count_targets, reextract_archive
 from tests.cli_support import (
     Crawled,
     cli,

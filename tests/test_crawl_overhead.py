@@ -189,9 +189,9 @@ def test_workers_start_warm() -> None:
 from crawler.extraction import ExtractionPool
 pool = ExtractionPool(workers=1)
 probe = (
-    "(__import__('sys').modules.get('archive.preload') is not None,"
+    "(__import__('sys').modules.get('archive.extract.preload') is not None,"
     " bool(__import__('tld.utils').utils.tld_names),"
-    " __import__('archive.titles').titles._extractor.cache_info().currsize == 1)"
+    " __import__('archive.extract.titles').extract.titles._extractor.cache_info().currsize == 1)"
 )
 print(*pool._current().submit(eval, probe).result(timeout=60))
 pool.close()
@@ -203,6 +203,6 @@ pool.close()
 
 
 def test_warm_up_page_is_an_article() -> None:
-    from archive.preload import warm_up
+    from archive.extract.preload import warm_up
 
     assert warm_up() is True

@@ -1,4 +1,4 @@
-"""Tests for archive.extraction (synthetic pages only, no network)."""
+"""Tests for archive.extract.article (synthetic pages only, no network)."""
 
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import archive
-from archive.extraction import (
+from archive.extract.article import (
     EXTRACTOR,
     ExtractionResult,
     decode_html,
     extract_article,
     looks_like_html,
 )
-from archive.textclean import clean_text, prune_boilerplate, unwrap_layout_tables
+from archive.extract.textclean import clean_text, prune_boilerplate, unwrap_layout_tables
 
 URL = "https://fixture.test/news/2021/08/green-budget.html"
 
@@ -121,7 +121,7 @@ def test_archive_is_scrapy_free() -> None:
                 continue
             for name in imported:
                 assert name.split(".")[0] not in ("scrapy", "twisted"), f"{module}: {name}"
-    assert {"archive.extraction", "archive.textclean", "archive.web.app"} <= set(names)
+    assert {"archive.extract.article", "archive.extract.textclean", "archive.web.app"} <= set(names)
     code = (
         "import importlib, sys\n"
         "for name in sys.argv[1:]:\n"
@@ -493,7 +493,7 @@ def test_result_is_picklable(fixture_result: ExtractionResult) -> None:
 
 
 def test_exception_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
-    import archive.extraction as mod
+    import archive.extract.article as mod
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaputt\nsecond line")
@@ -606,7 +606,7 @@ def test_table_rule_rows_dropped() -> None:
 def test_short_precision_result_retried_in_balanced_mode(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import archive.extraction as mod
+    import archive.extract.article as mod
 
     real = mod.bare_extraction
     focuses: list[tuple[str, bool]] = []

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from archive.extraction import extract_article
+from archive.extract.article import extract_article
 from tests.fixture_site import NewsSite, default_articles
 
 GOLDEN = Path(__file__).parent / "extraction_golden.json"

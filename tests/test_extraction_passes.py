@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-import archive.extraction as mod
-from archive.extraction import extract_article
-from archive.textclean import protect_chars, unprotect_chars
+import archive.extract.article as mod
+from archive.extract.article import extract_article
+from archive.extract.textclean import protect_chars, unprotect_chars
 from tests.test_extraction import PARAS, URL, fixture_page
 
 # long enough (> 1,000 characters) for the fast pass to be kept

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import crawler.extraction as extraction
-from archive import extractworker
+from archive.extract import worker as extractworker
 from crawler.extraction import ExtractionPool
 from tests.crawling import REPO, alive, wait_until
 

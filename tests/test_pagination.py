@@ -1,12 +1,12 @@
 """archive.pagination (a listing's next pages by URL form) and the next-page links
-archive.links.page_links finds by rel=next and by label."""
+archive.extract.links.page_links finds by rel=next and by label."""
 
 from __future__ import annotations
 
 import lxml.html
 import pytest
 
-from archive.links import NEXT_LABELS, PageLinks, page_links
+from archive.extract.links import NEXT_LABELS, PageLinks, page_links
 from archive.pagination import is_next_page, page_number
 
 N = "https://n.example"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from archive.extract.reextract import ReextractReport
 from archive.integrity.reindex import ReindexReport
 from archive.integrity.verify import VerifyReport
-from archive.reextract import ReextractReport
 
 
 def test_verify_summary_counts_one_and_many() -> None:

@@ -1,8 +1,8 @@
-"""What changed between two versions of an article (archive/textdiff.py)."""
+"""What changed between two versions of an article (archive/extract/textdiff.py)."""
 
 from __future__ import annotations
 
-from archive.textdiff import changes_text, text_changes
+from archive.extract.textdiff import changes_text, text_changes
 
 OLD = "The dam is 400 metres high.\nIt was built in 1961.\nFarmers depend on it."
 NEW = "The dam is 40 metres high, officials said.\nFarmers depend on it.\nRepairs start in May."

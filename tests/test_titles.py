@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from archive.extraction import extract_article
-from archive.language import text_language
-from archive.titles import domain_name, site_from_title, strip_site
+from archive.extract.article import extract_article
+from archive.extract.language import text_language
+from archive.extract.titles import domain_name, site_from_title, strip_site
 
 PAGES = Path(__file__).parent / "pages"
 

@@ -19,11 +19,11 @@ from flask import Flask, Response, abort, current_app, g, render_template, reque
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 from archive.access import connect_readonly, index_error
+from archive.extract.textdiff import text_changes
 from archive.index.search import MARK_END, MARK_START, QuerySyntaxError, SearchFilters
 from archive.index.sqlite import IndexUnavailable
 from archive.index.stats import archive_stats
 from archive.layout import ArchiveLayout
-from archive.textdiff import text_changes
 from archive.web import data
 from archive.web.chart import day_chart
 from archive.web.security import app_headers, query_problem, request_hostname, url_host

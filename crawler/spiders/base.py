@@ -13,7 +13,7 @@ each site:
 - every link is normalised (fragment, tracking and session parameters dropped, an AMP
   twin folded onto its page, parameters rel=canonical showed to be decoration dropped)
   and classified: an article (a preset's pattern), a listing, a page to be judged once
-  fetched (no pattern: article or not from its markup and text, archive/articleness.py,
+  fetched (no pattern: article or not from its markup and text, archive/extract/articleness.py,
   in the extraction worker), or nothing (off-site, assets, outside the sections);
 - pages whose URL shape the site's articles showed are fetched first (they count
   against the host cap, ARCHIVE_MAX_PAGES_PER_HOST); the others go as listings;
@@ -27,7 +27,7 @@ each site:
   a run to the entry pages;
 - article pages are extracted in worker processes and become ArticleItems that point
   at their WARC response record;
-- a bot challenge or block page (archive/challenge.py) answering for an article or a
+- a bot challenge or block page (archive/extract/challenge.py) answering for an article or a
   listing stays archived as received but is neither extracted nor followed, and is
   counted (``archive/challenges``): no article is recorded for it, so the next run asks
   for the page again;
@@ -51,15 +51,15 @@ from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from archive import titles
-from archive.challenge import HEADER_NAMES, challenge_reason
-from archive.extracted import NOT_AN_ARTICLE, ExtractionResult
+from archive.extract import titles
+from archive.extract.challenge import HEADER_NAMES, challenge_reason
+from archive.extract.links import PageLinks
+from archive.extract.links import page_links as links_of_tree
+from archive.extract.result import NOT_AN_ARTICLE, ExtractionResult
+from archive.extract.sniff import looks_like_html
 from archive.index.rows import ARTICLE_FIELDS
 from archive.index.sqlite import KnownArticle
-from archive.links import PageLinks
-from archive.links import page_links as links_of_tree
 from archive.pagination import is_next_page
-from archive.sniff import looks_like_html
 from archive.warc.exchange import PreviousCapture
 from crawler.capture import CAPTURE_META, EXTRACTED_META, PREVIOUS_META
 from crawler.extraction import ExtractionPool
@@ -601,7 +601,7 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
         yield from self.follow(response)
 
     def challenged(self, response: Response, error: bool = False) -> bool:
-        """Is *response* a bot challenge or block page (archive/challenge.py)? Counted
+        """Is *response* a bot challenge or block page (archive/extract/challenge.py)? Counted
         per host, logged once per host. A page answered otherwise counts as come
         through, unless an *error* (a 4xx/5xx that is no challenge)."""
         headers = {}

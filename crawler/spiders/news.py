@@ -3,7 +3,7 @@ one site; ``scrapy crawl news -a sites=FILE`` archives every site a sites file l
 (archive/sites.py: one start URL per line, or YAML/TOML with per-site options).
 
 No article URL pattern is needed: each page is judged once fetched, from its markup and
-text (archive/articleness.py); a site's ``article_pattern`` option forces one.
+text (archive/extract/articleness.py); a site's ``article_pattern`` option forces one.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ A crawl holds one :class:`SiteScope` per site (one for ``scrapy crawl ansarpress
 preset such as ansarpress, or ``article_pattern`` in the sites file) classifies its
 links as articles or listings by URL, as before. A site without one classifies every
 page inside its sections as a "page": fetched, then judged article or not from its own
-markup and text (archive/articleness.py). The URL shapes its articles and other pages
+markup and text (archive/extract/articleness.py). The URL shapes its articles and other pages
 showed so far (archive/urlshapes.py) order what is fetched next, articles first;
 they never drop a page unseen.
 

@@ -1,5 +1,5 @@
 """Headline and site name from a page's title strings: pure string functions for
-:mod:`archive.extraction` (no lxml, no Scrapy).
+:mod:`archive.extract.article` (no lxml, no Scrapy).
 
 A ``<title>`` (and often ``og:title``) reads ``Headline <sep> Site Name``, sometimes with
 section names between (``Headline | UK News | Sky News``) or the site first

@@ -1,5 +1,5 @@
-"""Helpers for :mod:`archive.extraction`: boilerplate pruning before trafilatura runs, character
-protection around it, and line-level cleaning of its text output. Pure (no Scrapy)."""
+"""Helpers for :mod:`archive.extract.article`: boilerplate pruning before trafilatura runs,
+character protection around it, and line-level cleaning of its text output. Pure (no Scrapy)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
-from archive.titles import key
+from archive.extract.titles import key
 
 __all__ = [
     "clean_text",

@@ -1,8 +1,8 @@
-"""The extraction workers' side of :mod:`archive.extractpool`: how they are started and
+"""The extraction workers' side of :mod:`archive.extract.pool`: how they are started and
 what each does with a page.
 
 Workers fork from a forkserver that has imported trafilatura and extracted one page
-(:mod:`archive.preload`). Neither the forkserver nor the workers take SIGINT: a
+(:mod:`archive.extract.preload`). Neither the forkserver nor the workers take SIGINT: a
 terminal's Ctrl-C reaches the whole process group, and the process that owns the pool
 decides what it means (a crawl finishes the pages in flight, then closes the pool).
 SIGTERM they keep: the executor stops a broken pool's workers with it. Workers exit when
@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from types import FrameType
 
-from archive.extracted import ExtractionResult
+from archive.extract.result import ExtractionResult
 
 #: left to the process that owns the pool (not SIGTERM: ProcessPoolExecutor terminates
 #: the workers of a broken pool with it, and waits for them to exit)
@@ -41,7 +41,7 @@ class ExtractJob:
     payload: bytes
     content_type: str | None = None
     links: bool = False
-    # decide first whether the page is an article at all (archive/articleness.py);
+    # decide first whether the page is an article at all (archive/extract/articleness.py);
     # ``listed``: "news" (a feed or a news sitemap listed it), "sitemap" (a plain one)
     decide: bool = False
     listed: str = ""
@@ -62,10 +62,10 @@ def failed(reason: str) -> ExtractionResult:
 # -- starting them -------------------------------------------------------------------------
 def warm_forkserver(*more: str) -> multiprocessing.context.BaseContext:
     """The multiprocessing context every extraction pool forks its workers from: a
-    forkserver that imports :mod:`archive.preload` (trafilatura imported, one page
+    forkserver that imports :mod:`archive.extract.preload` (trafilatura imported, one page
     extracted), this module and *more* before it forks any worker."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["archive.preload", __name__, *more])
+    context.set_forkserver_preload(["archive.extract.preload", __name__, *more])
     return context
 
 
@@ -147,7 +147,7 @@ def _on_alarm(signum: int, frame: FrameType | None) -> None:
 def extract_job(job: ExtractJob, timeout: float) -> ExtractionResult:
     """Extract one page, cut by an alarm after *timeout* seconds (runs in a worker).
     Never raises."""
-    from archive.extraction import extract_article
+    from archive.extract.article import extract_article
 
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     try:

@@ -2,7 +2,7 @@
 ``reextract``.
 
 :class:`ExtractionPool` is used from an asyncio event loop (the crawl's): ``await
-pool.run(job)`` gives the page's :class:`~archive.extracted.ExtractionResult`.
+pool.run(job)`` gives the page's :class:`~archive.extract.result.ExtractionResult`.
 :class:`ExtractPool` is the same pool from synchronous code (``reextract``): it takes
 ``(tag, job)`` pairs from an iterable and yields ``(tag, result)`` in the same order,
 with at most ``window`` jobs taken ahead, so memory stays bounded however many pages
@@ -22,7 +22,7 @@ fresh ones. Not with ``max_tasks_per_child``: before Python 3.13 it deadlocks on
 workers reach the limit with a backlog queued (CPython gh-115634), and the page at the
 head of the queue failed as a timeout.
 
-The workers' side (forkserver, signals, the alarm) is :mod:`archive.extractworker`.
+The workers' side (forkserver, signals, the alarm) is :mod:`archive.extract.worker`.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
-from archive.extracted import ExtractionResult
-from archive.extractworker import (
+from archive.extract.result import ExtractionResult
+from archive.extract.worker import (
     ExtractJob,
     default_workers,
     extract_job,

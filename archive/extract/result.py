@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
 
-from archive.links import PageLinks
+from archive.extract.links import PageLinks
 
 if TYPE_CHECKING:
-    from archive.articleness import ArticleVerdict
+    from archive.extract.articleness import ArticleVerdict
 
 #: Name and version of the extraction, recorded with each result. Bump the local part
-#: whenever the output of :func:`archive.extraction.extract_article` changes for the
+#: whenever the output of :func:`archive.extract.article.extract_article` changes for the
 #: same input.
 EXTRACTOR = f"trafilatura/{version('trafilatura')}+newsarchiver/5"
 
@@ -27,7 +27,7 @@ class ExtractionResult:
     error: str | None
     encoding: str | None = None
     links: PageLinks | None = None  # when asked for, and the page was HTML
-    # with ``decide``: article or not (archive/articleness.py); a page that is not one
+    # with ``decide``: article or not (archive/extract/articleness.py); a page that is not one
     # has no article and the error NOT_AN_ARTICLE
     verdict: ArticleVerdict | None = None
 

@@ -45,13 +45,14 @@ from w3lib.encoding import (
     resolve_encoding,
 )
 
-from archive import faults, titles
-from archive.articleness import article_signals
-from archive.extracted import EXTRACTOR, NOT_AN_ARTICLE, ExtractionResult
-from archive.language import text_language
-from archive.links import page_links
-from archive.sniff import looks_like_html
-from archive.textclean import (
+from archive import faults
+from archive.extract import titles
+from archive.extract.articleness import article_signals
+from archive.extract.language import text_language
+from archive.extract.links import page_links
+from archive.extract.result import EXTRACTOR, NOT_AN_ARTICLE, ExtractionResult
+from archive.extract.sniff import looks_like_html
+from archive.extract.textclean import (
     clean_text,
     paragraph_text_length,
     protect_chars,
@@ -786,8 +787,8 @@ def extract_article(
     ``body`` is the content-decoded HTTP entity in its original charset; ``content_type`` the
     HTTP Content-Type header, if any. Returns the article dict, or ``None`` with a short reason
     ("not html", "no main text", "exception: ..."). With ``links``, also the page's links
-    (:mod:`archive.links`), read from the same parse. With ``decide``, the page is first
-    judged (:mod:`archive.articleness`; ``listed``: "news" when a feed or a news sitemap
+    (:mod:`archive.extract.links`), read from the same parse. With ``decide``, the page is first
+    judged (:mod:`archive.extract.articleness`; ``listed``: "news" when a feed or a news sitemap
     listed it, "sitemap" when a plain sitemap did) and a
     page that is no article is not extracted: no article, the error NOT_AN_ARTICLE, and
     the verdict.

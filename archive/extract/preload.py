@@ -1,6 +1,6 @@
 """Imported by the forkserver of the extraction workers, and nowhere else.
 
-Importing it imports :mod:`archive.extraction` and extracts one small built-in page.
+Importing it imports :mod:`archive.extract.article` and extracts one small built-in page.
 The first extraction in a process is several times slower than the next: trafilatura,
 htmldate and courlan compile their regular expressions, and for a host that courlan's
 quick pattern does not take (a name of three letters or fewer, as bbc.co.uk or cnn.com,
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from courlan.urlutils import get_tldinfo
 
-from archive.extraction import extract_article
-from archive.titles import domain_name
+from archive.extract.article import extract_article
+from archive.extract.titles import domain_name
 
 _PAGE = b"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>Warm-up article | Example News</title>

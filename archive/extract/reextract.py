@@ -13,7 +13,7 @@ Which responses (:class:`Selection`):
 
 Revisits are never selected (they repeat a payload whose response is). A response whose
 latest extraction was made by this very extractor (name and version,
-:data:`archive.extraction.EXTRACTOR`) is skipped unless ``force``: the same code gives
+:data:`archive.extract.article.EXTRACTOR`) is skipped unless ``force``: the same code gives
 the same article.
 
 Each article is written as a new ``conversion`` record (JSON, the fields the crawl writes,
@@ -34,8 +34,8 @@ from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from archive.access import connect_readonly
-from archive.decode import DEFAULT_MAX_BODY, Undecodable, decode_content
-from archive.extractpool import ExtractJob, ExtractPool, default_workers
+from archive.extract.decode import DEFAULT_MAX_BODY, Undecodable, decode_content
+from archive.extract.pool import ExtractJob, ExtractPool, default_workers
 from archive.index.rows import ARTICLE_FIELDS, HTML_MIMES
 from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, exclusive
@@ -104,7 +104,7 @@ class ReextractReport:
 
 def current_extractor() -> str:
     """The name and version of the extraction code (imports trafilatura)."""
-    from archive.extraction import EXTRACTOR
+    from archive.extract.article import EXTRACTOR
 
     return EXTRACTOR
 

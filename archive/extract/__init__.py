@@ -1,0 +1,2 @@
+"""Article text from archived pages: decoding, extraction, cleaning, links, the worker
+pool, re-extraction."""
