@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from archive.discover.sitememory import site_memory
 from archive.index.sqlite import ArchiveIndex, IndexUnavailable, KnownArticle
 from archive.integrity.killedruns import KilledRun, OrphanResponse, killed_runs
 from archive.integrity.repair import repair_archive
@@ -28,7 +29,6 @@ from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, ArchiveLocked
 from archive.plural import counted
 from archive.recorder import ArchiveRecorder, Stored
-from archive.sitememory import site_memory
 from archive.warc.exchange import HttpExchange
 from archive.warc.reader import WarcReadError
 from archive.warc.records import warc_date
@@ -208,7 +208,7 @@ class ArchiveExtension:
         return self._from_indexes(lambda index: index.known_articles(refresh))
 
     def site_memory(self) -> dict[str, set[str]]:
-        """What past runs learned of each site (archive/sitememory.py)."""
+        """What past runs learned of each site (archive/discover/sitememory.py)."""
         return site_memory(ArchiveLayout(self.layout.root))
 
     def gone_pages(self) -> list[tuple[str, str]]:
@@ -363,7 +363,7 @@ SITE_PREFIX = "archive/sites/"
 def site_counts(stats: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Per site of the crawl: pages fetched, articles archived, pages judged not to be
     articles (the spider's and the pipeline's ``archive/sites/NAME/WHAT`` counts), and
-    what the spider learned of it (``decoration``: archive/sitememory.py)."""
+    what the spider learned of it (``decoration``: archive/discover/sitememory.py)."""
     sites: dict[str, dict[str, Any]] = {}
     for key, value in stats.items():
         if key.startswith(SITE_PREFIX) and isinstance(value, int | str):

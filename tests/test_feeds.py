@@ -1,4 +1,4 @@
-"""archive.feeds: RSS 2.0, RSS 1.0 (RDF), Atom and JSON Feed as sites emit them."""
+"""archive.discover.feeds: RSS 2.0, RSS 1.0 (RDF), Atom and JSON Feed as sites emit them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from archive.feeds import FeedEntry, FeedError, read_feed
+from archive.discover.feeds import FeedEntry, FeedError, read_feed
 
 # WordPress's RSS 2.0: dc:creator, a guid that is not a permalink, content:encoded
 RSS2 = b"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"

@@ -1,4 +1,4 @@
-"""archive.pagination (a listing's next pages by URL form) and the next-page links
+"""archive.discover.pagination (a listing's next pages by URL form) and the next-page links
 archive.extract.links.page_links finds by rel=next and by label."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import lxml.html
 import pytest
 
+from archive.discover.pagination import is_next_page, page_number
 from archive.extract.links import NEXT_LABELS, PageLinks, page_links
-from archive.pagination import is_next_page, page_number
 
 N = "https://n.example"
 

@@ -1,4 +1,4 @@
-"""archive.sitemaps: sitemaps in the shapes real sites emit, and what is no sitemap."""
+"""archive.discover.sitemaps: sitemaps in the shapes real sites emit, and what is no sitemap."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import gzip
 
 import pytest
 
-from archive.sitemaps import (
+from archive.discover.sitemaps import (
     SITEMAP_GUESSES,
     SitemapEntry,
     SitemapError,

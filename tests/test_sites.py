@@ -1,4 +1,4 @@
-"""archive/sites.py: the sites file of the generic news spider (plain text, YAML, TOML)."""
+"""archive/discover/sites.py: the sites file of the generic news spider (plain text, YAML, TOML)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.sites import Cookie, Site, SitesError, load_sites, site_from_url
+from archive.discover.sites import Cookie, Site, SitesError, load_sites, site_from_url
 
 FUTURE = int(time.time()) + 10 * 365 * 86400
 

@@ -1,10 +1,10 @@
-"""archive.urlshapes: URL shapes, the prior, and the learner that orders a frontier."""
+"""archive.discover.urlshapes: URL shapes, the prior, and the learner that orders a frontier."""
 
 from __future__ import annotations
 
 import pytest
 
-from archive.urlshapes import ShapeLearner, prior, url_shape
+from archive.discover.urlshapes import ShapeLearner, prior, url_shape
 
 
 @pytest.mark.parametrize(

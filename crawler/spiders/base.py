@@ -51,6 +51,7 @@ from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from archive.discover.pagination import is_next_page
 from archive.extract import titles
 from archive.extract.challenge import HEADER_NAMES, challenge_reason
 from archive.extract.links import PageLinks
@@ -59,7 +60,6 @@ from archive.extract.result import NOT_AN_ARTICLE, ExtractionResult
 from archive.extract.sniff import looks_like_html
 from archive.index.rows import ARTICLE_FIELDS
 from archive.index.sqlite import KnownArticle
-from archive.pagination import is_next_page
 from archive.warc.exchange import PreviousCapture
 from crawler.capture import CAPTURE_META, EXTRACTED_META, PREVIOUS_META
 from crawler.extraction import ExtractionPool
@@ -680,7 +680,7 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
 
     def _note_decoration(self, scope: SiteScope) -> None:
         """The site's decoration parameters, in the stats and so in the run report, for
-        the next run to know from its start (archive/sitememory.py)."""
+        the next run to know from its start (archive/discover/sitememory.py)."""
         if self.crawler.stats is not None:
             self.crawler.stats.set_value(
                 f"archive/sites/{scope.name}/decoration", ",".join(sorted(scope.ignored_params))

@@ -15,10 +15,10 @@ from protego import Protego
 from scrapy import Request, Selector
 from scrapy.http import Response, TextResponse
 
+from archive.discover.feeds import FeedError, read_feed
+from archive.discover.sitemaps import SITEMAP_GUESSES, SitemapEntry, SitemapError, read_sitemap
 from archive.extract import titles
 from archive.extract.sniff import looks_like_html
-from archive.feeds import FeedError, read_feed
-from archive.sitemaps import SITEMAP_GUESSES, SitemapEntry, SitemapError, read_sitemap
 from crawler.lastmod import parse_lastmod, stamped
 from crawler.robots import DENY_ALL, Rules, rules_after_error, rules_from_response
 from crawler.spiders.meta import GUESSED_META, PRIO_ARTICLE, PRIO_FEED, PRIO_SITEMAP

@@ -1,6 +1,6 @@
 """Any news site, no code: ``scrapy crawl news -a url=https://outlet.example/`` archives
 one site; ``scrapy crawl news -a sites=FILE`` archives every site a sites file lists
-(archive/sites.py: one start URL per line, or YAML/TOML with per-site options).
+(archive/discover/sites.py: one start URL per line, or YAML/TOML with per-site options).
 
 No article URL pattern is needed: each page is judged once fetched, from its markup and
 text (archive/extract/articleness.py); a site's ``article_pattern`` option forces one.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from archive.sites import Site, SitesError, load_sites, site_from_url
+from archive.discover.sites import Site, SitesError, load_sites, site_from_url
 from crawler.spiders.base import (
     NewsSpider,
     SpiderArgumentError,

@@ -7,7 +7,7 @@ preset such as ansarpress, or ``article_pattern`` in the sites file) classifies 
 links as articles or listings by URL, as before. A site without one classifies every
 page inside its sections as a "page": fetched, then judged article or not from its own
 markup and text (archive/extract/articleness.py). The URL shapes its articles and other pages
-showed so far (archive/urlshapes.py) order what is fetched next, articles first;
+showed so far (archive/discover/urlshapes.py) order what is fetched next, articles first;
 they never drop a page unseen.
 
 Everything per site lives here, so that two sites of one crawl never mix: the articles
@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
-from archive.urlshapes import ShapeLearner
+from archive.discover.urlshapes import ShapeLearner
 from crawler.urls import normalize_url, origin, quick_host
 
 if TYPE_CHECKING:
+    from archive.discover.sites import Site
     from archive.index.sqlite import KnownArticle
-    from archive.sites import Site
 
 ASSET_EXTENSIONS = re.compile(
     r"\.(?:jpe?g|png|gif|webp|svg|ico|bmp|tiff?|css|js|mjs|json|pdf|docx?|xlsx?|pptx?|zip|gz|"
@@ -101,7 +101,7 @@ def _netloc(url: str) -> str:
 
 @dataclass(frozen=True)
 class SiteOptions:
-    """What a site is: the fields of archive.sites.Site the crawl uses, or a preset's."""
+    """What a site is: the fields of archive.discover.sites.Site the crawl uses, or a preset's."""
 
     base_url: str
     start_urls: tuple[str, ...]

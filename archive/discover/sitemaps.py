@@ -171,7 +171,7 @@ def _read_xml(body: bytes) -> SitemapPage:
 
 
 def _from_feed(body: bytes) -> SitemapPage:
-    from archive.feeds import FeedError, read_feed
+    from archive.discover.feeds import FeedError, read_feed
 
     try:
         items = read_feed(body)
