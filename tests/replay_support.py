@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.pywbtool import pywb_program
+from archive.web.pywbtool import pywb_program
 from tests.crawling import REPO, crawl_env, free_port
 
 needs_pywb = pytest.mark.skipif(

@@ -19,8 +19,8 @@ import pytest
 from archive import wacz
 from archive.layout import ArchiveLayout
 from archive.lock import EXIT_LOCKED, ArchiveLock
-from archive.pywbtool import wacz_program
 from archive.recorder import ArchiveRecorder
+from archive.web.pywbtool import wacz_program
 from tests.cli_support import (
     Crawled,
     cli,

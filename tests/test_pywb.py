@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.pywbtool import pywb_program
+from archive.web.pywbtool import pywb_program
 from tests.crawling import free_port, run_crawl
 from tests.fixture_site import FixtureServer
 from tests.warcs import read_record_at

@@ -23,8 +23,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from archive.access import connect_readonly
 from archive.layout import ArchiveLayout
-from archive.pywbtool import pywb_program
 from archive.web.app import WebConfig, create_app
+from archive.web.pywbtool import pywb_program
 from archive.web.security import is_wildcard, replay_csp, url_host
 from archive.web.wayback import COLLECTION, WaybackError, free_port, start_wayback
 
