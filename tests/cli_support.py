@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from archive.cli import main
+from archive.cli.parser import main
 from archive.layout import ArchiveLayout
 from archive.recorder import ArchiveRecorder, Stored
 from archive.warc.exchange import HttpExchange

@@ -31,7 +31,7 @@ MEMORY_LIMIT_KIB = 160 * 1024
 # run the command, then print the process's peak memory (KiB) on stdout
 MEASURED = (
     "import resource, sys\n"
-    "from archive.cli import main\n"
+    "from archive.cli.parser import main\n"
     "code = main(sys.argv[1:])\n"
     "print(f'maxrss={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}')\n"
     "sys.exit(code)\n"

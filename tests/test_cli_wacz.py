@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from archive import wacz
+from archive.cli import wacz
 from archive.layout import ArchiveLayout
 from archive.lock import EXIT_LOCKED, ArchiveLock
 from archive.recorder import ArchiveRecorder
@@ -210,7 +210,7 @@ def write_blobs(root: Path, count: int, size: int) -> Path:
 
 _PEAK_RSS = (
     "import resource, sys\n"
-    "from archive.cli import main\n"
+    "from archive.cli.parser import main\n"
     "code = main(sys.argv[1:])\n"
     "print(code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)\n"
 )

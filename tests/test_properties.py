@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.export import iter_articles, txt_document, write_csv, write_jsonl
+from archive.cli.export import iter_articles, txt_document, write_csv, write_jsonl
 from archive.index.rows import ARTICLE_FIELDS
 from archive.index.sqlite import ARTICLE_COLUMNS, CAPTURE_COLUMNS
 from archive.integrity.reindex import reindex_archive

@@ -1,4 +1,4 @@
-"""The commands of :mod:`archive.cli`: call the modules that do the work, print results.
+"""The commands of :mod:`archive.cli.parser`: call the modules that do the work, print results.
 
 Results go to stdout; summaries, warnings and progress bars go to stderr.
 """
@@ -14,8 +14,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from archive import export, show
 from archive.access import archive_layout, connect_readonly
+from archive.cli import export, show
+from archive.cli.progressbar import progress, wanted
+from archive.cli.wacz import WaczError, write_wacz
 from archive.extract.decode import max_body_from_env
 from archive.extract.reextract import Selection, count_targets, current_extractor, reextract_archive
 from archive.extract.textdiff import changes_text, text_changes
@@ -29,8 +31,6 @@ from archive.integrity.verify import verify_archive
 from archive.layout import ArchiveLayout
 from archive.lock import LOCK_NAME, ArchiveLocked, busy_writers, exclusive, shared_lock
 from archive.plural import counted
-from archive.progressbar import progress, wanted
-from archive.wacz import WaczError, write_wacz
 
 
 class CommandError(Exception):

@@ -1,6 +1,6 @@
 """``news-archive`` / ``python -m archive``: the archive's command line.
 
-A thin argparse layer: each command is a function of :mod:`archive.commands`. Every
+A thin argparse layer: each command is a function of :mod:`archive.cli.commands`. Every
 failure ends as one ``error: ...`` line on stderr and an exit status (see
 :data:`EXIT_CODES`), never a traceback (set ``NEWS_ARCHIVE_DEBUG=1`` to get one).
 """
@@ -17,16 +17,16 @@ from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
-from archive import commands
 from archive.access import IndexLocked, NotAnArchive, index_error
-from archive.commands import UsageError
-from archive.export import FORMATS
+from archive.cli import commands
+from archive.cli.commands import UsageError
+from archive.cli.export import FORMATS
+from archive.cli.show import NotFound
 from archive.extract.decode import MAX_BODY_ENV, Undecodable, parse_size
 from archive.index.search import QuerySyntaxError
 from archive.index.sqlite import IndexUnavailable
 from archive.layout import ArchiveLayout, default_archive_dir
 from archive.lock import EXIT_LOCKED, ArchiveLocked
-from archive.show import NotFound
 from archive.warc.reader import WarcReadError
 
 EXIT_OK = 0
