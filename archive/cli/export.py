@@ -15,16 +15,22 @@ Articles come in the order they were fetched.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import hashlib
 import json
 import sqlite3
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from archive.cli.common import UsageError, open_index
+from archive.cli.progressbar import progress, wanted
 from archive.index.rows import ARTICLE_FIELDS
 from archive.index.sqlite import CURRENT_ARTICLE
+from archive.layout import ArchiveLayout
+from archive.plural import counted
 
 FORMATS = ("jsonl", "csv", "txt")
 _ORDER = "ORDER BY fetched_at, url, conversion_record_id"
@@ -119,3 +125,35 @@ def write_txt(
         with open(path, "w", encoding="utf-8", newline="") as fh:
             fh.write(txt_document(article))
     return count
+
+
+def cmd_export(args: argparse.Namespace, layout: ArchiveLayout) -> int:
+    to_stdout = args.output in (None, "-")
+    if args.format == "txt" and to_stdout:
+        raise UsageError("export --format txt writes one file per article: give -o DIRECTORY")
+    with open_index(args, layout) as db:
+        total = count_articles(db)
+        articles = iter_articles(db)
+        show_bar = wanted() and not (to_stdout and sys.stdout.isatty())
+        with progress("exporting", total, enabled=show_bar, unit="articles") as advance:
+            on_article = lambda: advance(1)  # noqa: E731
+            if args.format == "txt":
+                count = write_txt(articles, Path(args.output), on_article)
+            elif to_stdout:
+                count = _write(args.format, articles, sys.stdout, on_article)
+                sys.stdout.flush()
+            else:
+                Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+                with open(args.output, "w", encoding="utf-8", newline="") as out:
+                    count = _write(args.format, articles, out, on_article)
+    where = "stdout" if to_stdout else args.output
+    print(f"export: {counted(count, 'article')} as {args.format} to {where}", file=sys.stderr)
+    return 0
+
+
+def _write(
+    fmt: str, articles: Iterator[dict[str, Any]], out: TextIO, on_article: Callable[[], None]
+) -> int:
+    if fmt == "csv":
+        return write_csv(articles, out, on_article)
+    return write_jsonl(articles, out, on_article)

@@ -1,6 +1,6 @@
 """``news-archive`` / ``python -m archive``: the archive's command line.
 
-A thin argparse layer: each command is a function of :mod:`archive.cli.commands`. Every
+A thin argparse layer: each command is a module of :mod:`archive.cli` (``cmd_NAME``). Every
 failure ends as one ``error: ...`` line on stderr and an exit status (see
 :data:`EXIT_CODES`), never a traceback (set ``NEWS_ARCHIVE_DEBUG=1`` to get one).
 """
@@ -12,14 +12,26 @@ import os
 import re
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
-from archive.access import IndexLocked, NotAnArchive, index_error
-from archive.cli import commands
-from archive.cli.commands import UsageError
+from archive.access import IndexLocked, NotAnArchive, archive_layout, index_error
+from archive.cli import (
+    export,
+    merge,
+    reextract,
+    reindex,
+    replay,
+    runs,
+    search,
+    show,
+    stats,
+    verify,
+    wacz,
+)
+from archive.cli.common import CommandError, UsageError
 from archive.cli.export import FORMATS
 from archive.cli.show import NotFound
 from archive.extract.decode import MAX_BODY_ENV, Undecodable, parse_size
@@ -248,6 +260,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+COMMANDS: dict[str, Callable[[argparse.Namespace, ArchiveLayout], int]] = {
+    "verify": verify.cmd_verify,
+    "reindex": reindex.cmd_reindex,
+    "search": search.cmd_search,
+    "show": show.cmd_show,
+    "export": export.cmd_export,
+    "stats": stats.cmd_stats,
+    "runs": runs.cmd_runs,
+    "merge": merge.cmd_merge,
+    "reextract": reextract.cmd_reextract,
+    "wacz": wacz.cmd_wacz,
+    "replay": replay.cmd_replay,
+}
+
+
+def run(command: str, args: argparse.Namespace, root: Path) -> int:
+    """Run *command* on the archive at *root* (which must exist)."""
+    return COMMANDS[command](args, archive_layout(root))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _utf8_stdout()
     layout: ArchiveLayout | None = None
@@ -255,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         root = args.archive_dir if args.archive_dir is not None else default_archive_dir()
         layout = ArchiveLayout(root)
-        return int(commands.run(args.command, args, root))
+        return int(run(args.command, args, root))
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else EXIT_FAILED
     except KeyboardInterrupt:
@@ -280,9 +312,7 @@ def _report(exc: Exception, layout: ArchiveLayout | None) -> int:
     if isinstance(exc, WarcReadError):
         hint = "; run `news-archive verify --repair`" if exc.torn else ""
         return _fail(f"{exc.path}: offset {exc.offset}: {exc.reason}{hint}", EXIT_FAILED)
-    if isinstance(
-        exc, NotAnArchive | IndexUnavailable | NotFound | Undecodable | commands.CommandError
-    ):
+    if isinstance(exc, NotAnArchive | IndexUnavailable | NotFound | Undecodable | CommandError):
         return _fail(str(exc), EXIT_FAILED)
     if isinstance(exc, OSError):
         where = f": {exc.filename}" if exc.filename else ""

@@ -3,12 +3,21 @@ list of every capture of the URL."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sqlite3
+import sys
 from dataclasses import dataclass
 from typing import Any
 
-from archive.extract.decode import DEFAULT_MAX_BODY, BodyTooLarge, Undecodable, decode_content
+from archive.cli.common import CommandError, max_body, open_index
+from archive.extract.decode import (
+    DEFAULT_MAX_BODY,
+    BodyTooLarge,
+    Undecodable,
+    decode_content,
+)
+from archive.extract.textdiff import changes_text, text_changes
 from archive.index.urlvariants import url_variants
 from archive.layout import ArchiveLayout
 from archive.warc.reader import ArchivedRecord, WarcReadError, read_record
@@ -249,3 +258,64 @@ def _record_of(layout: ArchiveLayout, capture: dict[str, Any]) -> ArchivedRecord
             "there (run `verify`)",
         )
     return record
+
+
+def cmd_show(args: argparse.Namespace, layout: ArchiveLayout) -> int:
+    with open_index(args, layout) as db:
+        shown = find(db, args.target, args.capture)
+        rows = history(db, shown.url) if args.history else []
+        versions = article_versions(layout, db, shown.url) if args.history else {}
+        if args.changes:
+            return _print_changes(db, shown.url)
+        if args.raw:
+            if shown.capture is None:
+                raise CommandError(f"the capture of {shown.url} is not in the index")
+            text, _encoding = raw_html(layout, db, shown.capture, max_body(args))
+            sys.stdout.write(text)
+            return 0
+    if args.history:
+        # with more than one version of the article, each capture lists those made from it
+        several = sum(len(v) for v in versions.values()) > 1
+        for r in rows:
+            print(
+                f"{r['timestamp']}  {r['status'] if r['status'] is not None else '-':>3}  "
+                f"{r['record_type']:<8}  {r['mime'] or '-':<24}  "
+                f"{r['warc_filename']}:{r['warc_offset']}"
+                f"{'  article' if r['article'] else ''}"
+            )
+            for v in versions.get(r["record_id"], []) if several else []:
+                print(
+                    f"    article  {v['date'] or '?'}  {v['extractor'] or '?'}  {v['title'] or '-'}"
+                )
+        return 0
+    if args.json:
+        print(json.dumps({"capture": shown.capture, "article": shown.article}, ensure_ascii=False))
+        return 0
+    lines = describe(shown)
+    width = max(len(label) for label, _ in lines)
+    for label, value in lines:
+        print(f"{label + ':':<{width + 1}} {value}")
+    print()
+    if shown.article is not None:
+        print(shown.article["text"])
+    else:
+        print("(no article was extracted from this capture)")
+    return 0
+
+
+def _print_changes(db: sqlite3.Connection, url: str) -> int:
+    """What changed between the last two versions of the article of *url*."""
+    rows = db.execute(
+        "SELECT title, text, fetched_at FROM articles WHERE url = ? ORDER BY fetched_at, id",
+        (url,),
+    ).fetchall()
+    if len(rows) < 2:
+        many = "no article" if not rows else "one version of its article"
+        raise CommandError(f"{url} has {many}: nothing to compare")
+    before, after = rows[-2], rows[-1]
+    print(f"before: {before['fetched_at']}  {before['title'] or '-'}")
+    print(f"after:  {after['fetched_at']}  {after['title'] or '-'}")
+    print()
+    for line in changes_text(text_changes(before["text"] or "", after["text"] or "")):
+        print(line)
+    return 0

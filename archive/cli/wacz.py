@@ -23,23 +23,30 @@ renamed over it: a reader never sees half a package.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
 import re
 import sqlite3
+import sys
 import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from archive.cli.common import CommandError, UsageError, open_index, warc_bytes
+from archive.cli.progressbar import progress
 from archive.index.cdxj import cdxj_lines, replayed
+from archive.index.readonly import on_readonly_storage
 from archive.index.rows import HTML_MIMES
 from archive.layout import OPEN_SUFFIX, ArchiveLayout
+from archive.lock import LOCK_NAME, ArchiveLocked, busy_writers, exclusive, shared_lock
 from archive.plural import counted
 from archive.warc.warcinfo import package_version
 from archive.warc.writer import fsync_path
@@ -284,4 +291,40 @@ def _title(layout: ArchiveLayout) -> str:
     return f"News web archive {layout.root.resolve().name}"
 
 
-__all__ = ["WACZ_VERSION", "WaczError", "WaczReport", "write_wacz"]
+def cmd_wacz(args: argparse.Namespace, layout: ArchiveLayout) -> int:
+    out = Path(args.output)
+    if args.output == "-" or out.suffix != ".wacz" or out.name == ".wacz":
+        raise UsageError(f"the package must be a file named NAME.wacz, not {args.output!r}")
+    if out.is_dir():
+        raise CommandError(f"cannot write {out}: it is a directory")
+    if not out.parent.is_dir():
+        raise CommandError(f"cannot write {out}: no directory {out.parent}")
+    with _snapshot(layout) as mine:
+        busy = busy_writers(layout.root, mine=mine)
+        if busy:
+            raise ArchiveLocked(
+                f"another crawl ({', '.join(busy)}) is writing to {layout.root}; try again later"
+            )
+        with open_index(args, layout) as db, progress("packaging", warc_bytes(layout)) as advance:
+            try:
+                report = write_wacz(layout, db, out, title=args.title, on_bytes=advance)
+            except WaczError as exc:
+                raise CommandError(str(exc)) from None
+    print(f"wacz: {report.summary()}", file=sys.stderr)
+    return 0
+
+
+@contextmanager
+def _snapshot(layout: ArchiveLayout) -> Iterator[Path | None]:
+    """Keeps crawls away while the block reads the archive; yields the lock file held
+    exclusively, if any. An archive on read-only storage gets no write lock (it cannot
+    be written, nor can a crawl write there): only a shared one, if it has a lock file."""
+    if on_readonly_storage(layout.root / LOCK_NAME):
+        with shared_lock(layout.root):
+            yield None
+    else:
+        with exclusive(layout, alone=False) as lock:
+            yield lock.path
+
+
+__all__ = ["WACZ_VERSION", "WaczError", "WaczReport", "cmd_wacz", "write_wacz"]
