@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import os
 
-from scrapy.settings import default_settings
-
 from archive.layout import DEFAULT_ARCHIVE_DIR
 
 BOT_NAME = "newsarchiver"
@@ -41,7 +39,7 @@ COMMANDS_MODULE = "crawler.commands"
 #: of every WARC file also keeps:
 #: `-s USER_AGENT="news-web-archiver/0.1 (+mailto:you@example.org)"`.
 USER_AGENT = "news-web-archiver/0.1 (news archiving crawler; operator contact not set)"
-#: Obey robots.txt (Scrapy's default is not to). It is read by `crawler/robots.py`, not
+#: Obey robots.txt (Scrapy's default is not to). It is read by `crawler/politeness/robots.py`, not
 #: Scrapy's middleware, whose 2.19 version checks only the first of the requests that
 #: wait for a robots.txt still downloading and lets the others through; here all of
 #: them get the same rules. 2xx: its rules (the first 512 KiB); 4xx: everything is
@@ -70,14 +68,9 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
 #: Keep the cookies a site sets (and send a sites file's `cookies`).
 COOKIES_ENABLED = True
-#: No telnet console, and Scrapy's class is not even imported (see `EXTENSIONS_BASE`
-#: in `crawler/settings.py`): to use it, add
-#: `"scrapy.extensions.telnet.TelnetConsole": 0` to `EXTENSIONS` there as well.
+#: No telnet console.
 TELNETCONSOLE_ENABLED = False
-#: No remote control, so no listening port on a scheduled crawl, and its class is not
-#: imported (its import of aiohttp takes 0.15-0.3 s at every crawl's start): to use
-#: it, add `"scrapy.extensions.remote_control.RemoteControl": 0` to `EXTENSIONS` in
-#: `crawler/settings.py` as well.
+#: No remote control, so no listening port on a scheduled crawl.
 REMOTE_CONTROL_ENABLED = False
 
 # -- limits against hostile or broken servers (Scrapy's defaults are not safe) ---------
@@ -124,37 +117,24 @@ CLOSESPIDER_TIMEOUT = 0
 
 # -- the archiving components -----------------------------------------------------------
 DOWNLOAD_HANDLERS = {
-    "http": "crawler.handlers.ArchivingHTTPDownloadHandler",
-    "https": "crawler.handlers.ArchivingHTTPDownloadHandler",
+    "http": "crawler.capture.handlers.ArchivingHTTPDownloadHandler",
+    "https": "crawler.capture.handlers.ArchivingHTTPDownloadHandler",
 }
 DOWNLOADER_MIDDLEWARES = {
     # ARCHIVE_REPLAY: every response from the archive, none from the network (after
     # robots.txt, so the rules of the day still apply)
-    "crawler.replay.ArchiveReplayMiddleware": 120,
+    "crawler.capture.replay.ArchiveReplayMiddleware": 120,
     # robots.txt fetched once per host before anything else, without Scrapy 2.19's race
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.robots.SafeRobotsTxtMiddleware": 100,
-    # the same decoding as Scrapy's, a third faster for the usual gzip body
-    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
-    "crawler.compression.FastHttpCompressionMiddleware": 590,
+    "crawler.politeness.robots.SafeRobotsTxtMiddleware": 100,
     # 429/503 wait for Retry-After before the retry
-    "crawler.retry_after.RetryAfterMiddleware": 555,
+    "crawler.politeness.retry_after.RetryAfterMiddleware": 555,
     # closest to the network: sees every exchange, body still content-encoded
-    "crawler.capture.WarcCaptureMiddleware": 950,
-}
-# The telnet console and the remote control are off (TELNETCONSOLE_ENABLED,
-# REMOTE_CONTROL_ENABLED) and not even imported: Scrapy imports every class named in
-# EXTENSIONS, those set to None included, and the remote control's aiohttp import costs
-# a fifth of a second at every crawl's start. To use one, set it in EXTENSIONS (0) and
-# its *_ENABLED setting to True.
-EXTENSIONS_BASE = {
-    name: order
-    for name, order in default_settings.EXTENSIONS_BASE.items()
-    if name.rpartition(".")[2] not in ("TelnetConsole", "RemoteControl")
+    "crawler.capture.middleware.WarcCaptureMiddleware": 950,
 }
 EXTENSIONS = {
-    "crawler.extensions.ArchiveExtension": 100,
-    "crawler.progress.ProgressExtension": 200,
+    "crawler.archiving.extensions.ArchiveExtension": 100,
+    "crawler.run.progress.ProgressExtension": 200,
 }
 SPIDER_MIDDLEWARES = {
     # a development aid (warns once if a spider copies Scrapy's internal meta keys): one
@@ -162,17 +142,16 @@ SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 ITEM_PIPELINES = {
-    "crawler.pipelines.ArchivePipeline": 300,
+    "crawler.archiving.pipelines.ArchivePipeline": 300,
 }
-DUPEFILTER_CLASS = "crawler.dupefilter.ArchiveAwareDupeFilter"
-ADDONS = {"crawler.redis.RedisAddon": 0}
+DUPEFILTER_CLASS = "crawler.politeness.dupefilter.ArchiveAwareDupeFilter"
+ADDONS = {"crawler.distributed.redis.RedisAddon": 0}
 #: Items exported with `-o FILE` are UTF-8 text, not `\u` escapes.
 FEED_EXPORT_ENCODING = "utf-8"
 #: Scrapy logs every request at its default, DEBUG.
 LOG_LEVEL = "INFO"
-# Scrapy's own, minus per-request costs that buy nothing here (crawler/overhead.py)
-STATS_CLASS = "crawler.overhead.ArchiveStatsCollector"
-LOG_FORMATTER = "crawler.overhead.QuietLogFormatter"
+# Scrapy's own, minus a per-request cost that buys nothing here (crawler/run/overhead.py)
+LOG_FORMATTER = "crawler.run.overhead.QuietLogFormatter"
 
 # -- ARCHIVE_*: the archive ---------------------------------------------------------------
 #: Capture into WARC files and the index (off: nothing is written to `ARCHIVE_DIR`).
@@ -237,7 +216,7 @@ ARCHIVE_MAX_LISTING_PAGES = 5000
 #: `ARCHIVE_MAX_LISTING_PAGES`), robots.txt and retries are not counted. Past it,
 #: requests to that host are dropped, counted (`archive/host_cap_dropped`) and logged
 #: once; the crawl finishes with what it has (exit 0), and the next run goes on
-#: (`crawler/hostcap.py`).
+#: (`crawler/politeness/hostcap.py`).
 ARCHIVE_MAX_PAGES_PER_HOST = 200_000
 #: Longest `Retry-After` (seconds) honoured on a 429 or 503 answer (Scrapy ignores the
 #: header): the retry waits that long. A longer one gives up on the URL, without

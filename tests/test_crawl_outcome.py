@@ -16,9 +16,9 @@ from scrapy.utils.test import get_crawler
 
 import crawler.settings as project_settings
 from archive.warc.exchange import HttpExchange
-from crawler.extensions import ArchiveExtension, summary_lines
-from crawler.outcome import EXIT_FAILED, EXIT_OK, crawl_exit_status, failure_reason
-from crawler.quietstart import StartupReportFilter, quiet_startup
+from crawler.archiving.extensions import ArchiveExtension, summary_lines
+from crawler.run.outcome import EXIT_FAILED, EXIT_OK, crawl_exit_status, failure_reason
+from crawler.run.quietstart import StartupReportFilter, quiet_startup
 from crawler.spiders.ansarpress import AnsarpressSpider
 from crawler.spiders.base import SpiderArgumentError
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-import crawler.extraction as extraction
+import crawler.archiving.extraction as extraction
 from archive.extract import worker as extractworker
-from crawler.extraction import ExtractionPool
+from crawler.archiving.extraction import ExtractionPool
 from tests.crawling import REPO, alive, wait_until
 
 PAGE = (
@@ -58,7 +58,7 @@ def run_script(tmp_path: Path, code: str) -> subprocess.CompletedProcess[str]:
     body = "".join(f"    {line}\n" for line in code.splitlines())
     script.write_text(
         "import asyncio, json, os, signal, sys, time\n"
-        "from crawler.extraction import ExtractionPool\n"
+        "from crawler.archiving.extraction import ExtractionPool\n"
         f"PAGE = {PAGE!r}\n"
         "def main():\n"
         f"{body}"

@@ -1,10 +1,10 @@
-"""Which sitemap <lastmod> values say an archived article changed (crawler/lastmod.py)."""
+"""Which sitemap <lastmod> values say an archived article changed (crawler/spiders/lastmod.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from crawler.lastmod import parse_lastmod, stamped
+from crawler.spiders.lastmod import parse_lastmod, stamped
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 SEEN = "2026-11-30T10:00:00Z"  # the article's latest capture

@@ -2,8 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.outcome import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, crawl_exit_status, error_count
-from crawler.progress import progress_line
+from crawler.run.outcome import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    crawl_exit_status,
+    error_count,
+)
+from crawler.run.progress import progress_line
 from tests.crawling import run_crawl
 from tests.fixture_site import FixtureServer
 

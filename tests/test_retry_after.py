@@ -8,7 +8,7 @@ from scrapy import Request, Spider
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
-from crawler.retry_after import RetryAfterMiddleware, retry_after_seconds
+from crawler.politeness.retry_after import RetryAfterMiddleware, retry_after_seconds
 
 
 def test_parse_retry_after() -> None:

@@ -10,7 +10,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.utils.test import get_crawler
 
-from crawler.robots import DENY_ALL, SafeRobotsTxtMiddleware, rules_from_response
+from crawler.politeness.robots import DENY_ALL, SafeRobotsTxtMiddleware, rules_from_response
 from tests.hostile_site import robots_around_the_cut
 
 ROBOTS = b"User-agent: *\nDisallow: /private/\n"

@@ -5,7 +5,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from crawler.spiders.ansarpress import AnsarpressSpider
-from crawler.urls import LinkMemo, normalize_url, quick_host
+from crawler.spiders.urls import LinkMemo, normalize_url, quick_host
 
 
 @pytest.mark.parametrize(

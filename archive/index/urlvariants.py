@@ -1,7 +1,7 @@
 """The URLs a user may mean by what they typed: ``www.ansarpress.com/english/23610/``
 names ``https://www.ansarpress.com/english/23610`` as the crawler archived it.
 
-The crawler normalises every URL before fetching it (``crawler/urls.py``): scheme and
+The crawler normalises every URL before fetching it (``crawler/spiders/urls.py``): scheme and
 host in lower case, no default port, no fragment; an article's path is the same with or
 without a trailing slash. This module cannot import the crawler (no Scrapy here): it
 lists the few spellings of one URL a lookup tries, in order, the URL as typed first.

@@ -2,7 +2,7 @@
 
 Exit status: 0 the crawl finished (or stopped at max_articles); 1 it failed (nothing
 could be fetched, robots.txt unavailable, a WARC or index write failed, errors logged
-outweighing the pages archived: crawler/outcome.py; or Scrapy could not start it);
+outweighing the pages archived: crawler/run/outcome.py; or Scrapy could not start it);
 2 a wrong argument (a misspelled -a name, ARCHIVE_REDIS_URL without scrapy-redis);
 3 stopped early by SIGINT/SIGTERM (every record written is complete); 75 another
 crawl holds the archive (found here, or by the archive extension as the crawl starts:
@@ -23,10 +23,10 @@ from scrapy.exceptions import UsageError
 
 from archive.layout import ArchiveLayout
 from archive.lock import EXIT_LOCKED, ArchiveLock, ArchiveLocked
-from crawler.extraction import start_forkserver, yield_to_workers
-from crawler.outcome import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, crawl_exit_status
-from crawler.quietstart import quiet_startup
-from crawler.stopsignals import StopSignals
+from crawler.archiving.extraction import start_forkserver, yield_to_workers
+from crawler.run.outcome import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, crawl_exit_status
+from crawler.run.quietstart import quiet_startup
+from crawler.run.stopsignals import StopSignals
 
 if TYPE_CHECKING:
     import argparse
@@ -99,8 +99,9 @@ class Command(ScrapyCrawl):
         # imported here, not at the top: the spider's imports (Scrapy's HTTP client among
         # them, 0.2 s) then come after process_options has started the forkserver, and
         # overlap its import of trafilatura instead of delaying it
-        from crawler.hostcap import max_pages_per_host
-        from crawler.redis import RedisModeUnavailable, check_redis_mode
+        from crawler.compat import new_crawler
+        from crawler.distributed.redis import RedisModeUnavailable, check_redis_mode
+        from crawler.politeness.hostcap import max_pages_per_host
         from crawler.spiders.base import DURATION_SETTINGS, asset_scope, duration_setting
 
         try:
@@ -127,7 +128,7 @@ class Command(ScrapyCrawl):
                 fail(f"cannot use archive directory {root}: {exc}", EXIT_FAILED)
             if held:
                 fail(f"another crawl is writing to {root}; try again later", EXIT_LOCKED)
-        crawler = self._create_crawler(spname)
+        crawler = new_crawler(self, spname)
         locked = watch_start(self.crawler_process.crawl(crawler, **opts.spargs))
         self.stops.replay(crawler)
         self.crawler_process.start()

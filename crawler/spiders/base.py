@@ -61,15 +61,14 @@ from archive.extract.sniff import looks_like_html
 from archive.index.rows import ARTICLE_FIELDS
 from archive.index.sqlite import KnownArticle
 from archive.warc.exchange import PreviousCapture
-from crawler.capture import CAPTURE_META, EXTRACTED_META, PREVIOUS_META
-from crawler.extraction import ExtractionPool
-from crawler.hostcap import UNCAPPED
-from crawler.items import ArticleItem
-from crawler.lastmod import LastMod
-from crawler.outcome import SITE_COUNT_STAT
-from crawler.robots import (
+from crawler.archiving.extraction import ExtractionPool
+from crawler.archiving.items import ArticleItem
+from crawler.capture.middleware import CAPTURE_META, EXTRACTED_META, PREVIOUS_META
+from crawler.politeness.hostcap import UNCAPPED
+from crawler.politeness.robots import (
     ROBOTS_META,
 )
+from crawler.run.outcome import SITE_COUNT_STAT
 from crawler.spiders.arguments import (
     DURATION_SETTINGS,
     SpiderArgumentError,
@@ -82,10 +81,11 @@ from crawler.spiders.arguments import (
 )
 from crawler.spiders.assets import PageAssets
 from crawler.spiders.discovery import Discovery
+from crawler.spiders.lastmod import LastMod
 from crawler.spiders.meta import DECIDE_META, LISTED_META, PRIO_ARTICLE, PRIO_LISTING
 from crawler.spiders.recovery import Recovery
 from crawler.spiders.scope import SiteOptions, SiteScope
-from crawler.urls import LinkMemo, normalize_url, quick_host
+from crawler.spiders.urls import LinkMemo, normalize_url, quick_host
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -463,11 +463,12 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
     # -- the crawl ------------------------------------------------------------------------
     async def load_known(self) -> None:
         """Read what the archive holds, so that only new articles are fetched."""
-        from crawler.extensions import ArchiveExtension
+        from crawler.archiving.extensions import ArchiveExtension
 
         archive = self.crawler.get_extension(ArchiveExtension)
         if archive is None or archive.unusable:
             return
+        scope: SiteScope | None
         # the texts' hashes and latest captures only matter to a refresh (an unchanged
         # text is no new version; a capture tells when the article was last looked at)
         refresh = self.refresh_after is not None or self.refresh_modified
@@ -777,7 +778,7 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
         sitename = article.get("sitename")
         fallback = not sitename or titles.looks_like_host(sitename)
         fallback = fallback or sitename == titles.domain_name(url)
-        if not fallback and scope.decides:
+        if not fallback and sitename and scope.decides:
             scope.declared_names[sitename] += 1
         name = scope.site_name
         if not name:
@@ -823,7 +824,8 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
             scope.extracted.add(canonical_key)
             scope.scheduled.add(canonical_key)  # never fetched again under that URL
         self._site_names(scope, article, response.url)
-        item = ArticleItem(url=response.url, **{k: article.get(k) for k in ARTICLE_KEYS})
+        fields: dict[str, Any] = {k: article.get(k) for k in ARTICLE_KEYS}
+        item = ArticleItem(url=response.url, **fields)
         capture = response.meta.get(CAPTURE_META)
         if capture is not None:
             try:

@@ -9,7 +9,7 @@ import logging
 import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from protego import Protego
 from scrapy import Request, Selector
@@ -19,18 +19,16 @@ from archive.discover.feeds import FeedError, read_feed
 from archive.discover.sitemaps import SITEMAP_GUESSES, SitemapEntry, SitemapError, read_sitemap
 from archive.extract import titles
 from archive.extract.sniff import looks_like_html
-from crawler.lastmod import parse_lastmod, stamped
-from crawler.robots import DENY_ALL, Rules, rules_after_error, rules_from_response
+from crawler.politeness.robots import DENY_ALL, Rules, rules_after_error, rules_from_response
+from crawler.spiders.lastmod import parse_lastmod, stamped
 from crawler.spiders.meta import GUESSED_META, PRIO_ARTICLE, PRIO_FEED, PRIO_SITEMAP
 from crawler.spiders.scope import SiteScope
-from crawler.urls import origin
+from crawler.spiders.urls import origin
 
-if TYPE_CHECKING:
-    from crawler.spiders.base import NewsSpider
+# a part of NewsSpider (crawler/spiders/base.py), which is made of its parts: the parts'
+# self is typed Any, as mypy cannot take NewsSpider as a base of one of its own bases
+_Spider: Any = object
 
-    _Spider = NewsSpider
-else:
-    _Spider = object
 
 logger = logging.getLogger("crawler.spiders.base")
 
@@ -65,7 +63,7 @@ class Discovery(_Spider):
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
         """The entry points: the sitemaps robots.txt names, then the start pages. The
-        same reading of the file as the robots.txt middleware's (crawler.robots)."""
+        same reading of the file as the robots.txt middleware's (crawler.politeness.robots)."""
         self.follow_move(response)
         rules, why = rules_from_response(response)
         if rules is DENY_ALL:
@@ -124,7 +122,7 @@ class Discovery(_Spider):
 
     def _site_unavailable(self, url: str) -> None:
         """A site whose robots.txt cannot be had is not crawled (counted per site: a
-        crawl fails when no site could be crawled, crawler/outcome.py)."""
+        crawl fails when no site could be crawled, crawler/run/outcome.py)."""
         self._inc("archive/robots_unavailable")
         scope = self.scope_of(url)
         if scope is not None:

@@ -5,29 +5,26 @@ network) at the next start, and not fetched again (archive/integrity/killedruns.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from scrapy import Request
 from scrapy.http import Response
 
-from crawler.capture import EXTRACTED_META
-from crawler.replay import RECOVER_META
+from crawler.capture.middleware import EXTRACTED_META
+from crawler.capture.replay import RECOVER_META
 from crawler.spiders.meta import DECIDE_META, PRIO_ARTICLE
 
-if TYPE_CHECKING:
-    from crawler.spiders.base import NewsSpider
-
-    _Spider = NewsSpider
-else:
-    _Spider = object
+# a part of NewsSpider (crawler/spiders/base.py), which is made of its parts: the parts'
+# self is typed Any, as mypy cannot take NewsSpider as a base of one of its own bases
+_Spider: Any = object
 
 
 class Recovery(_Spider):
     def recovery_requests(self) -> Iterator[Request]:
         """The article pages a killed crawl archived and never extracted: requested from
-        the archive (crawler/replay.py answers them, no network) and extracted as if
+        the archive (crawler/capture/replay.py answers them, no network) and extracted as if
         just fetched; their URLs are not fetched again in this run."""
-        from crawler.extensions import ArchiveExtension
+        from crawler.archiving.extensions import ArchiveExtension
 
         archive = self.crawler.get_extension(ArchiveExtension)
         if archive is None or archive.unusable or self.extractor is None:
@@ -75,7 +72,7 @@ class Recovery(_Spider):
         self.download_failed(failure)
 
     def _recovery_done(self, meta: dict[str, Any]) -> None:
-        from crawler.extensions import ArchiveExtension
+        from crawler.archiving.extensions import ArchiveExtension
 
         archive = self.crawler.get_extension(ArchiveExtension)
         if archive is not None:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 from archive.discover.urlshapes import ShapeLearner
-from crawler.urls import normalize_url, origin, quick_host
+from crawler.spiders.urls import normalize_url, origin, quick_host
 
 if TYPE_CHECKING:
     from archive.discover.sites import Site

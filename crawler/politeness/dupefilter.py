@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from scrapy import Request
 from scrapy.dupefilters import RFPDupeFilter
 
-from crawler.hostcap import HostCap, HostCapFilter
+from crawler.politeness.hostcap import HostCap, HostCapFilter
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

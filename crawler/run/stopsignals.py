@@ -55,9 +55,9 @@ class StopSignals:
             # added while the startup's first phase runs, this trigger comes right after
             # Scrapy's own "after startup" one, which installs its handlers: no signal
             # reaches those before the engine runs
-            reactor.addSystemEventTrigger("after", "startup", self._keep_holding)  # type: ignore[attr-defined]
+            reactor.addSystemEventTrigger("after", "startup", self._keep_holding)  # type: ignore[arg-type]
 
-        reactor.addSystemEventTrigger("before", "startup", after_scrapy)  # type: ignore[attr-defined]
+        reactor.addSystemEventTrigger("before", "startup", after_scrapy)  # type: ignore[arg-type]
         crawler.signals.connect(self._engine_started, signal=signals.engine_started)
 
     def _hold(self, signum: int, frame: FrameType | None) -> None:
@@ -80,7 +80,7 @@ class StopSignals:
     def _engine_started(self) -> None:
         from twisted.internet import reactor
 
-        reactor.callLater(0, self._handover)  # type: ignore[attr-defined]
+        reactor.callLater(0, self._handover)  # type: ignore[arg-type]
 
     def _handover(self) -> None:
         if self._handed_over:
@@ -91,8 +91,8 @@ class StopSignals:
             if callable(handler) and handler != self._hold:
                 signal.signal(signum, self._recording(handler))
         held, self._held = self._held[:2], []
-        for signum in held:
-            signal.raise_signal(signum)
+        for held_signum in held:
+            signal.raise_signal(held_signum)
 
     def after_reactor(self) -> None:
         """Call once the reactor has stopped. What is left is closing (the archive

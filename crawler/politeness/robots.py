@@ -24,10 +24,11 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.handlers import BodyCut
+from crawler.capture.handlers import BodyCut
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def rules_from_response(response: Response) -> tuple[Rules, str]:
 
 def rules_after_error(exc: BaseException) -> tuple[Rules, str]:
     """The rules of a robots.txt download that failed: none (nothing allowed), unless it
-    was cut by DOWNLOAD_MAXSIZE (crawler.handlers.BodyCut) after the first 512 KiB,
+    was cut by DOWNLOAD_MAXSIZE (crawler.capture.handlers.BodyCut) after the first 512 KiB,
     which are all that is read of a robots.txt anyway."""
     response = getattr(exc, "response", None)
     if (
@@ -104,8 +105,10 @@ class SafeRobotsTxtMiddleware:
         return cls(crawler)
 
     @property
-    def _stats(self):  # type: ignore[no-untyped-def]
-        return self.crawler.stats
+    def _stats(self) -> StatsCollector:
+        stats = self.crawler.stats
+        assert stats is not None  # set once the crawler is built, before any request
+        return stats
 
     async def process_request(self, request: Request) -> None:
         if request.meta.get("dont_obey_robotstxt"):

@@ -3,7 +3,7 @@
 At start Scrapy logs about 70 lines at INFO: its banner and the versions of its
 dependencies, the add-ons, extensions, middlewares and pipelines enabled, and the
 settings overridden. They bury what matters (an error, the summary) and say nothing
-a run report does not (crawler/extensions.py). Below INFO (``-s LOG_LEVEL=DEBUG``)
+a run report does not (crawler/archiving/extensions.py). Below INFO (``-s LOG_LEVEL=DEBUG``)
 they are all kept. On a terminal (stderr, no LOG_FILE) the stats Scrapy dumps at the
 end are off too, so that the summary is the last thing shown; under cron and systemd
 they stay in the log.

@@ -33,7 +33,7 @@ from archive.integrity.killedruns import OrphanResponse
 from archive.layout import ArchiveLayout
 from archive.recorder import Stored
 from archive.warc.reader import ArchivedRecord, WarcReadError, read_record
-from crawler.capture import CAPTURE_META
+from crawler.capture.middleware import CAPTURE_META
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -51,7 +51,7 @@ _LATEST = (
 
 
 def _orphans_to_recover(crawler: Crawler) -> bool:
-    from crawler.extensions import ArchiveExtension
+    from crawler.archiving.extensions import ArchiveExtension
 
     try:
         archive = crawler.get_extension(ArchiveExtension)

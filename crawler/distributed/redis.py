@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 
+from crawler import compat
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.settings import Settings
@@ -57,7 +59,7 @@ def check_redis_mode(settings: Settings) -> None:
         return
     try:
         import_module("scrapy_redis.scheduler")
-        import_module("crawler.redisdupe")
+        import_module("crawler.distributed.dupefilter")
     except ImportError as exc:
         raise RedisModeUnavailable(
             f"ARCHIVE_REDIS_URL is set but scrapy-redis cannot be imported ({exc}): "
@@ -88,7 +90,7 @@ class RedisAddon:
         queue_key, dupefilter_key = run_keys("%(spider)s", run)
         for name, value in {
             "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
-            "DUPEFILTER_CLASS": "crawler.redisdupe.ArchiveRedisDupeFilter",
+            "DUPEFILTER_CLASS": "crawler.distributed.dupefilter.ArchiveRedisDupeFilter",
             "REDIS_URL": url,
             "SCHEDULER_PERSIST": True,  # other workers still use the frontier
             "SCHEDULER_QUEUE_KEY": queue_key,
@@ -97,7 +99,7 @@ class RedisAddon:
         }.items():
             settings.set(name, value, priority="project")
         extensions = dict(settings.getdict("EXTENSIONS"))
-        extensions["crawler.redis.RedisWorkerExtension"] = 300
+        extensions["crawler.distributed.redis.RedisWorkerExtension"] = 300
         settings.set("EXTENSIONS", extensions, priority="project")
 
 
@@ -137,14 +139,11 @@ class RedisWorkerExtension:
     def _poll_soon(self) -> None:
         """An idle engine looks at its scheduler only every 5 s; another worker may be
         filling the shared queue right now, so look again shortly."""
-        slot = getattr(self.crawler.engine, "_slot", None)
-        nextcall = getattr(slot, "nextcall", None)
-        if nextcall is not None:
-            nextcall.schedule(POLL_SECONDS)
+        compat.poll_soon(self.crawler.engine, POLL_SECONDS)
 
     def spider_closed(self) -> None:
         engine = self.crawler.engine
-        scheduler = getattr(getattr(engine, "_slot", None), "scheduler", None)
+        scheduler = engine.scheduler if engine is not None else None
         server = getattr(scheduler, "server", None)
         if server is None or self.crawler.spider is None:
             return

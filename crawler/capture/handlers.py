@@ -20,9 +20,9 @@
   extracted.
 
 Everything else is Scrapy's own handler. It leans on Scrapy 2.19's private agent class
-(and, for the timeout, on the private reader Scrapy gives Twisted), so it is pinned
-with Scrapy; should they change, the archive falls back to the standard phrase for the
-code and to archiving nothing of a timed-out download, as Scrapy does.
+(and, for the timeout, on the private reader Scrapy gives Twisted), all reached through
+``crawler/compat.py`` and checked by ``tests/test_compat.py``; should the reader change,
+the archive falls back to archiving nothing of a timed-out download, as Scrapy does.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ from scrapy.core.downloader.handlers import http11
 from scrapy.exceptions import DownloadTimeoutError, StopDownload
 from scrapy.http import Headers, Response
 from scrapy.utils.defer import maybe_deferred_to_future
+
+from crawler import compat
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -57,7 +59,7 @@ class BodyCut(StopDownload):
         return str(self.args[0])
 
 
-class _ArchivingAgent(http11._ScrapyAgent):
+class _ArchivingAgent(compat.ScrapyAgent):
     def _cb_latency(self, result: Any, request: Request, start_time: float) -> Any:
         phrase = getattr(result, "phrase", None)
         if isinstance(phrase, bytes):
@@ -78,19 +80,19 @@ class _ArchivingAgent(http11._ScrapyAgent):
     def _received_so_far(self, url: str) -> Response | None:
         """The response of a download cut by the timeout: status line, headers and the
         body received, or None when the headers had not come."""
-        txresponse = self._txresponse
-        reader = getattr(txresponse, "_bodyProtocol", None)
-        buffer = getattr(reader, "_bodybuf", None)
-        if txresponse is None or buffer is None:
+        txresponse = compat.agent_txresponse(self)
+        received = compat.body_so_far(txresponse) if txresponse is not None else None
+        if received is None:
             return None
+        body, ip_address = received
         version = txresponse.version
         return Response(
             url,
             status=int(txresponse.code),
-            headers=self._headers_from_twisted_response(txresponse),
-            body=buffer.getvalue(),
+            headers=compat.agent_headers(txresponse),
+            body=body,
             flags=["timeout"],
-            ip_address=getattr(reader, "_ip_address", None),
+            ip_address=ip_address,
             protocol=f"{version[0].decode()}/{version[1]}.{version[2]}",
         )
 
@@ -104,9 +106,19 @@ class ArchivingHTTPDownloadHandler(http11.HTTP11DownloadHandler):
         # pause of the downloader (back-pressure from extraction) then closed the
         # extra ones, and the crawl reconnected for four requests in ten: a TCP (and
         # on HTTPS a TLS) handshake each time. Twice the room keeps them all.
-        per_host = crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
-        per_ip = crawler.settings.getint("CONCURRENT_REQUESTS_PER_IP")
-        self._pool.maxPersistentPerHost = 2 * max(per_host, per_ip, 1)
+        settings = crawler.settings
+        self.crawler = crawler
+        self.pool, self.context_factory = compat.handler_connections(self)
+        per_host = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+        per_ip = settings.getint("CONCURRENT_REQUESTS_PER_IP")
+        self.pool.maxPersistentPerHost = 2 * max(per_host, per_ip, 1)
+        # what Scrapy's handler reads from the settings for its agent, read here
+        self.bind_address = settings.get("DOWNLOAD_BIND_ADDRESS")
+        self.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
+        self.warnsize = settings.getint("DOWNLOAD_WARNSIZE")
+        self.fail_on_dataloss = settings.getbool("DOWNLOAD_FAIL_ON_DATALOSS")
+        self.tls_verbose_logging = settings.getbool("DOWNLOADER_CLIENT_TLS_VERBOSE_LOGGING")
+        self.dataloss_warned = False
         # DOWNLOAD_MAXSIZE is enforced here, keeping what came; Scrapy's agent still
         # enforces a download_maxsize set in a request's meta, after this handler has.
         # One instance serves http, another https: the signals are counted once.
@@ -116,7 +128,7 @@ class ArchivingHTTPDownloadHandler(http11.HTTP11DownloadHandler):
             crawler.signals.connect(self._bytes_received, signal=signals.bytes_received)
 
     def _limit(self, request: Request) -> int:
-        return int(request.meta.get("download_maxsize", self._default_maxsize))
+        return int(request.meta.get("download_maxsize", self.maxsize))
 
     def _headers_received(self, headers: Headers, body_length: int, request: Request) -> None:
         request.meta[_RECEIVED_META] = 0  # a retry carries a copy of the meta
@@ -137,20 +149,20 @@ class ArchivingHTTPDownloadHandler(http11.HTTP11DownloadHandler):
 
     async def download_request(self, request: Request) -> Response:
         agent = _ArchivingAgent(
-            contextFactory=self._contextFactory,
-            bindAddress=self._bind_address,
-            pool=self._pool,
+            contextFactory=self.context_factory,
+            bindAddress=self.bind_address,
+            pool=self.pool,
             maxsize=0,  # see _headers_received and _bytes_received
-            warnsize=self._default_warnsize,
-            fail_on_dataloss=self._fail_on_dataloss,
-            crawler=self._crawler,
-            tls_verbose_logging=self._tls_verbose_logging,
+            warnsize=self.warnsize,
+            fail_on_dataloss=self.fail_on_dataloss,
+            crawler=self.crawler,
+            tls_verbose_logging=self.tls_verbose_logging,
         )
         try:
             with http11.wrap_twisted_exceptions():
                 return await maybe_deferred_to_future(agent.download_request(request))
         except http11.ResponseDataLossError:
-            if not self._fail_on_dataloss_warned:
+            if not self.dataloss_warned:
                 http11.logger.warning(http11.get_dataloss_msg(request.url))
-                self._fail_on_dataloss_warned = True
+                self.dataloss_warned = True
             raise

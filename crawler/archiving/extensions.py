@@ -33,7 +33,7 @@ from archive.warc.exchange import HttpExchange
 from archive.warc.reader import WarcReadError
 from archive.warc.records import warc_date
 from archive.warc.warcinfo import warcinfo_fields
-from crawler.outcome import (
+from crawler.run.outcome import (
     PAGES_OK_STAT,
     SITE_STAT,
     crawl_exit_status,
@@ -51,8 +51,9 @@ logger = logging.getLogger(__name__)
 
 def software_fields(crawler: Crawler) -> list[tuple[str, str]]:
     settings = crawler.settings
+    spider = getattr(crawler, "spider", None)
     return warcinfo_fields(
-        is_part_of=crawler.spider.name if getattr(crawler, "spider", None) else "crawl",
+        is_part_of=spider.name if spider is not None else "crawl",
         operator=settings.get("ARCHIVE_OPERATOR"),
         tools=("scrapy",),
         extra=[
@@ -260,7 +261,7 @@ class ArchiveExtension:
         # runs on the writer thread: hand a failure over to the event loop
         self._loop.call_soon_threadsafe(self._fail, exc)
 
-    def _fail(self, exc: BaseException | None) -> None:
+    def _fail(self, exc: BaseException | str | None) -> None:
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value("archive/errors")
@@ -331,7 +332,7 @@ def archived_articles(stats: dict[str, Any]) -> str:
 
 def summary_lines(stats: dict[str, Any], root: Path, reason: str) -> list[str]:
     """The end of a crawl in two or three lines; a failed crawl's first line says
-    ``crawl FAILED:`` and why (crawler/outcome.py)."""
+    ``crawl FAILED:`` and why (crawler/run/outcome.py)."""
     pages = stats.get("archive/responses", 0)
     failed = stats.get("archive/extraction_failed", 0)
     written = stats.get("archive/bytes_written", 0)

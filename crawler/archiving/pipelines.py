@@ -11,12 +11,12 @@ from scrapy.exceptions import DropItem
 
 from archive import faults
 from archive.extract.result import EXTRACTOR
-from crawler.items import ArticleItem
+from crawler.archiving.items import ArticleItem
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-    from crawler.extensions import ArchiveExtension
+    from crawler.archiving.extensions import ArchiveExtension
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class ArchivePipeline:
         return cls(crawler)
 
     def _archive(self) -> ArchiveExtension | None:
-        from crawler.extensions import ArchiveExtension
+        from crawler.archiving.extensions import ArchiveExtension
 
         return self.crawler.get_extension(ArchiveExtension)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from crawler.outcome import error_count
+from crawler.run.outcome import error_count
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

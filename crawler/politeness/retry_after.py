@@ -72,9 +72,11 @@ class RetryAfterMiddleware:
                 delay,
             )
             return response
+        spider = self.crawler.spider
+        assert spider is not None  # a response comes only while a spider is open
         retry = get_retry_request(
             request,
-            spider=self.crawler.spider,
+            spider=spider,
             reason=f"{response.status} Retry-After {delay:.0f}s",
             stats_base_key="retry",
         )

@@ -23,7 +23,7 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 3
 OK_REASONS = {"finished", "max_articles"}
 
-# stats keys the archive extension keeps (crawler/extensions.py)
+# stats keys the archive extension keeps (crawler/archiving/extensions.py)
 SITE_STAT = "archive/site"  # host[:port] of the (first) site crawled
 SITE_COUNT_STAT = "archive/site_count"  # sites in the crawl (a sites file has many)
 PAGES_OK_STAT = "archive/pages_ok"  # pages archived that answered < 400, robots.txt aside

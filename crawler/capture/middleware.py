@@ -21,7 +21,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
 from archive.warc.exchange import HttpExchange
-from crawler.handlers import REASON_META
+from crawler.capture.handlers import REASON_META
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
     from archive.recorder import Stored
-    from crawler.extensions import ArchiveExtension
+    from crawler.archiving.extensions import ArchiveExtension
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class WarcCaptureMiddleware:
         return cls(crawler)
 
     def _opened(self) -> None:
-        from crawler.extensions import ArchiveExtension
+        from crawler.archiving.extensions import ArchiveExtension
 
         self._archive = self.crawler.get_extension(ArchiveExtension)
 
@@ -130,7 +130,7 @@ class WarcCaptureMiddleware:
         return response
 
     def process_exception(self, request: Request, exception: BaseException) -> None:
-        """A download cut by DOWNLOAD_MAXSIZE or DOWNLOAD_TIMEOUT (crawler.handlers) is
+        """A download cut by DOWNLOAD_MAXSIZE or DOWNLOAD_TIMEOUT (crawler.capture.handlers) is
         archived with what came of it and WARC-Truncated; the exception goes on to the
         other middlewares (a timeout is retried) and to the errback."""
         response = getattr(exception, "response", None)

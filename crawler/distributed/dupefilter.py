@@ -1,4 +1,4 @@
-"""The duplicate filter of the Redis mode (crawler/redis.py), in a module of its own:
+"""The duplicate filter of the Redis mode (crawler/distributed/redis.py), in a module of its own:
 it derives from scrapy-redis's, which a crawl without Redis need not import."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ from typing import Any
 from scrapy import Request
 from scrapy_redis.dupefilter import RFPDupeFilter
 
-from crawler.dupefilter import archived_elsewhere
-from crawler.hostcap import HostCap, HostCapFilter
+from crawler.politeness.dupefilter import archived_elsewhere
+from crawler.politeness.hostcap import HostCap, HostCapFilter
 
 
-class ArchiveRedisDupeFilter(HostCapFilter, RFPDupeFilter):  # type: ignore[misc]
+class ArchiveRedisDupeFilter(HostCapFilter, RFPDupeFilter):
     """scrapy-redis's shared duplicate filter, which also skips what the archive holds."""
 
     spider: Any = None
@@ -22,7 +22,7 @@ class ArchiveRedisDupeFilter(HostCapFilter, RFPDupeFilter):  # type: ignore[misc
         dupefilter = super().from_spider(spider)
         dupefilter.spider = spider
         dupefilter.cap = HostCap.from_crawler(spider.crawler)
-        return dupefilter  # type: ignore[no-any-return]
+        return dupefilter
 
     def request_seen(self, request: Request) -> bool:
         if archived_elsewhere(self.spider, request):

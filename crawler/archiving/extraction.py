@@ -62,7 +62,7 @@ class ExtractionPool(extractpool.ExtractionPool):
         # all the same, and no page in flight holds the exit
         from twisted.internet import reactor
 
-        reactor.addSystemEventTrigger("during", "shutdown", pool.close)  # type: ignore[attr-defined]
+        reactor.addSystemEventTrigger("during", "shutdown", pool.close)  # type: ignore[arg-type]
         return pool
 
     crawler: Crawler | None = None

@@ -1,0 +1,103 @@
+"""Every private name of Scrapy (and of Twisted under it) that the crawler reaches, here and
+nowhere else, each behind one small accessor.
+
+Scrapy is pinned to one minor release (``scrapy>=2.19,<2.20`` in ``pyproject.toml``);
+``tests/test_compat.py`` checks every name below, with the shape relied on, and fails
+naming the Scrapy version and what changed. Raise the pin only once those tests pass.
+
+Kept, each needed for what the archive keeps (none is there for speed only; those were
+measured with ``bench/crawl_speed.py`` and the ones worth less than 5 % dropped, see
+``bench/README.md``):
+
+- :class:`ScrapyAgent` (``http11._ScrapyAgent``, its ``_cb_latency`` and
+  ``_cb_timeout`` steps, its ``_txresponse`` and ``_headers_from_twisted_response``):
+  the reason phrase of the status line, and the body received before a timeout, which
+  Scrapy's handler throws away (``crawler/capture/handlers.py``).
+- :func:`handler_connections`: the connection pool and TLS context factory Scrapy's
+  download handler builds (``_pool``, ``_contextFactory``), which the archiving agent
+  must share: the handler closes that pool when the crawl ends.
+- :func:`body_so_far`: Twisted's ``Response._bodyProtocol``, Scrapy's body reader's
+  ``_bodybuf`` and ``_ip_address``: what came of a body before the timeout.
+- :func:`poll_soon` (``ExecutionEngine._slot.nextcall``): a Redis worker whose shared
+  queue is empty looks at it again within a second, not at Scrapy's 5 s heartbeat.
+- :func:`new_crawler` (the crawl command's ``_create_crawler``): the crawler exactly as
+  ``scrapy crawl`` makes it, with its warning about unused ``-o`` feeds.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from scrapy.core.downloader.handlers import http11
+
+if TYPE_CHECKING:
+    from scrapy.commands import BaseRunSpiderCommand
+    from scrapy.core.engine import ExecutionEngine
+    from scrapy.crawler import Crawler
+    from twisted.web.client import HTTPConnectionPool
+    from twisted.web.iweb import IPolicyForHTTPS
+
+# -- the HTTP/1.1 download handler (crawler/capture/handlers.py) -----------------------------
+
+#: Scrapy's agent: one per download, built by the handler. Subclassed to override its
+#: ``_cb_latency(result, request, start_time)`` (the first step once the status line
+#: and headers came: the Twisted response, with its ``phrase``, is *result*) and
+#: ``_cb_timeout(result, request, url, timeout)`` (raises ``DownloadTimeoutError`` when
+#: the download took too long); it keeps the Twisted response in ``_txresponse`` and
+#: turns its headers into Scrapy's with ``_headers_from_twisted_response``.
+ScrapyAgent = http11._ScrapyAgent
+
+
+def handler_connections(
+    handler: http11.HTTP11DownloadHandler,
+) -> tuple[HTTPConnectionPool, IPolicyForHTTPS]:
+    """The connection pool and the TLS context factory of Scrapy's download handler, for
+    an agent of our own (Scrapy builds both in the handler's ``__init__``, and closes the
+    pool in its ``close``)."""
+    pool: HTTPConnectionPool = handler._pool
+    context_factory: IPolicyForHTTPS = handler._contextFactory
+    return pool, context_factory
+
+
+def agent_txresponse(agent: Any) -> Any:
+    """The Twisted response an agent received (status line and headers), or None before
+    the headers came."""
+    return agent._txresponse
+
+
+def agent_headers(txresponse: Any) -> Any:
+    """Scrapy's :class:`~scrapy.http.Headers` of a Twisted response, as Scrapy builds
+    them (a Content-Length from the response's length first)."""
+    return ScrapyAgent._headers_from_twisted_response(txresponse)
+
+
+def body_so_far(txresponse: Any) -> tuple[bytes, Any] | None:
+    """The body received so far of a download still reading it, and the server's IP
+    address: Twisted's response hands the body to Scrapy's reader (``_bodyProtocol``),
+    which buffers it (``_bodybuf``). None when there is no reader, or no buffer."""
+    reader = getattr(txresponse, "_bodyProtocol", None)
+    buffer = getattr(reader, "_bodybuf", None)
+    if buffer is None:
+        return None
+    return buffer.getvalue(), getattr(reader, "_ip_address", None)
+
+
+# -- the engine (crawler/distributed/redis.py) ------------------------------------------------
+
+
+def poll_soon(engine: ExecutionEngine | None, delay: float) -> None:
+    """Have the engine look at its scheduler again in *delay* seconds, not at its next
+    heartbeat (5 s): its ``_slot.nextcall`` is the call it schedules for that."""
+    slot = getattr(engine, "_slot", None)
+    nextcall = getattr(slot, "nextcall", None)
+    if nextcall is not None:
+        nextcall.schedule(delay)
+
+
+# -- the crawl command (crawler/commands/crawl.py) -------------------------------------------
+
+
+def new_crawler(command: BaseRunSpiderCommand, spider_name: str) -> Crawler:
+    """The crawler of *spider_name*, made the way Scrapy's ``crawl`` command makes it
+    (``crawler_process.create_crawler``, plus a warning when ``-o`` feeds go unused)."""
+    return command._create_crawler(spider_name)
