@@ -34,7 +34,7 @@ crawl: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy archive
+	$(VENV)/bin/mypy archive crawler
 
 test: lint
 	$(VENV)/bin/pytest
