@@ -5,9 +5,12 @@ Scrapy is pinned to one minor release (``scrapy>=2.19,<2.20`` in ``pyproject.tom
 ``tests/test_compat.py`` checks every name below, with the shape relied on, and fails
 naming the Scrapy version and what changed. Raise the pin only once those tests pass.
 
-Kept, each needed for what the archive keeps (none is there for speed only; those were
-measured with ``bench/crawl_speed.py`` and the ones worth less than 5 % dropped, see
-``bench/README.md``):
+Kept, each needed for what the archive keeps or for Scrapy's own behaviour. Those that
+were there for speed only were measured with ``bench/crawl_speed.py`` and each bought
+under 5 %, so they went (bench/README.md, 2026-12-05): the gzip fast path
+(``HttpCompressionMiddleware._decode``, ``scrapy.utils._compression``), the stats
+collector's ``__getattribute__`` bypass, the trimmed ``EXTENSIONS_BASE``; and the
+scheduler is read from the public ``engine.scheduler``, not ``engine._slot``.
 
 - :class:`ScrapyAgent` (``http11._ScrapyAgent``, its ``_cb_latency`` and
   ``_cb_timeout`` steps, its ``_txresponse`` and ``_headers_from_twisted_response``):
