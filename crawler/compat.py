@@ -12,8 +12,9 @@ under 5 %, so they went (bench/README.md, 2026-12-05): the gzip fast path
 collector's ``__getattribute__`` bypass, the trimmed ``EXTENSIONS_BASE``; and the
 scheduler is read from the public ``engine.scheduler``, not ``engine._slot``.
 
-- :class:`ScrapyAgent` (``http11._ScrapyAgent``, its ``_cb_latency`` and
-  ``_cb_timeout`` steps, its ``_txresponse`` and ``_headers_from_twisted_response``):
+- :class:`ScrapyAgent` and :func:`agent_headers` (``http11._ScrapyAgent``, its
+  ``_cb_latency`` and ``_cb_timeout`` steps, its ``_txresponse`` and
+  ``_headers_from_twisted_response``), with public hooks for a subclass:
   the reason phrase of the status line, and the body received before a timeout, which
   Scrapy's handler throws away (``crawler/capture/handlers.py``).
 - :func:`handler_connections`: the connection pool and TLS context factory Scrapy's
@@ -31,7 +32,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from scrapy import Request
 from scrapy.core.downloader.handlers import http11
+from scrapy.exceptions import DownloadTimeoutError
 
 if TYPE_CHECKING:
     from scrapy.commands import BaseRunSpiderCommand
@@ -42,13 +45,36 @@ if TYPE_CHECKING:
 
 # -- the HTTP/1.1 download handler (crawler/capture/handlers.py) -----------------------------
 
-#: Scrapy's agent: one per download, built by the handler. Subclassed to override its
-#: ``_cb_latency(result, request, start_time)`` (the first step once the status line
-#: and headers came: the Twisted response, with its ``phrase``, is *result*) and
-#: ``_cb_timeout(result, request, url, timeout)`` (raises ``DownloadTimeoutError`` when
-#: the download took too long); it keeps the Twisted response in ``_txresponse`` and
-#: turns its headers into Scrapy's with ``_headers_from_twisted_response``.
-ScrapyAgent = http11._ScrapyAgent
+
+class ScrapyAgent(http11._ScrapyAgent):
+    """Scrapy's agent (one per download, built by the handler) with two hooks for a
+    subclass. It overrides Scrapy's ``_cb_latency(result, request, start_time)``, the
+    first step once the status line and headers came (*result* is the Twisted response,
+    with its ``phrase``), and ``_cb_timeout(result, request, url, timeout)``, which
+    raises ``DownloadTimeoutError`` when the download took too long."""
+
+    def headers_came(self, txresponse: Any, request: Request) -> None:
+        """The status line and headers of *request* came (*txresponse*: Twisted's)."""
+
+    def timed_out(self, error: DownloadTimeoutError, url: str) -> None:
+        """The download of *url* timed out; *error* is raised once this returns. What came
+        of the body is still in the reader's buffer (see :func:`body_so_far`)."""
+
+    def _cb_latency(self, result: Any, request: Request, start_time: float) -> Any:
+        self.headers_came(result, request)
+        return super()._cb_latency(result, request, start_time)
+
+    def _cb_timeout(self, result: Any, request: Request, url: str, timeout: float) -> Any:
+        try:
+            return super()._cb_timeout(result, request, url, timeout)
+        except DownloadTimeoutError as exc:
+            self.timed_out(exc, url)
+            raise
+
+    def txresponse(self) -> Any:
+        """The Twisted response received (status line and headers; Scrapy keeps it in
+        ``_txresponse``), or None before the headers came."""
+        return self._txresponse
 
 
 def handler_connections(
@@ -62,16 +88,10 @@ def handler_connections(
     return pool, context_factory
 
 
-def agent_txresponse(agent: Any) -> Any:
-    """The Twisted response an agent received (status line and headers), or None before
-    the headers came."""
-    return agent._txresponse
-
-
 def agent_headers(txresponse: Any) -> Any:
     """Scrapy's :class:`~scrapy.http.Headers` of a Twisted response, as Scrapy builds
     them (a Content-Length from the response's length first)."""
-    return ScrapyAgent._headers_from_twisted_response(txresponse)
+    return http11._ScrapyAgent._headers_from_twisted_response(txresponse)
 
 
 def body_so_far(txresponse: Any) -> tuple[bytes, Any] | None:

@@ -10,11 +10,14 @@ import io
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+import pytest
 import scrapy
 import twisted
+from scrapy import Request
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.core.downloader.handlers import http11
 from scrapy.core.engine import ExecutionEngine
+from scrapy.exceptions import DownloadTimeoutError
 
 from crawler import compat
 
@@ -30,8 +33,8 @@ def parameters(function: Any) -> list[str]:
 
 
 def test_scrapy_agent() -> None:
-    agent = compat.ScrapyAgent
-    assert agent is http11._ScrapyAgent, changed("http11._ScrapyAgent")
+    assert issubclass(compat.ScrapyAgent, http11._ScrapyAgent)
+    agent = http11._ScrapyAgent
     assert parameters(agent._cb_latency) == ["result", "request", "start_time"], changed(
         "_ScrapyAgent._cb_latency(result, request, start_time)"
     )
@@ -55,6 +58,39 @@ def test_scrapy_agent() -> None:
     assert isinstance(
         inspect.getattr_static(agent, "_headers_from_twisted_response"), staticmethod
     ), changed("_ScrapyAgent._headers_from_twisted_response (a static method)")
+
+
+def test_agent_hooks() -> None:
+    """The hooks run where Scrapy's private steps run: the status line, the timeout."""
+    seen: list[tuple[str, object]] = []
+
+    class Agent(compat.ScrapyAgent):
+        def headers_came(self, txresponse: Any, request: Request) -> None:
+            seen.append(("headers", txresponse.phrase))
+
+        def timed_out(self, error: DownloadTimeoutError, url: str) -> None:
+            seen.append(("timeout", url))
+
+    class TxResponse:
+        phrase = b"Not Here"
+
+    class Expired:
+        def active(self) -> bool:
+            return False
+
+    agent = Agent.__new__(Agent)  # the steps need none of what __init__ sets but these
+    agent._txresponse = None
+    agent._timeout_cl = Expired()  # type: ignore[assignment]
+    request = Request("http://example.com/")
+    txresponse = TxResponse()
+    assert agent._cb_latency(txresponse, request, 0.0) is txresponse
+    assert "download_latency" in request.meta, changed("_ScrapyAgent._cb_latency")
+    with pytest.raises(DownloadTimeoutError):
+        agent._cb_timeout(None, request, request.url, 1.0)
+    assert seen == [("headers", b"Not Here"), ("timeout", request.url)], changed(
+        "the steps _cb_latency and _cb_timeout of _ScrapyAgent"
+    )
+    assert agent.txresponse() is None
 
 
 def test_handler_connections() -> None:

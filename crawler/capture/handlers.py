@@ -60,27 +60,21 @@ class BodyCut(StopDownload):
 
 
 class _ArchivingAgent(compat.ScrapyAgent):
-    def _cb_latency(self, result: Any, request: Request, start_time: float) -> Any:
-        phrase = getattr(result, "phrase", None)
+    def headers_came(self, txresponse: Any, request: Request) -> None:
+        phrase = getattr(txresponse, "phrase", None)
         if isinstance(phrase, bytes):
             request.meta[REASON_META] = phrase.decode("latin-1")
-        return super()._cb_latency(result, request, start_time)
 
-    def _cb_timeout(self, result: Any, request: Request, url: str, timeout: float) -> Any:
-        # the body so far must be read before Scrapy's callback stops the transport
-        try:
-            return super()._cb_timeout(result, request, url, timeout)
-        except DownloadTimeoutError as exc:
-            partial = self._received_so_far(url)
-            if partial is not None:
-                exc.response = partial  # type: ignore[attr-defined]
-                exc.truncated = "time"  # type: ignore[attr-defined]
-            raise
+    def timed_out(self, error: DownloadTimeoutError, url: str) -> None:
+        partial = self._received_so_far(url)
+        if partial is not None:
+            error.response = partial  # type: ignore[attr-defined]
+            error.truncated = "time"  # type: ignore[attr-defined]
 
     def _received_so_far(self, url: str) -> Response | None:
         """The response of a download cut by the timeout: status line, headers and the
         body received, or None when the headers had not come."""
-        txresponse = compat.agent_txresponse(self)
+        txresponse = self.txresponse()
         received = compat.body_so_far(txresponse) if txresponse is not None else None
         if received is None:
             return None
