@@ -101,14 +101,10 @@ class Command(ScrapyCrawl):
         # overlap its import of trafilatura instead of delaying it
         from crawler.compat import new_crawler
         from crawler.distributed.redis import RedisModeUnavailable, check_redis_mode
-        from crawler.politeness.hostcap import max_pages_per_host
-        from crawler.spiders.base import DURATION_SETTINGS, asset_scope, duration_setting
+        from crawler.settingchecks import check_settings
 
         try:
-            for name in DURATION_SETTINGS:
-                duration_setting(self.settings, name)
-            asset_scope(self.settings.get("ARCHIVE_PAGE_ASSETS"))
-            max_pages_per_host(self.settings)
+            check_settings(self.settings)
         except ValueError as exc:
             fail(str(exc), EXIT_USAGE)
         try:

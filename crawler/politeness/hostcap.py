@@ -20,29 +20,13 @@ from typing import Any
 from scrapy import Request
 from scrapy.utils.httpobj import urlparse_cached
 
+from crawler.settingchecks import max_pages_per_host
+
 logger = logging.getLogger(__name__)
 
 
 # a request's meta key: True for a request with a cap of its own (listing pages)
 UNCAPPED = "archive_uncapped"
-
-
-class SettingError(ValueError):
-    """A setting's value cannot be used."""
-
-
-def max_pages_per_host(settings: Any) -> int:
-    """ARCHIVE_MAX_PAGES_PER_HOST, checked: a whole number, 0 for no cap."""
-    value = settings.get("ARCHIVE_MAX_PAGES_PER_HOST")
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise SettingError(
-            f"ARCHIVE_MAX_PAGES_PER_HOST must be a whole number, got {value!r}"
-        ) from None
-    if number < 0:
-        raise SettingError(f"ARCHIVE_MAX_PAGES_PER_HOST must be 0 or more, got {number}")
-    return number
 
 
 class HostCap:

@@ -1,12 +1,12 @@
-"""The spiders' arguments and settings, checked before a crawl starts: a wrong value is
-one line and exit status 2 (crawler/commands/crawl.py), never a traceback."""
+"""The spiders' arguments (-a NAME=VALUE), checked before a crawl starts: a wrong value is
+one line and exit status 2 (crawler/commands/crawl.py), never a traceback. Settings are
+checked in crawler/settingchecks.py."""
 
 from __future__ import annotations
 
 import difflib
 import inspect
 from collections.abc import Iterable
-from datetime import timedelta
 from typing import Any
 
 from scrapy import Spider
@@ -23,42 +23,6 @@ def check_base_url(value: str) -> str:
         return scope_base_url(value)
     except ValueError as exc:
         raise SpiderArgumentError(str(exc)) from None
-
-
-# the settings read with duration_setting (the crawl command checks them all up front)
-DURATION_SETTINGS = ("ARCHIVE_REFRESH_AFTER", "ARCHIVE_RECHECK_GONE_AFTER")
-
-
-def duration_setting(settings: Any, name: str) -> timedelta | None:
-    """The setting *name*: "90", "45m", "12h", "7d" → a timedelta; empty or 0 → None
-    (off). Anything else raises SpiderArgumentError, naming the setting."""
-    value = settings.get(name)
-    text = str(value or "").strip().lower()
-    if not text or text == "0":
-        return None
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-    factor = units.get(text[-1], 0)
-    number = text[:-1] if factor else text
-    try:
-        seconds = float(number) * (factor or 1)
-    except ValueError:
-        raise SpiderArgumentError(
-            f"{name} must be a duration like 3600, 12h or 7d, got {value!r}"
-        ) from None
-    return timedelta(seconds=seconds) if seconds > 0 else None
-
-
-def asset_scope(value: Any) -> str:
-    """ARCHIVE_PAGE_ASSETS: "site" (the site's hosts and subdomains), "all" (any host, a
-    CDN included) or "off"; booleans read as "site" / "off"."""
-    text = str(value).strip().lower()
-    if text in ("site", "all", "off"):
-        return text
-    if text in ("1", "true", "yes", "on"):
-        return "site"
-    if text in ("0", "false", "no", "none", ""):
-        return "off"
-    raise SpiderArgumentError(f"ARCHIVE_PAGE_ASSETS must be site, all or off, got {value!r}")
 
 
 def spider_argument_names(spidercls: type[Spider]) -> set[str]:

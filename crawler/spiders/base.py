@@ -69,14 +69,12 @@ from crawler.politeness.robots import (
     ROBOTS_META,
 )
 from crawler.run.outcome import SITE_COUNT_STAT
+from crawler.settingchecks import asset_scope, duration_setting
 from crawler.spiders.arguments import (
-    DURATION_SETTINGS,
     SpiderArgumentError,
-    asset_scope,
     check_argument_names,
     check_base_url,
     check_max_articles,
-    duration_setting,
     spider_argument_names,
 )
 from crawler.spiders.assets import PageAssets
@@ -93,14 +91,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "DURATION_SETTINGS",
     "NewsSpider",
     "SpiderArgumentError",
-    "asset_scope",
     "check_argument_names",
     "check_base_url",
     "check_max_articles",
-    "duration_setting",
     "spider_argument_names",
 ]
 

@@ -1,0 +1,70 @@
+"""The ARCHIVE_* settings that need more than a type, checked in one place: by the
+crawl command before anything starts (a wrong value is one line and exit status 2) and
+by the components that read them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+
+class SettingError(ValueError):
+    """A setting's value cannot be used."""
+
+
+def max_pages_per_host(settings: Any) -> int:
+    """ARCHIVE_MAX_PAGES_PER_HOST, checked: a whole number, 0 for no cap."""
+    value = settings.get("ARCHIVE_MAX_PAGES_PER_HOST")
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise SettingError(
+            f"ARCHIVE_MAX_PAGES_PER_HOST must be a whole number, got {value!r}"
+        ) from None
+    if number < 0:
+        raise SettingError(f"ARCHIVE_MAX_PAGES_PER_HOST must be 0 or more, got {number}")
+    return number
+
+
+# the settings read with duration_setting (the crawl command checks them all up front)
+DURATION_SETTINGS = ("ARCHIVE_REFRESH_AFTER", "ARCHIVE_RECHECK_GONE_AFTER")
+
+
+def duration_setting(settings: Any, name: str) -> timedelta | None:
+    """The setting *name*: "90", "45m", "12h", "7d" → a timedelta; empty or 0 → None
+    (off). Anything else raises SettingError, naming the setting."""
+    value = settings.get(name)
+    text = str(value or "").strip().lower()
+    if not text or text == "0":
+        return None
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    factor = units.get(text[-1], 0)
+    number = text[:-1] if factor else text
+    try:
+        seconds = float(number) * (factor or 1)
+    except ValueError:
+        raise SettingError(
+            f"{name} must be a duration like 3600, 12h or 7d, got {value!r}"
+        ) from None
+    return timedelta(seconds=seconds) if seconds > 0 else None
+
+
+def asset_scope(value: Any) -> str:
+    """ARCHIVE_PAGE_ASSETS: "site" (the site's hosts and subdomains), "all" (any host, a
+    CDN included) or "off"; booleans read as "site" / "off"."""
+    text = str(value).strip().lower()
+    if text in ("site", "all", "off"):
+        return text
+    if text in ("1", "true", "yes", "on"):
+        return "site"
+    if text in ("0", "false", "no", "none", ""):
+        return "off"
+    raise SettingError(f"ARCHIVE_PAGE_ASSETS must be site, all or off, got {value!r}")
+
+
+def check_settings(settings: Any) -> None:
+    """Every setting above, checked (raises SettingError, one line)."""
+    for name in DURATION_SETTINGS:
+        duration_setting(settings, name)
+    asset_scope(settings.get("ARCHIVE_PAGE_ASSETS"))
+    max_pages_per_host(settings)
