@@ -135,6 +135,8 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     "crawler.archiving.extensions.ArchiveExtension": 100,
     "crawler.run.progress.ProgressExtension": 200,
+    # Prometheus metrics; off (NotConfigured) unless ARCHIVE_METRICS_PORT is set
+    "crawler.run.metrics.MetricsExtension": 300,
 }
 SPIDER_MIDDLEWARES = {
     # a development aid (warns once if a spider copies Scrapy's internal meta keys): one
@@ -224,6 +226,12 @@ ARCHIVE_MAX_PAGES_PER_HOST = 200_000
 ARCHIVE_RETRY_AFTER_MAX = 120
 #: Live progress line: `auto` (when stderr is a terminal), `on` or `off`.
 ARCHIVE_PROGRESS = "auto"
+#: Serve Prometheus metrics of the crawl on `http://127.0.0.1:PORT/metrics` while it
+#: runs (pages, articles and errors per kind and per site, queue and write backlog,
+#: extraction latency: [metrics.md](metrics.md)); 0 or empty: off. Also the environment
+#: variable `ARCHIVE_METRICS_PORT`, which `news-archive replay` reads too. A port in use
+#: costs the crawl its metrics (a warning), not the crawl.
+ARCHIVE_METRICS_PORT = os.environ.get("ARCHIVE_METRICS_PORT", "")
 
 # -- ARCHIVE_REDIS_*: several workers on one frontier (scrapy-redis) ----------------------
 #: A `redis://` URL switches the crawl to the shared Redis scheduler and duplicate

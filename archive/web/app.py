@@ -9,7 +9,7 @@ The application only reads the index (``mode=ro``) and never fetches anything.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from importlib.resources import files
 from typing import Any
@@ -24,7 +24,7 @@ from archive.index.search import MARK_END, MARK_START, QuerySyntaxError, SearchF
 from archive.index.sqlite import IndexUnavailable
 from archive.index.stats import archive_stats
 from archive.layout import ArchiveLayout
-from archive.web import data
+from archive.web import data, metrics
 from archive.web.chart import day_chart
 from archive.web.security import app_headers, query_problem, request_hostname, url_host
 from archive.web.wayback import replay_url
@@ -42,6 +42,8 @@ class WebConfig:
     bind_host: str  # where the application listens (decides which Host headers it answers)
     replay_port: int  # pywb's port, on the same host names as the application
     timeout: float = 5.0  # seconds to wait for a locked index
+    # Prometheus metrics on 127.0.0.1 (archive/web/metrics.py); 0: none
+    metrics_port: int = field(default_factory=metrics.port_from_env)
 
 
 class ServiceUnavailable(HTTPException):
@@ -55,6 +57,8 @@ def create_app(config: WebConfig) -> Flask:
     app.jinja_env.filters["when"] = _when
     app.jinja_env.filters["marked"] = _marked
     stylesheet = files("archive.web").joinpath("static", "app.css").read_bytes()
+    if config.metrics_port:
+        metrics.instrument(app, config.metrics_port)
 
     @app.before_request
     def _check_request() -> None:
