@@ -20,6 +20,7 @@ from typing import NoReturn
 from archive.access import IndexLocked, NotAnArchive, archive_layout, index_error
 from archive.cli import (
     export,
+    keygen,
     merge,
     reextract,
     reindex,
@@ -140,6 +141,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="cut torn .open files back and close them, fix the index (takes the lock)",
     )
+    p.add_argument(
+        "--wacz",
+        metavar="FILE.wacz",
+        help="check a WACZ package instead: every file's hash and its signature, if any",
+    )
+    p.add_argument(
+        "--public-key",
+        metavar="KEY",
+        help="with --wacz: the package must be signed by this key (a PEM file, or the "
+        "base64 that keygen prints)",
+    )
 
     sub.add_parser("reindex", parents=[common], help="rebuild the index from the WARC files")
 
@@ -242,6 +254,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("wacz", parents=[common], help="package the archive as a WACZ file")
     p.add_argument("output", metavar="OUT.wacz", help="the package to write (replaced)")
     p.add_argument("--title", help="the collection's title (default: from the directory)")
+    p.add_argument(
+        "--sign",
+        metavar="KEY.pem",
+        help="sign the package with this private key (made by `keygen`; it stays outside)",
+    )
+    p.add_argument(
+        "--timestamp-url",
+        metavar="URL",
+        help="with --sign: an RFC 3161 timestamp of the signature from this server",
+    )
+
+    p = sub.add_parser("keygen", parents=[common], help="make a key pair for signing WACZ packages")
+    p.add_argument("output", metavar="OUT.pem", help="the private key to write (a new file)")
 
     p = sub.add_parser(
         "replay", parents=[common], help="serve the archive in a browser (search, read, replay)"
@@ -271,13 +296,20 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, ArchiveLayout], int]] = {
     "merge": merge.cmd_merge,
     "reextract": reextract.cmd_reextract,
     "wacz": wacz.cmd_wacz,
+    "keygen": keygen.cmd_keygen,
     "replay": replay.cmd_replay,
 }
 
 
+def _needs_archive(command: str, args: argparse.Namespace) -> bool:
+    """keygen and ``verify --wacz`` work without an archive."""
+    return command != "keygen" and not (command == "verify" and getattr(args, "wacz", None))
+
+
 def run(command: str, args: argparse.Namespace, root: Path) -> int:
-    """Run *command* on the archive at *root* (which must exist)."""
-    return COMMANDS[command](args, archive_layout(root))
+    """Run *command* on the archive at *root* (which must exist, if the command reads it)."""
+    layout = archive_layout(root) if _needs_archive(command, args) else ArchiveLayout(root)
+    return COMMANDS[command](args, layout)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

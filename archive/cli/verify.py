@@ -1,19 +1,27 @@
-"""``verify [--repair]``: the archive checked against its WARC files (and repaired)."""
+"""``verify [--repair]``: the archive checked against its WARC files (and repaired);
+``verify --wacz FILE [--public-key KEY]``: a WACZ package checked against its hashes and
+its signature (:mod:`archive.integrity.wacz_sign`)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from archive.cli.common import warc_bytes
+from archive.cli.common import CommandError, UsageError, warc_bytes
 from archive.cli.progressbar import progress
 from archive.integrity.repair import repair_archive
 from archive.integrity.verify import verify_archive
+from archive.integrity.wacz_sign import SignError, load_public_key, verify_wacz
 from archive.layout import ArchiveLayout
 from archive.lock import exclusive
 
 
 def cmd_verify(args: argparse.Namespace, layout: ArchiveLayout) -> int:
+    if getattr(args, "wacz", None):
+        return _verify_wacz(args)
+    if getattr(args, "public_key", None):
+        raise UsageError("--public-key goes with --wacz FILE")
     if args.repair:
         with exclusive(layout, alone=False) as lock:
             with progress("repairing", warc_bytes(layout)) as advance:
@@ -35,3 +43,21 @@ def cmd_verify(args: argparse.Namespace, layout: ArchiveLayout) -> int:
         print(problem)
     print(f"verify: {report.summary()}", file=sys.stderr)
     return 0 if report.clean else 1
+
+
+def _verify_wacz(args: argparse.Namespace) -> int:
+    if args.repair:
+        raise UsageError("--repair does not go with --wacz: a package is not repaired")
+    path = Path(args.wacz)
+    if not path.is_file():
+        raise CommandError(f"no WACZ file {path}")
+    try:
+        expected = load_public_key(args.public_key) if args.public_key else None
+    except SignError as exc:
+        raise UsageError(str(exc)) from None
+    check = verify_wacz(path, public_key=expected)
+    if check.problem is not None:
+        print(f"verify: {check.problem}")
+        return 1
+    print(f"verify: {check.summary()}", file=sys.stderr)
+    return 0

@@ -12,7 +12,8 @@ The package (https://specs.webrecorder.net/wacz/1.1.1/) holds:
   current version) for full-text search;
 * ``datapackage.json`` (Frictionless Data Package: ``profile``, ``wacz_version``,
   ``title``, ``created``, ``software``, and every file with its ``sha256:`` hash and
-  size) and ``datapackage-digest.json`` (the hash of ``datapackage.json``).
+  size) and ``datapackage-digest.json`` (the hash of ``datapackage.json``; with
+  ``--sign KEY``, its ECDSA signature too: :mod:`archive.integrity.wacz_sign`).
 
 Everything is streamed: WARC files are copied in chunks into the ZIP entry while their
 hash is computed, the CDXJ and the pages come from the index row by row, spooled through a
@@ -45,6 +46,7 @@ from archive.cli.progressbar import progress
 from archive.index.cdxj import cdxj_lines, replayed
 from archive.index.readonly import on_readonly_storage
 from archive.index.rows import HTML_MIMES
+from archive.integrity.wacz_sign import Signer, SignError, load_private_key, sign_digest
 from archive.layout import OPEN_SUFFIX, ArchiveLayout
 from archive.lock import LOCK_NAME, ArchiveLocked, busy_writers, exclusive, shared_lock
 from archive.plural import counted
@@ -99,9 +101,12 @@ def write_wacz(
     *,
     title: str | None = None,
     on_bytes: Callable[[int], None] | None = None,
+    signer: Signer | None = None,
 ) -> WaczReport:
-    """Package the archive of *layout* (its index open as *db*) as *out*. The caller
-    keeps crawls away (holds the archive lock). Raises :class:`WaczError`, ``OSError``."""
+    """Package the archive of *layout* (its index open as *db*) as *out*; *signer* makes
+    the ``signedData`` of ``datapackage-digest.json`` from the hash of
+    ``datapackage.json``. The caller keeps crawls away (holds the archive lock). Raises
+    :class:`WaczError`, ``OSError``, :class:`SignError`."""
     out = Path(out)
     if layout.warc_dir.is_dir() and any(layout.warc_dir.glob("*.warc.gz" + OPEN_SUFFIX)):
         raise WaczError(
@@ -128,7 +133,9 @@ def write_wacz(
             report.pages = pages.count - 1  # the header line
             package = _json_bytes(datapackage(report.resources, title or _title(layout)))
             _write_bytes(zf, "datapackage.json", package)
-            digest = {"path": "datapackage.json", "hash": _sha256(package)}
+            digest: dict[str, Any] = {"path": "datapackage.json", "hash": _sha256(package)}
+            if signer is not None:
+                digest["signedData"] = signer(digest["hash"])
             _write_bytes(zf, "datapackage-digest.json", _json_bytes(digest))
         fsync_path(tmp)
         os.replace(tmp, out)
@@ -299,6 +306,7 @@ def cmd_wacz(args: argparse.Namespace, layout: ArchiveLayout) -> int:
         raise CommandError(f"cannot write {out}: it is a directory")
     if not out.parent.is_dir():
         raise CommandError(f"cannot write {out}: no directory {out.parent}")
+    signer = _signer(args)
     with _snapshot(layout) as mine:
         busy = busy_writers(layout.root, mine=mine)
         if busy:
@@ -307,11 +315,40 @@ def cmd_wacz(args: argparse.Namespace, layout: ArchiveLayout) -> int:
             )
         with open_index(args, layout) as db, progress("packaging", warc_bytes(layout)) as advance:
             try:
-                report = write_wacz(layout, db, out, title=args.title, on_bytes=advance)
-            except WaczError as exc:
+                report = write_wacz(
+                    layout, db, out, title=args.title, on_bytes=advance, signer=signer
+                )
+            except (WaczError, SignError) as exc:
                 raise CommandError(str(exc)) from None
-    print(f"wacz: {report.summary()}", file=sys.stderr)
+    signed = ", signed" if signer is not None else ""
+    print(f"wacz: {report.summary()}{signed}", file=sys.stderr)
     return 0
+
+
+def _signer(args: argparse.Namespace) -> Signer | None:
+    """What signs the package (``--sign KEY``, ``--timestamp-url URL``), or None."""
+    key_path = getattr(args, "sign", None)
+    timestamp_url = getattr(args, "timestamp_url", None)
+    if key_path is None:
+        if timestamp_url:
+            raise UsageError("--timestamp-url needs --sign KEY")
+        return None
+    try:
+        key = load_private_key(Path(key_path))
+    except SignError as exc:
+        raise CommandError(str(exc)) from None
+    version = package_version("news-web-archiver")
+
+    def sign(digest: str) -> dict[str, Any]:
+        return sign_digest(
+            key,
+            digest,
+            software="news-web-archiver",
+            version=version,
+            timestamp_url=timestamp_url,
+        )
+
+    return sign
 
 
 @contextmanager

@@ -1,0 +1,421 @@
+"""Signed WACZ packages and their verification (issue 23).
+
+Follows the WACZ Signing and Verification recommendation
+(https://specs.webrecorder.net/wacz-auth/0.1.0/), in its *anonymous* variant: the
+package's ``datapackage-digest.json`` holds, beside ``path`` and ``hash`` (the SHA-256 of
+``datapackage.json``), a ``signedData`` object::
+
+    {"hash": "sha256:…",             the digest signed, as in "hash" above
+     "created": "2026-01-02T03:04:05Z",
+     "software": "news-web-archiver", "version": "1.2.3",
+     "signature": "<base64>",       ECDSA P-256 with SHA-256 over the UTF-8 bytes of
+                                    "hash"; r||s, 64 bytes (IEEE P1363, as WebCrypto
+                                    and ArchiveWeb.page write it)
+     "publicKey": "<base64>",       the signer's public key, DER SubjectPublicKeyInfo
+     "timeSignature": "<base64>",   optional: an RFC 3161 TimeStampToken (DER) whose
+                                    message imprint is the SHA-256 of the signature bytes
+     "timestampCert": "<PEM>"}      the certificates that token carries
+
+The private key (PEM, PKCS#8, made by ``news-archive keygen``) never enters the package;
+whoever verifies learns the public key out of band (``verify --public-key``).
+
+:func:`verify_wacz` checks, in order: ``datapackage.json`` against the hash in
+``datapackage-digest.json``; every resource of ``datapackage.json`` (its hash and size)
+against the package's entries; the signature, if any; the timestamp, if any (that its
+imprint is this signature's; the TSA's own signature over the token is *not* checked).
+The first difference ends the check, naming the file.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import secrets
+import urllib.request
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
+from cryptography.hazmat.primitives.serialization import pkcs7
+
+DATAPACKAGE = "datapackage.json"
+DIGEST = "datapackage-digest.json"
+CURVE_BYTES = 32  # P-256
+CHUNK = 1 << 20
+
+urlopen = urllib.request.urlopen  # the tests replace it: no network in tests
+
+
+class SignError(Exception):
+    """A key cannot be read or used, or the timestamp server failed (a message for the user)."""
+
+
+# -- keys --------------------------------------------------------------------------------
+def generate_key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def private_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def public_key_b64(key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey) -> str:
+    """The public key as ``signedData.publicKey`` holds it: base64 of DER SPKI."""
+    public = key.public_key() if isinstance(key, ec.EllipticCurvePrivateKey) else key
+    der = public.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(der).decode("ascii")
+
+
+def load_private_key(path: Path) -> ec.EllipticCurvePrivateKey:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise SignError(f"cannot read the key {path}: {exc.strerror or exc}") from None
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise SignError(f"{path} is not an unencrypted PEM private key ({exc})") from None
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
+        raise SignError(f"{path} is not an ECDSA P-256 key (make one with `news-archive keygen`)")
+    return key
+
+
+def load_public_key(value: str) -> ec.EllipticCurvePublicKey:
+    """A public key given as a PEM file's path or as the base64 that keygen prints."""
+    path = Path(value)
+    try:
+        if path.is_file():
+            data = path.read_bytes()
+            if b"PRIVATE KEY" in data:
+                key = serialization.load_pem_private_key(data, password=None).public_key()
+            else:
+                key = serialization.load_pem_public_key(data)
+        else:
+            key = serialization.load_der_public_key(base64.b64decode(value, validate=True))
+    except (ValueError, TypeError, binascii.Error, OSError, UnsupportedAlgorithm) as exc:
+        raise SignError(f"not a public key (a PEM file or base64 DER): {value!r} ({exc})") from None
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        raise SignError(f"not an ECDSA public key: {value!r}")
+    return key
+
+
+def fingerprint(public_key_b64_: str) -> str:
+    """A short name for a public key: the first 16 hex digits of its DER's SHA-256."""
+    try:
+        der = base64.b64decode(public_key_b64_, validate=True)
+    except (binascii.Error, ValueError):
+        der = public_key_b64_.encode()
+    return hashlib.sha256(der).hexdigest()[:16]
+
+
+# -- signing -----------------------------------------------------------------------------
+def sign_digest(
+    key: ec.EllipticCurvePrivateKey,
+    digest: str,
+    *,
+    software: str,
+    version: str,
+    timestamp_url: str | None = None,
+    timeout: float = 30.0,
+) -> dict[str, Any]:
+    """The ``signedData`` of the package whose ``datapackage.json`` hashes to *digest*."""
+    der = key.sign(digest.encode("utf-8"), ec.ECDSA(hashes.SHA256()))
+    r, s = decode_dss_signature(der)
+    raw = r.to_bytes(CURVE_BYTES, "big") + s.to_bytes(CURVE_BYTES, "big")
+    signed: dict[str, Any] = {
+        "hash": digest,
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "software": software,
+        "version": version,
+        "signature": base64.b64encode(raw).decode("ascii"),
+        "publicKey": public_key_b64(key),
+    }
+    if timestamp_url:
+        token = fetch_timestamp(timestamp_url, hashlib.sha256(raw).digest(), timeout=timeout)
+        signed["timeSignature"] = base64.b64encode(token).decode("ascii")
+        signed["timestampCert"] = "".join(
+            cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+            for cert in pkcs7.load_der_pkcs7_certificates(token)
+        )
+    return signed
+
+
+# -- RFC 3161 (a minimal DER writer and reader) ---------------------------------------------
+_SHA256_OID = bytes.fromhex("0609608648016503040201")  # OBJECT IDENTIFIER 2.16.840.1.101.3.4.2.1
+
+
+def _tlv(tag: int, content: bytes) -> bytes:
+    n = len(content)
+    if n < 0x80:
+        length = bytes([n])
+    else:
+        size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+        length = bytes([0x80 | len(size)]) + size
+    return bytes([tag]) + length + content
+
+
+def _integer(value: int) -> bytes:
+    return _tlv(0x02, value.to_bytes(value.bit_length() // 8 + 1, "big", signed=True))
+
+
+def read_tlv(data: bytes) -> tuple[int, bytes, bytes]:
+    """The first DER element of *data*: (tag, content, the bytes after it)."""
+    if len(data) < 2:
+        raise ValueError("truncated DER")
+    tag, first = data[0], data[1]
+    if first < 0x80:
+        start, length = 2, first
+    else:
+        count = first & 0x7F
+        start, length = 2 + count, int.from_bytes(data[2 : 2 + count], "big")
+    if start + length > len(data):
+        raise ValueError("truncated DER")
+    return tag, data[start : start + length], data[start + length :]
+
+
+def timestamp_request(imprint: bytes, nonce: int) -> bytes:
+    """A DER TimeStampReq (RFC 3161 §2.4.1) for the SHA-256 *imprint*, asking for the
+    TSA's certificate."""
+    algorithm = _tlv(0x30, _SHA256_OID + b"\x05\x00")
+    message_imprint = _tlv(0x30, algorithm + _tlv(0x04, imprint))
+    return _tlv(0x30, _integer(1) + message_imprint + _integer(nonce) + b"\x01\x01\xff")
+
+
+def timestamp_token(response: bytes) -> bytes:
+    """The TimeStampToken (DER) of a TimeStampResp, or :class:`SignError`."""
+    try:
+        tag, body, _ = read_tlv(response)
+        status_tag, status_info, rest = read_tlv(body)
+        _, status, _ = read_tlv(status_info)
+        granted = int.from_bytes(status, "big")
+        if tag != 0x30 or status_tag != 0x30:
+            raise ValueError("not a TimeStampResp")
+    except ValueError as exc:
+        raise SignError(f"the timestamp server's answer is not a TimeStampResp ({exc})") from None
+    if granted not in (0, 1) or not rest:
+        raise SignError(f"the timestamp server refused the request (PKIStatus {granted})")
+    token_tag, token_body, _ = read_tlv(rest)
+    return _tlv(token_tag, token_body)
+
+
+def fetch_timestamp(url: str, imprint: bytes, *, timeout: float = 30.0) -> bytes:
+    """An RFC 3161 TimeStampToken for *imprint* from the timestamp server at *url*."""
+    request = urllib.request.Request(
+        url,
+        data=timestamp_request(imprint, secrets.randbits(63)),
+        headers={"Content-Type": "application/timestamp-query"},
+        method="POST",
+    )
+    try:
+        with urlopen(request, timeout=timeout) as answer:
+            response = answer.read()
+    except OSError as exc:
+        raise SignError(f"timestamp server {url}: {exc}") from None
+    token = timestamp_token(response)
+    if _tlv(0x04, imprint) not in token:
+        raise SignError(f"timestamp server {url}: the token is not for this signature")
+    return token
+
+
+# -- verification ----------------------------------------------------------------------------
+@dataclass
+class WaczCheck:
+    path: Path
+    problem: str | None = None  # the first difference, one line
+    files: int = 0
+    signed_by: str | None = None  # the public key's fingerprint
+    timestamped: bool = False
+
+    @property
+    def clean(self) -> bool:
+        return self.problem is None
+
+    def summary(self) -> str:
+        if self.signed_by is None:
+            signature = "not signed"
+        else:
+            signature = f"signature valid (key {self.signed_by})"
+            if self.timestamped:
+                signature += ", timestamped"
+        return f"{self.path}: {self.files} files match datapackage.json, {signature}"
+
+
+class _Differs(Exception):
+    pass
+
+
+def verify_wacz(path: Path, *, public_key: ec.EllipticCurvePublicKey | None = None) -> WaczCheck:
+    """Check the package at *path* (see the module's docstring); never raises for a bad
+    package: :attr:`WaczCheck.problem` says what differs."""
+    check = WaczCheck(Path(path))
+    try:
+        with zipfile.ZipFile(path) as zf:
+            _verify(zf, check, public_key)
+    except _Differs as exc:
+        check.problem = str(exc)
+    except (zipfile.BadZipFile, OSError) as exc:
+        check.problem = f"{path}: not a readable WACZ ({exc})"
+    return check
+
+
+def _verify(
+    zf: zipfile.ZipFile, check: WaczCheck, expected: ec.EllipticCurvePublicKey | None
+) -> None:
+    package = _read(zf, DATAPACKAGE)
+    digest = _json(_read(zf, DIGEST), DIGEST)
+    if digest.get("path") != DATAPACKAGE or not isinstance(digest.get("hash"), str):
+        raise _Differs(f"{DIGEST}: no hash of {DATAPACKAGE}")
+    if _sha256(package) != digest["hash"]:
+        raise _Differs(f"{DATAPACKAGE}: its hash differs from the one in {DIGEST}")
+    resources = _json(package, DATAPACKAGE).get("resources")
+    if not isinstance(resources, list):
+        raise _Differs(f"{DATAPACKAGE}: no resources")
+    for resource in resources:
+        _verify_resource(zf, resource)
+        check.files += 1
+    signed = digest.get("signedData")
+    if signed is None:
+        if expected is not None:
+            raise _Differs(f"{DIGEST}: the package is not signed")
+        return
+    check.signed_by = _verify_signature(signed, digest["hash"], expected)
+    if signed.get("timeSignature"):
+        _verify_timestamp(signed)
+        check.timestamped = True
+
+
+def _verify_resource(zf: zipfile.ZipFile, resource: Any) -> None:
+    if not isinstance(resource, dict) or not isinstance(resource.get("path"), str):
+        raise _Differs(f"{DATAPACKAGE}: a resource without a path")
+    name = resource["path"]
+    sha = hashlib.sha256()
+    size = 0
+    try:
+        with zf.open(name) as entry:
+            while chunk := entry.read(CHUNK):
+                sha.update(chunk)
+                size += len(chunk)
+    except KeyError:
+        raise _Differs(f"{name}: listed in {DATAPACKAGE} but not in the package") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise _Differs(f"{name}: its bytes are damaged ({exc})") from None
+    if "sha256:" + sha.hexdigest() != resource.get("hash"):
+        raise _Differs(f"{name}: its hash differs from the one in {DATAPACKAGE}")
+    if "bytes" in resource and resource["bytes"] != size:
+        raise _Differs(f"{name}: {size} bytes, {DATAPACKAGE} says {resource['bytes']}")
+
+
+def _verify_signature(signed: Any, digest: str, expected: ec.EllipticCurvePublicKey | None) -> str:
+    if not isinstance(signed, dict):
+        raise _Differs(f"{DIGEST}: signedData is not an object")
+    if signed.get("hash") != digest:
+        raise _Differs(f"{DIGEST}: the signed hash is not the hash of {DATAPACKAGE}")
+    if not signed.get("publicKey"):
+        raise _Differs(f"{DIGEST}: no publicKey (only anonymous signatures are checked)")
+    try:
+        key = serialization.load_der_public_key(base64.b64decode(signed["publicKey"]))
+        signature = base64.b64decode(signed.get("signature") or "", validate=True)
+    except (ValueError, TypeError, binascii.Error, UnsupportedAlgorithm):
+        raise _Differs(
+            f"{DIGEST}: the publicKey or the signature is not valid base64 DER"
+        ) from None
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        raise _Differs(f"{DIGEST}: the publicKey is not an ECDSA key")
+    if expected is not None and public_key_b64(expected) != public_key_b64(key):
+        raise _Differs(
+            f"{DIGEST}: signed by key {fingerprint(signed['publicKey'])}, "
+            f"not by the expected key {fingerprint(public_key_b64(expected))}"
+        )
+    half = (key.curve.key_size + 7) // 8
+    if len(signature) == 2 * half:  # r||s
+        signature = encode_dss_signature(
+            int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big")
+        )
+    try:
+        key.verify(signature, digest.encode("utf-8"), ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        raise _Differs(f"{DIGEST}: the signature does not match its publicKey") from None
+    return fingerprint(signed["publicKey"])
+
+
+def _verify_timestamp(signed: dict[str, Any]) -> None:
+    try:
+        token = base64.b64decode(signed["timeSignature"], validate=True)
+        signature = base64.b64decode(signed["signature"], validate=True)
+        pkcs7.load_der_pkcs7_certificates(token)
+    except (ValueError, TypeError, binascii.Error, UnsupportedAlgorithm):
+        raise _Differs(f"{DIGEST}: timeSignature is not an RFC 3161 token") from None
+    if _tlv(0x04, hashlib.sha256(signature).digest()) not in token:
+        raise _Differs(f"{DIGEST}: timeSignature is not a timestamp of this signature")
+
+
+def _read(zf: zipfile.ZipFile, name: str) -> bytes:
+    try:
+        return zf.read(name)
+    except KeyError:
+        raise _Differs(f"{name}: not in the package") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise _Differs(f"{name}: its bytes are damaged ({exc})") from None
+
+
+def _json(data: bytes, name: str) -> dict[str, Any]:
+    try:
+        value = json.loads(data)
+    except ValueError:
+        raise _Differs(f"{name}: not valid JSON") from None
+    if not isinstance(value, dict):
+        raise _Differs(f"{name}: not a JSON object")
+    return value
+
+
+def _sha256(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def write_private_key(key: ec.EllipticCurvePrivateKey, out: Path) -> None:
+    """Write *key* to a new file *out* readable by its owner only (never replaced)."""
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(private_pem(key))
+        f.flush()
+        os.fsync(f.fileno())
+
+
+Signer = Callable[[str], dict[str, Any]]
+
+__all__ = [
+    "DIGEST",
+    "SignError",
+    "Signer",
+    "WaczCheck",
+    "fetch_timestamp",
+    "generate_key",
+    "load_private_key",
+    "load_public_key",
+    "public_key_b64",
+    "sign_digest",
+    "timestamp_request",
+    "timestamp_token",
+    "verify_wacz",
+    "write_private_key",
+]

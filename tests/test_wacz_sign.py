@@ -1,0 +1,393 @@
+"""Signed WACZ (issue 23): ``keygen``, ``wacz --sign KEY [--timestamp-url URL]``,
+``verify --wacz FILE [--public-key KEY]`` (archive/integrity/wacz_sign.py)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import stat
+import zipfile
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs7
+from cryptography.x509.oid import NameOID
+
+from archive.integrity import wacz_sign
+from archive.integrity.wacz_sign import read_tlv, timestamp_request
+from archive.layout import ArchiveLayout
+from archive.recorder import ArchiveRecorder
+from tests.cli_support import Result, cli, exchange, utc
+
+PAGE = "<html><head><title>Story {n}</title></head><body><p>{text}</p></body></html>"
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small archive: three HTML pages and a stylesheet, one WARC file."""
+    root = tmp_path_factory.mktemp("signed") / "archive"
+    recorder = ArchiveRecorder(ArchiveLayout(root), prefix="small", fsync=False)
+    recorder.start()
+    try:
+        for n in range(3):
+            body = PAGE.format(n=n, text=f"Helmand story number {n}. " * 20).encode()
+            recorder.record_exchange(
+                exchange(f"http://news.test/story/{n}", body, date=utc(2024, 5, 1, 0, 0, n))
+            ).result()
+        recorder.record_exchange(
+            exchange(
+                "http://news.test/site.css",
+                b"body { color: black }",
+                date=utc(2024, 5, 1, 0, 1, 0),
+                content_type="text/css",
+            )
+        ).result()
+    finally:
+        recorder.close()
+    return root
+
+
+@pytest.fixture
+def key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, str]:
+    """A private key made by ``keygen`` (outside the archive) and the public key printed."""
+    path = tmp_path / "keys" / "signing.pem"
+    path.parent.mkdir()
+    result = cli(capsys, "--archive-dir", tmp_path / "nowhere", "keygen", path)
+    assert result.code == 0, result.err
+    return path, result.out.strip()
+
+
+def package(
+    capsys: pytest.CaptureFixture[str], root: Path, out: Path, *extra: str | Path
+) -> Result:
+    return cli(capsys, "--archive-dir", root, "wacz", out, *extra)
+
+
+def verify(capsys: pytest.CaptureFixture[str], wacz: Path, *extra: str | Path) -> Result:
+    return cli(capsys, "verify", "--wacz", wacz, *extra)
+
+
+def one_line_failure(result: Result) -> str:
+    assert result.code == 1, result
+    assert result.err == ""
+    assert result.out.count("\n") == 1, result.out
+    return result.out.strip()
+
+
+def rewrite(src: Path, dst: Path, change: Callable[[str, bytes], bytes]) -> None:
+    """Copy the package *src* to *dst*, entry by entry, through *change(name, data)*."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, change(info.filename, zin.read(info)))
+
+
+def flip(data: bytes, at: int | None = None) -> bytes:
+    at = len(data) // 2 if at is None else at
+    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
+
+
+@pytest.fixture
+def signed(
+    small: Path, key: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> Path:
+    out = tmp_path / "signed.wacz"
+    result = package(capsys, small, out, "--sign", key[0])
+    assert result.code == 0, result.err
+    assert result.err.startswith(f"wacz: wrote {out} (") and result.err.endswith(", signed\n")
+    return out
+
+
+# -- keygen ------------------------------------------------------------------------------------
+def test_keygen_writes_an_owner_only_key_and_prints_the_public_key(
+    key: tuple[Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, public = key
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    private = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    assert isinstance(private, ec.EllipticCurvePrivateKey)
+    assert private.curve.name == "secp256r1"
+    assert public == wacz_sign.public_key_b64(private)
+    # never replaced
+    again = cli(capsys, "--archive-dir", path.parent / "nowhere", "keygen", path)
+    assert again.code == 1 and "exists" in again.error_line()
+
+
+def test_keygen_refuses_the_archive_directory(
+    small: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for target in (small / "key.pem", small / "warc" / "key.pem"):
+        result = cli(capsys, "--archive-dir", small, "keygen", target)
+        assert result.code == 1
+        assert "inside the archive directory" in result.error_line()
+        assert not target.exists()
+
+
+# -- signing and verifying ---------------------------------------------------------------------
+def test_a_signed_package_verifies(
+    signed: Path, key: tuple[Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with zipfile.ZipFile(signed) as zf:
+        digest = json.loads(zf.read("datapackage-digest.json"))
+        datapackage = zf.read("datapackage.json")
+    assert digest["path"] == "datapackage.json"
+    assert digest["hash"] == "sha256:" + hashlib.sha256(datapackage).hexdigest()
+    data = digest["signedData"]
+    assert set(data) == {"hash", "created", "software", "version", "signature", "publicKey"}
+    assert data["hash"] == digest["hash"]
+    assert data["publicKey"] == key[1]
+    assert len(base64.b64decode(data["signature"])) == 64  # r||s, as WebCrypto
+    created = datetime.strptime(data["created"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert abs(datetime.now(UTC) - created) < timedelta(minutes=5)
+
+    result = verify(capsys, signed)
+    assert result.code == 0 and result.out == ""
+    assert result.err.count("\n") == 1
+    assert "3 files match datapackage.json, signature valid (key " in result.err
+    # the expected key, as a PEM file or as keygen printed it
+    for expected in (key[0], key[1]):
+        assert verify(capsys, signed, "--public-key", expected).code == 0
+
+
+def test_the_private_key_is_not_in_the_package(signed: Path, key: tuple[Path, str]) -> None:
+    pem = key[0].read_bytes()
+    private = serialization.load_pem_private_key(pem, password=None)
+    assert isinstance(private, ec.EllipticCurvePrivateKey)
+    scalar = private.private_numbers().private_value.to_bytes(32, "big")
+    whole = signed.read_bytes()
+    with zipfile.ZipFile(signed) as zf:
+        names = zf.namelist()
+        contents = [zf.read(name) for name in names]
+    assert not any(name.endswith(".pem") for name in names)
+    for blob in [whole, *contents]:
+        assert pem not in blob and scalar not in blob
+        assert b"PRIVATE KEY" not in blob
+
+
+@pytest.mark.parametrize(
+    ("entry", "field"),
+    [
+        ("archive/", None),
+        ("indexes/index.cdxj", None),
+        ("pages/pages.jsonl", None),
+        ("datapackage.json", None),
+        ("datapackage-digest.json", '"hash": "'),  # the digest of datapackage.json
+        ("datapackage-digest.json", '    "hash": "'),  # the hash signed
+        ("datapackage-digest.json", '"signature": "'),
+        ("datapackage-digest.json", '"publicKey": "'),
+    ],
+)
+def test_one_flipped_byte_names_the_file(
+    signed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], entry: str, field: str | None
+) -> None:
+    """(``created``, ``software`` and ``version`` of ``signedData`` are not signed: the
+    recommendation signs the hash alone.)"""
+    changed: list[str] = []
+
+    def change(name: str, data: bytes) -> bytes:
+        if name.startswith(entry) if entry.endswith("/") else name == entry:
+            changed.append(name)
+            return flip(data, None if field is None else data.index(field.encode()) + 40)
+        return data
+
+    broken = tmp_path / "broken.wacz"
+    rewrite(signed, broken, change)
+    assert len(changed) == 1
+    line = one_line_failure(verify(capsys, broken))
+    assert line.startswith("verify: ")
+    assert changed[0] in line
+
+
+def test_a_flipped_byte_in_the_zip_itself(
+    signed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The bytes of a stored WARC changed in place (the ZIP's CRC then differs too)."""
+    with zipfile.ZipFile(signed) as zf:
+        (info,) = [i for i in zf.infolist() if i.filename.startswith("archive/")]
+    data = bytearray(signed.read_bytes())
+    header = info.header_offset
+    name_len = int.from_bytes(data[header + 26 : header + 28], "little")
+    extra_len = int.from_bytes(data[header + 28 : header + 30], "little")
+    start = header + 30 + name_len + extra_len
+    data[start + info.compress_size // 2] ^= 0x01
+    broken = tmp_path / "broken.wacz"
+    broken.write_bytes(bytes(data))
+    line = one_line_failure(verify(capsys, broken))
+    assert info.filename in line
+
+
+def test_a_signature_by_another_key_fails(
+    signed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = ec.generate_private_key(ec.SECP256R1())
+
+    def resign(name: str, data: bytes) -> bytes:
+        if name != "datapackage-digest.json":
+            return data
+        digest = json.loads(data)
+        forged = wacz_sign.sign_digest(other, digest["hash"], software="x", version="1")
+        digest["signedData"]["signature"] = forged["signature"]  # the publicKey stays
+        return json.dumps(digest).encode()
+
+    forged = tmp_path / "forged.wacz"
+    rewrite(signed, forged, resign)
+    line = one_line_failure(verify(capsys, forged))
+    assert line == "verify: datapackage-digest.json: the signature does not match its publicKey"
+
+
+def test_a_package_signed_by_an_unexpected_key_fails(
+    small: Path, key: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = tmp_path / "other.pem"
+    assert cli(capsys, "--archive-dir", small, "keygen", other).code == 0
+    out = tmp_path / "other.wacz"
+    assert package(capsys, small, out, "--sign", other).code == 0
+    assert verify(capsys, out).code == 0  # valid, but by whom?
+    line = one_line_failure(verify(capsys, out, "--public-key", key[1]))
+    assert "signed by key" in line and "not by the expected key" in line
+
+
+def test_an_unsigned_package_verifies_its_hashes(
+    small: Path, key: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "plain.wacz"
+    assert package(capsys, small, out).code == 0
+    result = verify(capsys, out)
+    assert result.code == 0 and result.err.endswith("match datapackage.json, not signed\n")
+    broken = tmp_path / "broken.wacz"
+    rewrite(out, broken, lambda n, d: flip(d) if n == "indexes/index.cdxj" else d)
+    assert "indexes/index.cdxj" in one_line_failure(verify(capsys, broken))
+    line = one_line_failure(verify(capsys, out, "--public-key", key[1]))
+    assert line == "verify: datapackage-digest.json: the package is not signed"
+
+
+def test_wrong_use(
+    small: Path, key: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "x.wacz"
+    result = package(capsys, small, out, "--timestamp-url", "http://tsa.invalid/")
+    assert result.code == 2 and "--timestamp-url needs --sign" in result.error_line()
+    not_a_key = tmp_path / "not.pem"
+    not_a_key.write_text("hello")
+    result = package(capsys, small, out, "--sign", not_a_key)
+    assert result.code == 1 and "not an unencrypted PEM private key" in result.error_line()
+    assert not out.exists()
+    result = verify(capsys, tmp_path / "missing.wacz")
+    assert result.code == 1 and "no WACZ file" in result.error_line()
+    not_zip = tmp_path / "not.wacz"
+    not_zip.write_bytes(b"PK not really")
+    assert "not a readable WACZ" in one_line_failure(verify(capsys, not_zip))
+
+
+# -- RFC 3161 ------------------------------------------------------------------------------
+def test_the_timestamp_request_is_der() -> None:
+    imprint = hashlib.sha256(b"signature").digest()
+    tag, body, rest = read_tlv(timestamp_request(imprint, 12345))
+    assert tag == 0x30 and rest == b""
+    _, version, body = read_tlv(body)
+    assert version == b"\x01"
+    _, message_imprint, body = read_tlv(body)
+    _, algorithm, hashed = read_tlv(message_imprint)
+    assert algorithm == bytes.fromhex("0609608648016503040201") + b"\x05\x00"
+    assert read_tlv(hashed) == (0x04, imprint, b"")
+    _, nonce, body = read_tlv(body)
+    assert int.from_bytes(nonce, "big") == 12345
+    assert body == b"\x01\x01\xff"  # certReq TRUE
+
+
+class FakeTsa:
+    """A timestamp server in this process: answers a TimeStampReq with a CMS SignedData
+    (by a self-signed certificate) whose content holds the request's imprint."""
+
+    def __init__(self, status: int = 0) -> None:
+        self.status = status
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Fake TSA")])
+        now = datetime.now(UTC)
+        self.cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(self.key.public_key())
+            .serial_number(1)
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=1))
+            .sign(self.key, hashes.SHA256())
+        )
+        self.requests: list[bytes] = []
+
+    def __call__(self, request: Any, timeout: float) -> io.BytesIO:
+        self.requests.append(request.data)
+        _, body, _ = read_tlv(request.data)
+        _, _, body = read_tlv(body)  # version
+        _, message_imprint, _ = read_tlv(body)
+        _, _, hashed = read_tlv(message_imprint)
+        _, imprint, _ = read_tlv(hashed)
+        tst_info = b"\x30\x22" + b"\x04\x20" + imprint  # enough of a TSTInfo for the test
+        token = (
+            pkcs7.PKCS7SignatureBuilder()
+            .set_data(tst_info)
+            .add_signer(self.cert, self.key, hashes.SHA256())
+            .sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary])
+        )
+        status = b"\x30\x03\x02\x01" + bytes([self.status])
+        answer = status + (token if self.status in (0, 1) else b"")
+        return io.BytesIO(bytes([0x30, 0x82]) + len(answer).to_bytes(2, "big") + answer)
+
+
+def test_a_timestamped_package(
+    small: Path,
+    key: tuple[Path, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tsa = FakeTsa()
+    monkeypatch.setattr(wacz_sign, "urlopen", tsa)
+    out = tmp_path / "stamped.wacz"
+    result = package(capsys, small, out, "--sign", key[0], "--timestamp-url", "http://tsa.test/")
+    assert result.code == 0, result.err
+    assert len(tsa.requests) == 1
+    with zipfile.ZipFile(out) as zf:
+        data = json.loads(zf.read("datapackage-digest.json"))["signedData"]
+    assert "BEGIN CERTIFICATE" in data["timestampCert"]
+    token = base64.b64decode(data["timeSignature"])
+    imprint = hashlib.sha256(base64.b64decode(data["signature"])).digest()
+    assert b"\x04\x20" + imprint in token
+    result = verify(capsys, out)
+    assert result.code == 0 and result.err.endswith(", timestamped\n")
+
+    # a timestamp of another signature fails
+    def other_stamp(name: str, blob: bytes) -> bytes:
+        if name != "datapackage-digest.json":
+            return blob
+        digest = json.loads(blob)
+        wrong = flip(token, token.index(imprint) + 3)
+        digest["signedData"]["timeSignature"] = base64.b64encode(wrong).decode()
+        return json.dumps(digest).encode()
+
+    broken = tmp_path / "restamped.wacz"
+    rewrite(out, broken, other_stamp)
+    assert "not a timestamp of this signature" in one_line_failure(verify(capsys, broken))
+
+
+def test_a_refused_timestamp_writes_no_package(
+    small: Path,
+    key: tuple[Path, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(wacz_sign, "urlopen", FakeTsa(status=2))
+    out = tmp_path / "stamped.wacz"
+    result = package(capsys, small, out, "--sign", key[0], "--timestamp-url", "http://tsa.test/")
+    assert result.code == 1
+    assert "refused the request (PKIStatus 2)" in result.error_line()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keys"]
