@@ -173,6 +173,16 @@ ARCHIVE_WARC_MAX_SIZE = 1_000_000_000
 #: gzip level of the WARC records (1 fastest ... 9 smallest); a record whose payload
 #: is compressed already is stored at level 0.
 ARCHIVE_WARC_GZIP_LEVEL = 6
+#: Copy each WARC file to object storage when it is closed (rollover and the end of the
+#: crawl; never an `.open` one): `s3://BUCKET/PREFIX`, the object being PREFIX/NAME. Its
+#: SHA-256 is checked after the upload; a failed upload is logged and the crawl goes
+#: on, and the next crawl uploads every closed WARC file the store lacks. Credentials:
+#: boto3's usual ones ([storage.md](storage.md)). Also the environment variable
+#: `ARCHIVE_STORE`; empty: off.
+ARCHIVE_STORE = os.environ.get("ARCHIVE_STORE", "")
+#: The S3-compatible server of `ARCHIVE_STORE` (`https://minio.example:9000`); empty:
+#: AWS S3 itself. Also the environment variable `ARCHIVE_S3_ENDPOINT`.
+ARCHIVE_S3_ENDPOINT = os.environ.get("ARCHIVE_S3_ENDPOINT", "")
 #: Who runs the crawl, written into every warcinfo record. Also the environment
 #: variable `ARCHIVE_OPERATOR`; empty: the user running the crawl.
 ARCHIVE_OPERATOR = os.environ.get("ARCHIVE_OPERATOR", "")

@@ -11,7 +11,8 @@ level part                                    what it is
 ====  ======================================  =====================================
 0     ``archive`` (the package), ``layout``,   imported by all; they import only each
       ``faults``, ``plural``                   other
-1     ``lock``                                 the archive's lock (imports ``layout``)
+1     ``lock``, ``store``                      the archive's lock; WARC files copied to
+                                               S3 (both import ``layout`` only)
 2     ``warc``                                 WARC records, written, read, scanned
 3     ``index``                                SQLite rows, CDXJ, search, merge
 4     ``access``, ``recorder``                 the index opened read-only; the writer of
@@ -49,6 +50,7 @@ LEVELS = {
     "faults": 0,
     "plural": 0,
     "lock": 1,
+    "store": 1,
     "warc": 2,
     "index": 3,
     "access": 4,

@@ -62,6 +62,8 @@ class WarcFileWriter:
         self.closed_files: list[str] = []
         self.bytes_written = 0
         self._fh: BinaryIO | None = None
+        #: called (on the writer's thread) with the path of each file once it is closed
+        self.on_close: Callable[[Path], None] | None = None
 
     @property
     def current_path(self) -> Path | None:
@@ -130,6 +132,8 @@ class WarcFileWriter:
             fsync_path(self.directory)
         self.closed_files.append(name)
         self.filename = None
+        if self.on_close is not None:
+            self.on_close(self.directory / name)
 
 
 def fsync_path(path: Path) -> None:

@@ -29,6 +29,7 @@ from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, ArchiveLocked
 from archive.plural import counted
 from archive.recorder import ArchiveRecorder, Stored
+from archive.store.s3 import Uploader, closed_warc_files
 from archive.warc.exchange import HttpExchange
 from archive.warc.reader import WarcReadError
 from archive.warc.records import warc_date
@@ -93,6 +94,8 @@ class ArchiveExtension:
             commit_interval=settings.getfloat("ARCHIVE_INDEX_COMMIT_SECONDS"),
         )
         self._info: Sequence[tuple[str, str]] = ()
+        # ARCHIVE_STORE: closed WARC files copied to S3 on a thread of their own
+        self.uploader: Uploader | None = None
         self.run_id = str(uuid.uuid4())
         self._started = datetime.now(UTC)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -192,6 +195,8 @@ class ArchiveExtension:
             stats.set_value(SITE_STAT, urlsplit(str(base_url)).netloc)
         if self._early_failure is not None and self.unusable is None:
             self.unusable = f"archive write failed: {self._early_failure}"
+        if self.unusable is None and settings_store(self.crawler):
+            self._start_store()
         if self.unusable is None:
             try:
                 self.recorder.start()
@@ -201,6 +206,21 @@ class ArchiveExtension:
             self._fail(self.unusable)
             return
         logger.info("archiving into %s", self.layout.root.resolve())
+
+    def _start_store(self) -> None:
+        """Upload each WARC file as the writer closes it, after those closed before
+        this run that the store lacks (a crash, a failed upload: docs/storage.md)."""
+        settings = self.crawler.settings
+        try:
+            self.uploader = Uploader(
+                settings_store(self.crawler), settings.get("ARCHIVE_S3_ENDPOINT") or None
+            )
+        except (ValueError, ImportError) as exc:
+            self.unusable = f"ARCHIVE_STORE: {exc}"
+            return
+        self.recorder.writer.on_close = self.uploader.submit
+        for path in closed_warc_files(self.layout.warc_dir):
+            self.uploader.submit(path)
 
     def known_articles(self, refresh: bool = True) -> list[KnownArticle]:
         """What the archive already holds (read before the crawl writes anything new):
@@ -315,10 +335,31 @@ class ArchiveExtension:
         stats.set_value("archive/bytes_written", counts.bytes_written)
         stats.set_value("archive/records", counts.records)
         stats.set_value("archive/revisits", counts.revisits)
+        if self.uploader is not None:
+            await self._finish_store()
         first, *rest = summary_lines(stats.get_stats(), self.layout.root, reason)
         logger.log(logging.ERROR if first.startswith("crawl FAILED") else logging.INFO, first)
         for line in rest:
             logger.info(line)
+
+    async def _finish_store(self) -> None:
+        """Wait for the last uploads; one line says what went to the store."""
+        assert self.uploader is not None and self.crawler.stats is not None
+        up = await asyncio.to_thread(self.uploader.close)
+        self.crawler.stats.set_value("archive/store_uploaded", len(up.uploaded))
+        self.crawler.stats.set_value("archive/store_failed", len(up.failed))
+        line = (
+            f"store {self.uploader.store}: {counted(len(up.uploaded), 'WARC file')} uploaded, "
+            f"{len(up.present)} there already"
+        )
+        if up.failed:
+            logger.warning("%s, %d failed (the next crawl uploads them)", line, len(up.failed))
+        else:
+            logger.info(line)
+
+
+def settings_store(crawler: Crawler) -> str:
+    return str(crawler.settings.get("ARCHIVE_STORE") or "")
 
 
 def archived_articles(stats: dict[str, Any]) -> str:
