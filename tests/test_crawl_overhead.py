@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from scrapy import Request
@@ -68,11 +69,12 @@ def test_per_page_debug_lines_only_when_shown(settings: dict[str, object], logge
         assert crawled is None and scraped is None
 
 
-def test_a_missing_page_asset_takes_the_plain_callback() -> None:
+def test_a_missing_page_asset_takes_the_plain_callback(tmp_path: Path) -> None:
     """A 404 asset reaches parse_asset (no HttpError, no Failure, no errback) and is
     counted; a redirected asset is still followed."""
     project = {n: getattr(project_settings, n) for n in dir(project_settings) if n.isupper()}
-    project["ARCHIVE_EXTRACT_ENABLED"] = False
+    # its own archive: the archive extension, built with the crawler, takes its lock
+    project.update(ARCHIVE_DIR=str(tmp_path / "a"), ARCHIVE_EXTRACT_ENABLED=False)
     crawler = get_crawler(AnsarpressSpider, settings_dict=project)
     spider = AnsarpressSpider.from_crawler(crawler, base_url="http://news.test/english")
     crawler.spider = spider
