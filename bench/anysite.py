@@ -58,7 +58,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -68,30 +68,9 @@ from extraction_quality import score_text  # noqa: E402
 
 from tests.anysite import KINDS, AnySite, build_site  # noqa: E402
 from tests.fixture_site.server import FixtureServer  # noqa: E402
+from tests.newscrawl import truth_index, url_key  # noqa: E402  (the tests' matching)
 
 EVAL_DIR = Path("/work/shared/eval/aeb-public")
-IGNORED_PARAMS = {"sid", "replytocom", "itemid", "catid"}
-
-
-def url_key(url: str) -> str:
-    """A URL with fragment, session/comment/menu parameters and query order normalised away."""
-    parts = urlsplit(url.strip())
-    query = sorted(
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in IGNORED_PARAMS and not k.lower().startswith("utm_")
-    )
-    path = parts.path or "/"
-    return f"{parts.netloc.lower()}{path}" + (f"?{urlencode(query)}" if query else "")
-
-
-def truth_index(site: AnySite, base: str) -> dict[str, str]:
-    """url_key of every URL of every true article -> its canonical URL."""
-    index: dict[str, str] = {}
-    for canonical, truth in site.articles(base).items():
-        for url in (canonical, *truth.aliases):
-            index[url_key(url)] = canonical
-    return index
 
 
 @dataclass
