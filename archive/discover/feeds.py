@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-_BOM = b"\xef\xbb\xbf"
+from archive.discover.xmlread import local_name, one_line, safe_parser, without_bom
 
 
 class FeedError(ValueError):
@@ -26,17 +26,6 @@ class FeedEntry:
     url: str
     title: str | None = None
     published: str | None = None
-
-
-def _local(tag: Any) -> str:
-    if not isinstance(tag, str):  # comments, processing instructions, entities
-        return ""
-    return tag.rpartition("}")[2].rpartition(":")[2].lower()
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _text(element: Any) -> str | None:
@@ -61,7 +50,7 @@ def _http(value: str | None) -> str | None:
 def _children(element: Any) -> dict[str, list[Any]]:
     found: dict[str, list[Any]] = {}
     for child in element:
-        found.setdefault(_local(child.tag), []).append(child)
+        found.setdefault(local_name(child.tag), []).append(child)
     return found
 
 
@@ -141,28 +130,21 @@ def _atom_entry(entry: Any) -> FeedEntry | None:
 
 
 def _read_xml(body: bytes) -> list[FeedEntry | None]:
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=False,
-        recover=True,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    parser = safe_parser()
     try:
         root = etree.fromstring(body, parser=parser)
     except (etree.XMLSyntaxError, ValueError) as exc:
-        raise FeedError(f"not XML: {_one_line(exc)}") from None
+        raise FeedError(f"not XML: {one_line(exc)}") from None
     if root is None:
         raise FeedError("not XML: nothing could be read")
-    kind = _local(root.tag)
+    kind = local_name(root.tag)
     if kind == "feed":
-        return [_atom_entry(e) for e in root if _local(e.tag) == "entry"]
+        return [_atom_entry(e) for e in root if local_name(e.tag) == "entry"]
     if kind == "rss":  # the items of the channel (or, in a loose feed, of the root)
-        items = [i for c in root for i in c if _local(i.tag) == "item"]
-        return [_rss_item(i) for i in items or root if _local(i.tag) == "item"]
+        items = [i for c in root for i in c if local_name(i.tag) == "item"]
+        return [_rss_item(i) for i in items or root if local_name(i.tag) == "item"]
     if kind == "rdf":  # RSS 1.0: the items are siblings of the channel
-        return [_rss_item(i) for i in root if _local(i.tag) == "item"]
+        return [_rss_item(i) for i in root if local_name(i.tag) == "item"]
     raise FeedError(f"not a feed: the root element is <{kind or root.tag}>")
 
 
@@ -170,7 +152,7 @@ def _read_json(body: bytes) -> list[FeedEntry | None]:
     try:
         data = json.loads(body)
     except (ValueError, RecursionError) as exc:
-        raise FeedError(f"not JSON: {_one_line(exc)}") from None
+        raise FeedError(f"not JSON: {one_line(exc)}") from None
     items = data.get("items") if isinstance(data, dict) else None
     version = data.get("version") if isinstance(data, dict) else None
     if not isinstance(items, list) or not (
@@ -207,9 +189,7 @@ def read_feed(body: bytes) -> tuple[FeedEntry, ...]:
     marked ``isPermaLink="false"``; an Atom entry's is its ``rel=alternate`` link (no
     rel is alternate; text/html first). FeedError when the body is no feed; a feed
     without entries gives ``()``."""
-    if body.startswith(_BOM):
-        body = body[len(_BOM) :]
-    body = body.lstrip()
+    body = without_bom(body)
     if not body:
         raise FeedError("empty body")
     if body[:1] == b"<":

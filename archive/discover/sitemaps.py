@@ -16,12 +16,13 @@ from typing import Any, Literal
 
 from lxml import etree
 
+from archive.discover.xmlread import local_name, one_line, safe_parser, without_bom
+
 # where to look when robots.txt names no Sitemap: the common place, Yoast's index,
 # WordPress core's own (5.5+), and the usual name of a Google News sitemap
 SITEMAP_GUESSES = ("/sitemap.xml", "/sitemap_index.xml", "/wp-sitemap.xml", "/news-sitemap.xml")
 
 _GZIP_MAGIC = b"\x1f\x8b"
-_BOM = b"\xef\xbb\xbf"
 _CHUNK = 64 * 1024
 # the end tag of the root: a document without it was cut short
 _ROOT_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?(?:urlset|sitemapindex)\s*>\s*$")
@@ -52,22 +53,6 @@ class SitemapPage:
     entries: tuple[SitemapEntry, ...] = ()
 
 
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=False,
-        recover=True,
-        remove_comments=True,
-        remove_pis=True,
-    )
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 def inflate(body: bytes, max_size: int) -> bytes:
     """The gzip *body* inflated, a chunk at a time; SitemapError once it passes
     *max_size* bytes (0 or less: no bound, as Scrapy's DOWNLOAD_MAXSIZE). A stream cut
@@ -88,20 +73,12 @@ def inflate(body: bytes, max_size: int) -> bytes:
                 break
         tail = inflater.flush(_CHUNK)
     except zlib.error as exc:
-        raise SitemapError(f"bad gzip body: {_one_line(exc)}") from None
+        raise SitemapError(f"bad gzip body: {one_line(exc)}") from None
     size += len(tail)
     if 0 < max_size < size:
         raise SitemapError(f"gzip body inflates past {max_size} bytes")
     out.append(tail)
     return b"".join(out)
-
-
-def _local(tag: Any) -> str:
-    """The local name of an element's tag, whatever its namespace (declared or not:
-    the recovering parser keeps an undeclared ``news:title`` as that name)."""
-    if not isinstance(tag, str):  # comments, processing instructions, entities
-        return ""
-    return tag.rpartition("}")[2].rpartition(":")[2].lower()
 
 
 def _text(element: Any) -> str | None:
@@ -117,14 +94,14 @@ def _news(element: Any) -> tuple[str | None, str | None, str | None]:
     """(title, publication date, publication name) of a Google News ``<news:news>``."""
     title = published = name = None
     for child in element:
-        local = _local(child.tag)
+        local = local_name(child.tag)
         if local == "title":
             title = _text(child)
         elif local == "publication_date":
             published = _text(child)
         elif local == "publication":
             for sub in child:
-                if _local(sub.tag) == "name":
+                if local_name(sub.tag) == "name":
                     name = _text(sub)
     return title, published, name
 
@@ -132,7 +109,7 @@ def _news(element: Any) -> tuple[str | None, str | None, str | None]:
 def _entry(element: Any) -> SitemapEntry | None:
     loc = lastmod = title = published = name = None
     for child in element:
-        local = _local(child.tag)
+        local = local_name(child.tag)
         if local == "loc":
             loc = _text(child)
         elif local == "lastmod":
@@ -147,18 +124,18 @@ def _entry(element: Any) -> SitemapEntry | None:
 
 def _read_xml(body: bytes) -> SitemapPage:
     try:
-        root = etree.fromstring(body, parser=_parser())
+        root = etree.fromstring(body, parser=safe_parser())
     except (etree.XMLSyntaxError, ValueError) as exc:
-        raise SitemapError(f"not XML: {_one_line(exc)}") from None
+        raise SitemapError(f"not XML: {one_line(exc)}") from None
     if root is None:
         raise SitemapError("not XML: nothing could be read")
-    kind = _local(root.tag)
+    kind = local_name(root.tag)
     if kind in ("rss", "feed", "rdf"):  # a feed given as a sitemap (search engines take them)
         return _from_feed(body)
     if kind not in ("urlset", "sitemapindex"):
         raise SitemapError(f"not a sitemap: the root element is <{kind or root.tag}>")
     wanted = "url" if kind == "urlset" else "sitemap"
-    elements = [child for child in root if _local(child.tag) == wanted]
+    elements = [child for child in root if local_name(child.tag) == wanted]
     if not _ROOT_END.search(body[-256:]):
         # cut short: the last entry the parser closed itself may hold a cut <loc>
         elements = elements[: len(_ENTRY_END[kind].findall(body))]
@@ -204,9 +181,7 @@ def read_sitemap(body: bytes, max_size: int) -> SitemapPage:
         body = inflate(body, max_size)
     elif 0 < max_size < len(body):
         raise SitemapError(f"body longer than {max_size} bytes")
-    if body.startswith(_BOM):
-        body = body[len(_BOM) :]
-    body = body.lstrip()
+    body = without_bom(body)
     if not body:
         raise SitemapError("empty body")
     if body[:1] == b"<":
