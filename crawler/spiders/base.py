@@ -522,15 +522,25 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
         for request in recovered:
             yield request
 
-    def page_links(self, response: Response) -> PageLinks:
-        """The links of an HTML page, read in this process (listing pages; article pages
-        get theirs from the extraction worker, which parses the page anyway)."""
+    def page_selector(self, response: Response) -> Selector | None:
+        """An HTML page parsed in this process (listing pages; article pages are parsed
+        by the extraction worker), or None: not HTML, or a page lxml cannot read. A local
+        selector: response.selector would keep the parsed tree alive on the response."""
         if not isinstance(response, TextResponse) or not looks_like_html(response.body):
+            return None
+        try:
+            return Selector(response=response)
+        except Exception as exc:
+            logger.debug("cannot parse %s: %s", response.url, exc)
+            return None
+
+    def page_links(self, response: Response, page: Selector | None = None) -> PageLinks:
+        """The links of an HTML page read in this process (*page*: its parse, if made)."""
+        page = page if page is not None else self.page_selector(response)
+        if page is None:
             return PageLinks()
         try:
-            # a local selector: response.selector would keep the parsed tree alive on
-            # the response for as long as it waits for extraction
-            return links_of_tree(Selector(response=response).root)
+            return links_of_tree(page.root)
         except Exception as exc:  # a page lxml cannot read: nothing to follow
             logger.debug("no links from %s: %s", response.url, exc)
             return PageLinks()
@@ -592,9 +602,10 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
             self._site_inc(scope, "pages")
         if self.challenged(response):
             return  # its links are the challenge's: the next run asks for the page again
+        page = self.page_selector(response)  # one parse for the site's name and the links
         if scope is not None and not scope.home_name and scope.home_reads < HOME_READS:
-            yield from self.read_home(response, scope)
-        yield from self.follow(response)
+            yield from self.read_home(response, scope, page)
+        yield from self.follow(response, self.page_links(response, page))
 
     def challenged(self, response: Response, error: bool = False) -> bool:
         """Is *response* a bot challenge or block page (archive/extract/challenge.py)? Counted

@@ -13,12 +13,11 @@ from typing import Any
 
 from protego import Protego
 from scrapy import Request, Selector
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 
 from archive.discover.feeds import FeedError, read_feed
 from archive.discover.sitemaps import SITEMAP_GUESSES, SitemapEntry, SitemapError, read_sitemap
 from archive.extract import titles
-from archive.extract.sniff import looks_like_html
 from crawler.politeness.robots import DENY_ALL, Rules, rules_after_error, rules_from_response
 from crawler.spiders.lastmod import parse_lastmod, stamped
 from crawler.spiders.meta import GUESSED_META, PRIO_ARTICLE, PRIO_FEED, PRIO_SITEMAP
@@ -192,16 +191,18 @@ class Discovery(_Spider):
                 if req is not None:
                     yield req
 
-    def read_home(self, response: Response, scope: SiteScope) -> Iterator[Request]:
+    def read_home(
+        self, response: Response, scope: SiteScope, head: Selector | None
+    ) -> Iterator[Request]:
         """The site's name from a start page (og:site_name, application-name, <title>),
         else from the next listing pages (a start page that is only a redirect). A start
         page that sends on with a meta refresh (Scrapy's meta-refresh middleware is off:
-        the page is archived as it is) has its target read as a start page too."""
+        the page is archived as it is) has its target read as a start page too. *head*:
+        the page's parse (crawler.spiders.base.page_selector), None when not HTML."""
         scope.home_reads += 1
-        if not isinstance(response, TextResponse) or not looks_like_html(response.body):
+        if head is None:
             return
         try:
-            head = Selector(response=response)
             scope.home_name = titles.home_site_name(
                 head.xpath("//meta[@property='og:site_name']/@content").get(),
                 head.xpath("//meta[@name='application-name']/@content").get(),
