@@ -49,6 +49,7 @@ LEVELS = {
     "layout": 0,
     "faults": 0,
     "plural": 0,
+    "metricsserver": 0,
     "lock": 1,
     "store": 1,
     "warc": 2,

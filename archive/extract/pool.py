@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import os
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -82,6 +83,8 @@ class ExtractionPool:
         self.restarts = 0  # workers replaced after a crash or a stuck page
         self.recycles = 0  # workers replaced after recycle_after pages each
         self._log = log or (lambda message: None)
+        # told the seconds each page took, waiting included (a crawl's metrics set it)
+        self.observe: Callable[[str, float], None] | None = None
         self._context = start_forkserver()
         self._executor: ProcessPoolExecutor | None = None
         self._retired: list[ProcessPoolExecutor] = []  # finishing their pages
@@ -178,7 +181,11 @@ class ExtractionPool:
         the same parse in the worker). With ``decide``, only when the page is an article
         (``listed``: "news" when a feed or a news sitemap listed it, "sitemap" for a
         plain sitemap)."""
-        return await self.run(ExtractJob(url, body, content_type, links, decide, listed))
+        start = time.perf_counter()
+        result = await self.run(ExtractJob(url, body, content_type, links, decide, listed))
+        if self.observe is not None:
+            self.observe(url, time.perf_counter() - start)
+        return result
 
     async def run(self, job: ExtractJob) -> ExtractionResult:
         try:

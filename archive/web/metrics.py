@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask import Flask, Response, g, request
-from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from archive.metricsserver import serve, stop
 
 if TYPE_CHECKING:
     from wsgiref.simple_server import WSGIServer
 
 logger = logging.getLogger(__name__)
 
-ADDRESS = "127.0.0.1"
 ENV = "ARCHIVE_METRICS_PORT"
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -47,9 +48,7 @@ class AppMetrics:
 
     def stop(self) -> None:
         server, self.server = self.server, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
+        stop(server)
 
 
 def instrument(app: Flask, port: int) -> AppMetrics:
@@ -86,14 +85,6 @@ def instrument(app: Flask, port: int) -> AppMetrics:
             metrics.latency.labels(endpoint).observe(time.perf_counter() - started)
         return response
 
-    try:
-        metrics.server, _thread = start_http_server(port, addr=ADDRESS, registry=registry)
-    except OSError as exc:
-        logger.warning(
-            "metrics: cannot listen on %s port %d (%s): going on without metrics",
-            ADDRESS,
-            port,
-            exc.strerror or exc,
-        )
+    metrics.server = serve(port, registry)
     app.extensions["metrics"] = metrics
     return metrics

@@ -12,8 +12,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from scrapy import signals
@@ -68,24 +66,6 @@ class ExtractionPool(extractpool.ExtractionPool):
         return pool
 
     crawler: Crawler | None = None
-    # told the seconds each page's extraction took (crawler/run/metrics.py sets it)
-    observe: Callable[[str, float], None] | None = None
-
-    async def extract(
-        self,
-        body: bytes,
-        url: str,
-        content_type: str | None,
-        links: bool = False,
-        *,
-        decide: bool = False,
-        listed: str = "",
-    ) -> ExtractionResult:
-        start = time.perf_counter()
-        result = await super().extract(body, url, content_type, links, decide=decide, listed=listed)
-        if self.observe is not None:
-            self.observe(url, time.perf_counter() - start)
-        return result
 
     def spider_closed(self) -> None:
         stats = self.crawler.stats if self.crawler is not None else None

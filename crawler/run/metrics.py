@@ -3,7 +3,7 @@
 The numbers are read when Prometheus scrapes, on the metrics server's own thread: the
 crawl's stats (copied in one step), the scheduler's queue, the recorder's write backlog
 and the bytes it wrote. Nothing runs on the reactor for them but the extraction latency,
-one histogram observation a page (:class:`crawler.archiving.extraction.ExtractionPool`
+one histogram observation a page (:class:`archive.extract.pool.ExtractionPool`
 calls :meth:`MetricsExtension.extracted`). A port in use costs the crawl its metrics,
 never the crawl: one warning line.
 """
@@ -15,11 +15,13 @@ import logging
 from collections.abc import Iterator, Sized
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+
+from archive.metricsserver import ADDRESS, serve, stop
 
 if TYPE_CHECKING:
     from wsgiref.simple_server import WSGIServer
@@ -29,7 +31,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-ADDRESS = "127.0.0.1"
 PREFIX = "newsarchive_"
 SITES = "archive/sites/"
 DOWNLOAD_EXCEPTIONS = "downloader/exception_type_count/"
@@ -57,27 +58,6 @@ def metrics_port(value: Any) -> int:
     if not 0 <= port <= 65535:
         raise ValueError(f"ARCHIVE_METRICS_PORT must be a port number (0-65535), not {port}")
     return port
-
-
-def serve(port: int, registry: CollectorRegistry) -> WSGIServer | None:
-    """Serve *registry* on 127.0.0.1:*port*; None (and a warning) when it cannot listen."""
-    try:
-        server, _thread = start_http_server(port, addr=ADDRESS, registry=registry)
-    except OSError as exc:
-        logger.warning(
-            "metrics: cannot listen on %s port %d (%s): going on without metrics",
-            ADDRESS,
-            port,
-            exc.strerror or exc,
-        )
-        return None
-    return server
-
-
-def stop(server: WSGIServer | None) -> None:
-    if server is not None:
-        server.shutdown()
-        server.server_close()
 
 
 class CrawlCollector(Collector):
