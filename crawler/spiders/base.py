@@ -82,7 +82,7 @@ from crawler.spiders.discovery import Discovery
 from crawler.spiders.lastmod import LastMod
 from crawler.spiders.meta import DECIDE_META, LISTED_META, PRIO_ARTICLE, PRIO_LISTING
 from crawler.spiders.recovery import Recovery
-from crawler.spiders.scope import SiteOptions, SiteScope
+from crawler.spiders.scope import ARTICLE_LIKE, SiteOptions, SiteScope
 from crawler.spiders.urls import LinkMemo, normalize_url, quick_host
 
 if TYPE_CHECKING:
@@ -231,6 +231,10 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
     def _closed(self) -> None:
         if self.extractor is not None:
             self.extractor.close()
+        for scope in self.scopes:  # what ordered its frontier (archive/discover/urlshapes.py)
+            shapes = scope.shapes.article_shapes()
+            if shapes:
+                logger.info("%s: article URL shapes %s", scope.name, ", ".join(shapes[:5]))
 
     def _inc(self, key: str, count: int = 1) -> None:
         if self.crawler.stats is not None:
@@ -354,13 +358,15 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
         if scope.decides:
             meta[DECIDE_META] = True
             meta[LISTED_META] = listed
-            priority += scope.priority_bonus(url)
-            if not listed and barren is not None and not scope.looks_like_article(url):
+            score = scope.shapes.score(url)  # how article-like its shape is, 0-1
+            bonus = int(score * 10)  # a more article-like page a little earlier
+            priority += bonus
+            if not listed and barren is not None and score < ARTICLE_LIKE:
                 # a page of a shape that has not been an article: fetched as a listing
                 if not self._listing_allowed(url, scope, barren):
                     return None
                 meta.update({"barren": barren, UNCAPPED: True})
-                priority = PRIO_LISTING + scope.priority_bonus(url)
+                priority = PRIO_LISTING + bonus
         if known is not None:
             if changed:
                 self._inc("archive/articles_modified")

@@ -22,7 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 from archive.discover.urlshapes import ShapeLearner
@@ -369,15 +369,3 @@ class SiteScope:
         """Is a page of this shape fetched as an article (early, under the host cap) or
         as a listing (late, under the listing cap)? Decided by what the site showed."""
         return self.shapes.score(url) >= ARTICLE_LIKE
-
-    def priority_bonus(self, url: str) -> int:
-        """0-10 more priority for a URL of a more article-like shape."""
-        return int(self.shapes.score(url) * 10)
-
-    def remember(self, known: KnownArticle, url: str) -> None:
-        key = self.article_key(url)
-        if key and key not in self.known:
-            self.known[key] = known
-
-    def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "url": self.base_url}
