@@ -197,3 +197,53 @@ def test_replay_app_without_metrics(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert scrape(port) is not None
     finally:
         app.extensions["metrics"].stop()
+
+
+@pytest.mark.parametrize("env", [None, "1"], ids=["no-env", "env-overridden"])
+def test_replay_metrics_port_option(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    env: str | None,
+) -> None:
+    """``replay --metrics-port N`` serves the replay app's metrics on N, over (or without)
+    ``ARCHIVE_METRICS_PORT``; pywb stubbed out: the app is made, then the start stops."""
+    from flask import Flask
+
+    from archive.cli.parser import main
+    from archive.web import serve
+    from archive.web.wayback import WaybackError
+    from tests.cli_support import write_archive
+
+    if env is None:
+        monkeypatch.delenv("ARCHIVE_METRICS_PORT", raising=False)
+    else:
+        monkeypatch.setenv("ARCHIVE_METRICS_PORT", str(free_port()))
+    write_archive(tmp_path / "a", [])
+    apps: list[Flask] = []
+    made = serve.create_app
+
+    def create_app(config: object) -> Flask:
+        apps.append(made(config))  # type: ignore[arg-type]
+        return apps[-1]
+
+    def no_wayback(*args: object, **kw: object) -> None:
+        assert samples_at(port) is not None  # served while the application runs
+        raise WaybackError("stubbed")
+
+    port = free_port()
+    monkeypatch.setattr(serve, "pywb_program", lambda name: "wayback")
+    monkeypatch.setattr(serve, "create_app", create_app)
+    monkeypatch.setattr(serve, "start_wayback", no_wayback)
+    samples_at = scrape
+    argv = ["--archive-dir", str(tmp_path / "a"), "replay", "--port", "0"]
+    try:
+        assert main([*argv, "--metrics-port", str(port)]) == 1
+        assert "stubbed" in capsys.readouterr().err
+        assert apps[0].config["WEB"].metrics_port == port
+    finally:
+        for app in apps:
+            if "metrics" in app.extensions:
+                app.extensions["metrics"].stop()
+    assert main([*argv, "--metrics-port", "http"]) == 2
+    assert "not a port number" in capsys.readouterr().err

@@ -282,6 +282,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PORT",
         help="port of pywb, which replays the archived pages (default: PORT + 1; 0: any free)",
     )
+    p.add_argument(
+        "--metrics-port",
+        type=_port,
+        default=None,
+        metavar="PORT",
+        help="serve Prometheus metrics on 127.0.0.1:PORT/metrics (default: "
+        "$ARCHIVE_METRICS_PORT, else none; 0: none)",
+    )
     return parser
 
 

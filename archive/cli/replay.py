@@ -18,6 +18,7 @@ def cmd_replay(args: argparse.Namespace, layout: ArchiveLayout) -> int:
             port=args.port,
             replay_port=args.replay_port,
             timeout=args.timeout,
+            metrics_port=getattr(args, "metrics_port", None),
         )
     except ReplayError as exc:
         raise CommandError(str(exc)) from None

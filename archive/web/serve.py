@@ -48,8 +48,11 @@ def serve(
     timeout: float = 5.0,
     out: TextIO | None = None,
     ready: Callable[[str, str], None] | None = None,
+    metrics_port: int | None = None,
 ) -> int:
-    """Run until stopped; returns the exit status (0 when stopped by a signal)."""
+    """Run until stopped; returns the exit status (0 when stopped by a signal).
+    *metrics_port*: Prometheus metrics on 127.0.0.1 there (0: none; None: the
+    ``ARCHIVE_METRICS_PORT`` environment variable decides)."""
     out = out or sys.stdout
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     program = pywb_program("wayback")
@@ -67,7 +70,11 @@ def serve(
             replay_port = real_port + 1 if port else 0
         if replay_port == 0:
             replay_port = free_port(host)
-        config = WebConfig(layout, host, replay_port, timeout)
+        config = (
+            WebConfig(layout, host, replay_port, timeout)
+            if metrics_port is None
+            else WebConfig(layout, host, replay_port, timeout, metrics_port=metrics_port)
+        )
         app_server.app = create_app(config)
         try:
             wayback = start_wayback(
