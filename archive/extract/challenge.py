@@ -116,9 +116,11 @@ def challenge_reason(status: int, headers: Mapping[str, str], body: bytes) -> st
     found = _by_header(status, headers)
     if found is not None:
         return found
-    head = body[:SNIFF_BYTES].lower()
     blocked = status in BLOCK_STATUSES
     whole = len(body) <= SNIFF_BYTES  # a longer page has text enough to be no challenge
+    if not blocked and not whole:
+        return None  # every rule below needs one or the other: most pages end here
+    head = body[:SNIFF_BYTES].lower()
     for marker, kind in _STRUCTURAL:
         if marker in head:
             if blocked or (whole and visible_length(head) <= STRUCTURAL_TEXT):
