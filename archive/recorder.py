@@ -26,7 +26,13 @@ from archive.index.cdxj import write_cdxj
 from archive.index.rows import article_row, capture_row, run_row
 from archive.index.sqlite import ArchiveIndex
 from archive.layout import ArchiveLayout
-from archive.warc.exchange import HttpExchange, conversion_record, exchange_records, metadata_record
+from archive.warc.exchange import (
+    HttpExchange,
+    conversion_record,
+    exchange_records,
+    metadata_record,
+    resource_record,
+)
 from archive.warc.records import RUN_URI_PREFIX, WarcRecord
 from archive.warc.writer import RecordLocation, WarcFileWriter
 
@@ -150,6 +156,11 @@ class ArchiveRecorder:
         ``document`` carries the article fields, including ``warc_record_id``, the id of
         the response it was extracted from."""
         return self._submit(self._write_article, document, len(document.get("text") or ""))
+
+    def record_resource(self, uri: str, content_type: str, payload: bytes) -> Future[Stored]:
+        """Write a ``resource`` record (a rendered page's screenshot, its text) and its
+        ``captures`` row (no status: no HTTP message)."""
+        return self._submit(self._write_resource, (uri, content_type, payload), len(payload))
 
     def record_run(self, report: dict[str, Any], *, own: bool = True) -> Future[Stored]:
         """Write a run report as a metadata record and its ``runs`` row. The report of
@@ -319,6 +330,16 @@ class ArchiveRecorder:
         updates = document["warc_record_id"] in self._refreshed
         self._refreshed.discard(document["warc_record_id"])
         return replace(_stored(record, loc), updates=updates)
+
+    def _write_resource(self, resource: tuple[str, str, bytes]) -> Stored:
+        assert self._index is not None
+        uri, content_type, payload = resource
+        record = resource_record(uri, content_type, payload)
+        (loc,) = self.writer.write([record])
+        self.counts.records += 1
+        self._index.add_capture(capture_row(record.header, None, content_type, loc))
+        self._pending_rows += 1
+        return _stored(record, loc)
 
     def _write_run(self, report: dict[str, Any]) -> Stored:
         # the run's exchanges were queued before its report: every revisit is counted

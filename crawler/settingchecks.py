@@ -62,9 +62,22 @@ def asset_scope(value: Any) -> str:
     raise SettingError(f"ARCHIVE_PAGE_ASSETS must be site, all or off, got {value!r}")
 
 
+def browser_mode(value: Any) -> str:
+    """ARCHIVE_BROWSER: "off", "auto" or "always"; booleans read as "always" / "off"."""
+    text = str(value).strip().lower()
+    if text in ("off", "auto", "always"):
+        return text
+    if text in ("1", "true", "yes", "on"):
+        return "always"
+    if text in ("0", "false", "no", "none", ""):
+        return "off"
+    raise SettingError(f"ARCHIVE_BROWSER must be off, auto or always, got {value!r}")
+
+
 def check_settings(settings: Any) -> None:
     """Every setting above, checked (raises SettingError, one line)."""
     for name in DURATION_SETTINGS:
         duration_setting(settings, name)
     asset_scope(settings.get("ARCHIVE_PAGE_ASSETS"))
+    browser_mode(settings.get("ARCHIVE_BROWSER"))
     max_pages_per_host(settings)

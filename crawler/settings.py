@@ -250,6 +250,36 @@ ARCHIVE_METRICS_PORT = os.environ.get("ARCHIVE_METRICS_PORT", "")
 ARCHIVE_REDIS_URL = os.environ.get("ARCHIVE_REDIS_URL", "")
 #: The name the workers of one run share (empty: the current UTC hour, `YYYYMMDDHH`).
 #: Also the environment variable `ARCHIVE_REDIS_RUN`.
+# -- ARCHIVE_BROWSER_*: pages rendered in headless Chromium --------------------------------
+#: Render article pages in headless Chromium (Debian's `chromium`, driven by Playwright)
+#: and archive every request they make: `off`, `auto` (only pages whose static HTML looks
+#: like a JavaScript shell: an empty app root, a `noscript` asking for JavaScript, next to
+#: no text; or whose URL a site's `browser_pattern` names) or `always`. A sites file's
+#: `browser:` sets it per site. Chromium starts when a page first needs it. See
+#: [browser.md](browser.md).
+ARCHIVE_BROWSER = "off"
+#: Pages rendered at once (1 or 2): each tab costs Chromium 100-300 MB.
+ARCHIVE_BROWSER_TABS = 1
+#: Seconds a page may take in the browser in all (its requests, which wait for the
+#: site's delay like any other, its scripts, the screenshot); past it the page fails,
+#: is tried once more, then is archived as fetched and extracted from its static HTML.
+ARCHIVE_BROWSER_PAGE_TIMEOUT = 30
+#: Restart the browser after this many pages (0: never), which bounds what leaks.
+ARCHIVE_BROWSER_RESTART_PAGES = 100
+#: MiB of memory Chromium's processes use together (their proportional set sizes) past
+#: which the browser is restarted after the page (0: no cap).
+ARCHIVE_BROWSER_MAX_MEMORY_MB = 1024
+#: Archive a full-page screenshot of each rendered page (`urn:screenshot:URL`, PNG).
+ARCHIVE_BROWSER_SCREENSHOT = True
+#: MiB of the static resources (scripts, stylesheets, images, fonts) rendered pages
+#: fetched that are kept in memory for the next pages, instead of fetching them again.
+ARCHIVE_BROWSER_CACHE_MB = 32
+#: The Chromium executable, a path or a name on PATH; empty: `chromium` on PATH.
+ARCHIVE_BROWSER_EXECUTABLE = ""
+#: The browser's User-Agent; empty: Chrome's (its major version) followed by
+#: `USER_AGENT`. Written into the warcinfo record (`http-header-user-agent-browser`).
+ARCHIVE_BROWSER_USER_AGENT = ""
+
 ARCHIVE_REDIS_RUN = os.environ.get("ARCHIVE_REDIS_RUN", "")
 #: A Redis worker exits once the shared queue has stayed empty this many seconds.
 ARCHIVE_REDIS_IDLE_CLOSE = 10

@@ -271,7 +271,7 @@ def test_unknown_key_hint(tmp_path: Path) -> None:
     assert error(path) == (
         f"{path}:3: unknown key 'dealy' (did you mean 'delay'?); known keys: url, start, "
         "article_pattern, sections, delay, concurrency, headers, cookies, max_articles, "
-        "name, browser"
+        "name, browser, browser_pattern"
     )
     path = write(tmp_path, "s.toml", '[[site]]\nurl = "https://a.example/"\nsection = ["/a/"]\n')
     assert error(path).startswith(

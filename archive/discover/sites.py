@@ -7,7 +7,10 @@ mapping of keys) or TOML (``.toml``: ``[[site]]`` or ``[[sites]]`` tables of key
 ``/politics/``), ``article_pattern``, ``sections`` (path prefixes to stay inside; default
 the whole site), ``delay`` (seconds), ``concurrency``, ``headers``, ``cookies`` (a Netscape
 cookies.txt, relative to the sites file; the unexpired cookies for the host are kept),
-``max_articles``, ``name`` (default the host), ``browser`` (off, auto, always; reserved).
+``max_articles``, ``name`` (default the host), ``browser`` (off, auto, always: render the
+site's pages in headless Chromium; default ``ARCHIVE_BROWSER``), ``browser_pattern`` (pages
+always rendered with ``browser: auto``: a regular expression searched in the URL's path,
+or ``path?query``).
 A key with no value (YAML ``key:``) counts as absent.
 
 ``article_pattern`` forces which URLs are articles: it is matched with ``re.fullmatch``
@@ -37,7 +40,7 @@ import yaml
 
 KNOWN_KEYS = (
     *("url", "start", "article_pattern", "sections", "delay", "concurrency", "headers"),
-    *("cookies", "max_articles", "name", "browser"),
+    *("cookies", "max_articles", "name", "browser", "browser_pattern"),
 )
 BROWSER_MODES = ("off", "auto", "always")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -83,7 +86,8 @@ class Site:
     cookies: tuple[Cookie, ...] = ()
     max_articles: int | None = None
     name: str = ""
-    browser: str = "off"
+    browser: str = ""  # "" = ARCHIVE_BROWSER's mode
+    browser_pattern: str | None = None
 
 
 def site_from_url(url: str) -> Site:
@@ -245,7 +249,8 @@ def _site(raw: Any, base: Path) -> Site:
         cookies=field("cookies", _cookies, base, host) or (),
         max_articles=field("max_articles", _number, "max_articles", True),
         name=field("name", _name) or host,
-        browser=field("browser", _browser) or "off",
+        browser=field("browser", _browser) or "",
+        browser_pattern=field("browser_pattern", _pattern, "browser_pattern"),
     )
 
 
@@ -302,13 +307,13 @@ def _section(value: Any) -> str:
     return value.strip()
 
 
-def _pattern(value: Any) -> str:
+def _pattern(value: Any, what: str = "article_pattern") -> str:
     if not isinstance(value, str):
-        raise _Bad(f"article_pattern must be a regular expression, got {_show(value)}")
+        raise _Bad(f"{what} must be a regular expression, got {_show(value)}")
     try:
         re.compile(value)
     except re.error as e:
-        raise _Bad(f"article_pattern {value!r} is not a valid regular expression: {e}") from None
+        raise _Bad(f"{what} {value!r} is not a valid regular expression: {e}") from None
     return value
 
 

@@ -103,6 +103,7 @@ _PHRASES = (
     (b"challenges.cloudflare.com/turnstile", "captcha form"),
 )
 
+NEEDS_JAVASCRIPT = "page that needs JavaScript"  # a shell: no challenge when rendered
 _OPENING_RE = re.compile(rb"<(script|style|template|noscript)\b|<!--")
 _TAG_RE = re.compile(rb"<[^<>]*>")
 _SPACE_RE = re.compile(rb"\s+")
@@ -131,7 +132,7 @@ def challenge_reason(status: int, headers: Mapping[str, str], body: bytes) -> st
         return weak
     shell = whole and b"<noscript" in head and _asks_for_javascript(head)
     if shell and visible_length(head) <= SHELL_TEXT:
-        return "page that needs JavaScript"
+        return NEEDS_JAVASCRIPT
     return None
 
 

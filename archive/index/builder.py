@@ -25,7 +25,9 @@ def capture_row_of(
     return capture_row(
         response.header,
         response.http_status,
-        response.http_header("Content-Type"),
+        response.http_header("Content-Type")
+        if response.is_http
+        else response.header("Content-Type"),
         response.location,
         request_id,
         request_location,
@@ -87,6 +89,8 @@ class RowBuilder:
                 yield "captures", capture_row_of(response, record.record_id, record.location)
             else:
                 self._requests[target] = (record.record_id, record.location)
+        elif kind == "resource":  # a rendered page's screenshot or text: a capture of its own
+            yield "captures", capture_row_of(record)
         else:
             row = row_of(record)
             if row is not None:

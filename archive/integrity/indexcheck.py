@@ -24,6 +24,9 @@ POINTERS = {
     "runs": "id, record_id, warc_filename, warc_offset",
 }
 CAPTURE_TYPES = ("response", "revisit")
+# a captures row is of a response or revisit, or of a resource (a rendered page's
+# screenshot, text, page info: crawler/capture/rendering.py)
+CAPTURE_ROW_TYPES = (*CAPTURE_TYPES, "resource")
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,7 @@ def check_rows(rows: IndexRows, scans: Iterable[FileScan], existing: Iterable[st
             r["warc_filename"],
             r["warc_offset"],
             r["warc_length"],
-            CAPTURE_TYPES,
+            CAPTURE_ROW_TYPES,
         )
         if bad is None and r["request_record_id"]:
             bad = judge(

@@ -191,6 +191,21 @@ def conversion_record(
     )
 
 
+def resource_record(
+    uri: str, content_type: str, payload: bytes, date: datetime | None = None
+) -> WarcRecord:
+    """A ``resource`` record: content made by the crawler itself, such as a rendered
+    page's screenshot (``urn:screenshot:URL``) or text (``urn:text:URL``), the names
+    browsertrix-crawler gives them. Block and payload are the content; both digested."""
+    return WarcRecord(
+        "resource",
+        [("WARC-Date", warc_date(date)), ("WARC-Target-URI", uri)],
+        payload=payload,
+        content_type=content_type,
+        compressed_payload=is_compressed(payload),
+    )
+
+
 def metadata_record(url: str, fields: dict[str, Any], refers_to: str | None = None) -> WarcRecord:
     """A JSON metadata record (run reports and the like): no payload digest (§6.7)."""
     headers = [("WARC-Date", warc_date()), ("WARC-Target-URI", url)]
@@ -213,5 +228,6 @@ __all__ = [
     "conversion_record",
     "exchange_records",
     "metadata_record",
+    "resource_record",
     "sha1_digest",
 ]

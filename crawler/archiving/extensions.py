@@ -268,6 +268,15 @@ class ArchiveExtension:
     def _watch(self, fut: Future[Stored]) -> Future[Stored]:
         fut.add_done_callback(self._check)
         return fut
+    def record_resource(self, uri: str, content_type: str, payload: bytes) -> Future[Stored]:
+        """A ``resource`` record: a rendered page's screenshot, text or page info."""
+        return self._watch(self.recorder.record_resource(uri, content_type, payload))
+
+    def add_info(self, fields: Sequence[tuple[str, str]]) -> None:
+        """More fields for the warcinfo record of every WARC file opened from now on (the
+        browser's User-Agent, found as the crawl starts, before its first record)."""
+        self._info = [*self._info, *fields]
+
 
     def _check(self, fut: Future[Stored]) -> None:
         exc = fut.exception()

@@ -15,6 +15,7 @@ which skip the duplicate filter.
 from __future__ import annotations
 
 import logging
+import weakref
 from typing import Any
 
 from scrapy import Request
@@ -29,6 +30,9 @@ logger = logging.getLogger(__name__)
 UNCAPPED = "archive_uncapped"
 
 
+_CAPS: weakref.WeakKeyDictionary[Any, HostCap] = weakref.WeakKeyDictionary()
+
+
 class HostCap:
     """Counts the requests to each host that pass the duplicate filter."""
 
@@ -39,7 +43,12 @@ class HostCap:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> HostCap:
-        return cls(max_pages_per_host(crawler.settings), crawler.stats)
+        """The crawl's one cap: the duplicate filter's, which the browser's requests
+        (crawler/capture/rendering.py, outside the scheduler) count against too."""
+        cap = _CAPS.get(crawler)
+        if cap is None:
+            cap = _CAPS[crawler] = cls(max_pages_per_host(crawler.settings), crawler.stats)
+        return cap
 
     def allows(self, request: Request) -> bool:
         """True, and counted, while *request*'s host is under the cap."""

@@ -92,3 +92,5 @@ class PageAssets(_Spider):
             logger.debug("page asset %s: HTTP %s", response.url, response.status)
             return
         self._inc("archive/page_assets")
+        if self.renderer is not None:  # a rendered page that needs it takes it from memory
+            self.renderer.remember(response)

@@ -53,7 +53,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive.discover.pagination import is_next_page
 from archive.extract import titles
-from archive.extract.challenge import HEADER_NAMES, challenge_reason
+from archive.extract.challenge import HEADER_NAMES, NEEDS_JAVASCRIPT, challenge_reason
 from archive.extract.links import PageLinks
 from archive.extract.links import page_links as links_of_tree
 from archive.extract.result import NOT_AN_ARTICLE, ExtractionResult
@@ -64,6 +64,7 @@ from archive.warc.exchange import PreviousCapture
 from crawler.archiving.extraction import ExtractionPool
 from crawler.archiving.items import ArticleItem
 from crawler.capture.middleware import CAPTURE_META, EXTRACTED_META, PREVIOUS_META
+from crawler.capture.rendering import PageRenderer, RenderedPage
 from crawler.politeness.hostcap import UNCAPPED
 from crawler.politeness.robots import (
     ROBOTS_META,
@@ -87,6 +88,8 @@ from crawler.spiders.urls import LinkMemo, normalize_url, quick_host
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+
+    from crawler.archiving.extensions import ArchiveExtension
 
 logger = logging.getLogger(__name__)
 
@@ -164,6 +167,7 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
         self.stop_after_seen = 3
         self.max_listing_pages = 5000
         self.extractor: ExtractionPool | None = None
+        self.renderer: PageRenderer | None = None  # ARCHIVE_BROWSER (or a site's) not off
         self.capture_assets = "site"  # "site", "all" or "off": see ARCHIVE_PAGE_ASSETS
         self.refresh_after: timedelta | None = None
         self.refresh_modified = False  # see ARCHIVE_REFRESH_MODIFIED
@@ -204,6 +208,8 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
         spider.recheck_gone_after = duration_setting(settings, "ARCHIVE_RECHECK_GONE_AFTER")
         spider.capture_assets = asset_scope(settings.get("ARCHIVE_PAGE_ASSETS"))
         spider.set_download_slots(settings)
+        if PageRenderer.wanted(crawler, spider.scopes):
+            spider.renderer = PageRenderer(crawler, spider)
         if settings.getbool("ARCHIVE_EXTRACT_ENABLED"):
             spider.extractor = ExtractionPool.from_crawler(crawler)
             spider.extractor.start()  # ready by the time robots.txt has been read
@@ -510,9 +516,19 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
             if warc_date > scope.gone.get(key, ""):
                 scope.gone[key] = warc_date
 
+    def archive_extension(self) -> ArchiveExtension | None:
+        from crawler.archiving.extensions import ArchiveExtension
+
+        return self.crawler.get_extension(ArchiveExtension)
+
     async def start(self) -> AsyncIterator[Request]:
         if self.crawler.stats is not None:
             self.crawler.stats.set_value(SITE_COUNT_STAT, len(self.scopes))
+        if self.renderer is not None:  # the browser's User-Agent, into the first warcinfo
+            fields = await self.renderer.prepare()
+            archive = self.archive_extension()
+            if archive is not None and fields:
+                archive.add_info(fields)
         await self.load_known()
         recovered = list(self.recovery_requests())
         for scope in self.scopes:
@@ -613,10 +629,11 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
             yield from self.read_home(response, scope, page)
         yield from self.follow(response, self.page_links(response, page))
 
-    def challenged(self, response: Response, error: bool = False) -> bool:
+    def challenged(self, response: Response, error: bool = False, rendered: bool = False) -> bool:
         """Is *response* a bot challenge or block page (archive/extract/challenge.py)? Counted
         per host, logged once per host. A page answered otherwise counts as come
-        through, unless an *error* (a 4xx/5xx that is no challenge)."""
+        through, unless an *error* (a 4xx/5xx that is no challenge). A page that only
+        asks for JavaScript is no challenge when it is to be *rendered* in the browser."""
         headers = {}
         for name in HEADER_NAMES:
             value = response.headers.getlist(name)
@@ -624,6 +641,8 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
                 headers[name] = b", ".join(value).decode("latin-1")
         kind = challenge_reason(response.status, headers, response.body)
         host = urlsplit(response.url).netloc
+        if kind == NEEDS_JAVASCRIPT and rendered:
+            kind = None
         if kind is None:
             if not error:
                 self._pages_through[host] += 1
@@ -656,9 +675,17 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
         scope = self.scope_of(response.url)
         if scope is not None:
             self._site_inc(scope, "pages")
-        if self.challenged(response):
+        render = self.renderer.reason(response, scope) if self.renderer is not None else None
+        if self.challenged(response, rendered=render is not None):
             return  # not the article (nor its links): not recorded, so asked again next run
-        if self.extractor is None or await self.unchanged(response):
+        unchanged = await self.unchanged(response)
+        rendered = None
+        if render is not None and not unchanged:
+            assert self.renderer is not None
+            rendered = await self.renderer.render(response, scope, render)
+            if rendered is not None:  # what the browser fetched is archived: not again
+                self._requested_assets.update(rendered.fetched())
+        if self.extractor is None or unchanged:
             # nothing to extract (this page stays archived all the same): links only
             for req in self.follow(response):
                 yield req
@@ -666,7 +693,7 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
         decide = bool(response.meta.get(DECIDE_META))
         if not decide and not self._reserve(scope):
             return  # the site has its max_articles (in flight or out): nothing more from it
-        result = await self.extract(response, decide)
+        result = await self.extract(response, decide, rendered)
         if decide:
             if not self._judged(response, scope, result):
                 for req in self.follow(response, result.links):
@@ -744,13 +771,20 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
             logger.warning("extraction failed for %s: %s", response.url, result.error)
         return False
 
-    async def extract(self, response: Response, decide: bool = False) -> ExtractionResult:
+    async def extract(
+        self, response: Response, decide: bool = False, rendered: RenderedPage | None = None
+    ) -> ExtractionResult:
         """The article of a page and its links, from one parse in an extraction worker;
-        with *decide*, only when the page is an article."""
+        with *decide*, only when the page is an article. A page *rendered* in the browser
+        is read from its DOM after scripts ran."""
         assert self.extractor is not None
-        content_type = response.headers.get(b"Content-Type")
+        content_type: bytes | None
+        if rendered is not None:
+            body, content_type = rendered.html, b"text/html; charset=utf-8"
+        else:
+            body, content_type = response.body, response.headers.get(b"Content-Type")
         return await self.extractor.extract(
-            response.body,
+            body,
             response.url,
             content_type.decode("latin-1") if content_type else None,
             links=True,

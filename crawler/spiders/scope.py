@@ -116,6 +116,8 @@ class SiteOptions:
     max_articles: int | None = None
     delay: float | None = None
     concurrency: int | None = None
+    browser: str = ""  # off, auto, always; "" = ARCHIVE_BROWSER's
+    browser_pattern: str | None = None  # pages rendered with browser: auto
 
     @classmethod
     def from_site(cls, site: Site) -> SiteOptions:
@@ -135,6 +137,8 @@ class SiteOptions:
             max_articles=site.max_articles,
             delay=site.delay,
             concurrency=site.concurrency,
+            browser=site.browser,
+            browser_pattern=site.browser_pattern,
         )
 
 

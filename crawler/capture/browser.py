@@ -1,0 +1,391 @@
+"""Headless Chromium for the crawl: launched when a page first needs it, bounded, and
+never trusted with the network.
+
+Debian's ``chromium`` (found on PATH, or ``ARCHIVE_BROWSER_EXECUTABLE``) is driven by
+Playwright's async API on the crawl's own asyncio loop; Playwright's browser download
+is never used. Every request a page makes goes to the *route* handler the caller gives
+(:mod:`crawler.capture.rendering` hands it to Scrapy's downloader); Chromium is also
+started with a host resolver that resolves nothing and a proxy that does not exist, so a
+request that escaped interception (a redirect Chromium follows by itself) fails instead
+of reaching a server. Service workers are blocked, WebSockets refused.
+
+Bounds: ``tabs`` pages at once (one browser context each, closed after the page); a
+page gets ``page_timeout`` seconds in all (load, settle, DOM, text, screenshot); the
+browser is restarted after ``max_pages`` pages, when its processes' memory (RSS, summed)
+passes ``max_memory_mb``, and after a crash or a page it could not close. A failure is a
+:class:`RenderFailed` of that page alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+CHROMIUM_ARGS = (
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-default-apps",
+    "--disable-domain-reliability",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--mute-audio",
+    "--metrics-recording-only",
+    # what interception misses must fail: no name resolves, every connection goes to a
+    # proxy that is not there (port 9, discard, on loopback)
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--proxy-server=http://127.0.0.1:9",
+    "--proxy-bypass-list=<-loopback>",
+)
+VIEWPORT = {"width": 1280, "height": 900}
+#: the longest a page is waited for once loaded, for its scripts' requests to end
+SETTLE_SECONDS = 5.0
+#: seconds a browser context gets to close, the browser to launch or close
+CLOSE_SECONDS = 10.0
+LAUNCH_SECONDS = 60.0
+_TEXT_JS = "() => document.body ? document.body.innerText : ''"
+
+Route = Callable[[Any], Awaitable[None]]
+
+
+class RenderFailed(Exception):
+    """A page the browser could not render (a crash, a hang past the time limit, an
+    error of the page or of Chromium); the message is one line."""
+
+
+class BrowserUnavailable(RenderFailed):
+    """No browser to render with (no chromium on PATH, Playwright missing, launch failed)."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A page after its scripts ran."""
+
+    url: str  # where the browser ended (a script may change it)
+    html: str  # the DOM serialised
+    text: str  # what the page shows as text (innerText)
+    screenshot: bytes | None  # full page, PNG
+    seconds: float
+
+
+def find_chromium(configured: str = "") -> str | None:
+    """The Chromium executable: *configured* (a path or a name on PATH), else Debian's
+    ``chromium`` (or ``chromium-browser``) on PATH."""
+    for name in (configured,) if configured else ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def chromium_version(executable: str) -> str:
+    """``156.0.8078.114`` from ``chromium --version``, or ``""``. Blocking (60 ms): call it
+    off the event loop."""
+    try:
+        out = subprocess.run(
+            [executable, "--version"], capture_output=True, text=True, timeout=20, check=False
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    found = re.search(r"(\d+\.\d+\.\d+\.\d+)", out)
+    return found.group(1) if found else ""
+
+
+def browser_user_agent(version: str, crawler_agent: str) -> str:
+    """Chrome's own User-Agent (reduced, as Chrome sends it: the major version only)
+    followed by the crawler's, which names the project and its operator's contact."""
+    major = version.split(".", 1)[0] if version else "0"
+    chrome = (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        f"Chrome/{major}.0.0.0 Safari/537.36"
+    )
+    return f"{chrome} {crawler_agent}".strip()
+
+
+def _process_table() -> dict[int, tuple[int, str, int]]:
+    """pid -> (parent pid, command name, resident bytes), from /proc."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    table: dict[int, tuple[int, str, int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            rss = int((entry / "statm").read_text().split()[1]) * page
+        except (OSError, ValueError, IndexError):
+            continue
+        comm = stat[stat.find("(") + 1 : stat.rfind(")")]
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        table[int(entry.name)] = (ppid, comm, rss)
+    return table
+
+
+def browser_processes(root: int | None = None) -> dict[int, int]:
+    """pid -> resident bytes of the Chromium processes (and Playwright's driver) started
+    by this process (*root*): its descendants named chrom* or node."""
+    root = os.getpid() if root is None else root
+    table = _process_table()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    found: dict[int, int] = {}
+    todo = list(children.get(root, []))
+    while todo:
+        pid = todo.pop()
+        _, comm, rss = table[pid]
+        if comm.startswith(("chrom", "node")):
+            found[pid] = rss
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def browser_memory() -> int:
+    """Bytes of memory this process's Chromium processes use, summed: their proportional
+    set sizes (a page shared by n processes counts 1/n in each), else their RSS."""
+    return sum(
+        _pss(pid, rss)
+        for pid, rss in browser_processes().items()
+        if not _comm(pid).startswith("node")  # Playwright's driver is not the browser
+    )
+
+
+def _pss(pid: int, rss: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return rss
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def kill_browser_processes() -> int:
+    """SIGKILL every Chromium process (and Playwright driver) this process started: the
+    last resort at exit, when closing them the polite way could not be awaited."""
+    killed = 0
+    for pid in browser_processes():
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+            killed += 1
+    return killed
+
+
+class Chromium:
+    """One headless Chromium, launched on first use, at most *tabs* pages at once."""
+
+    def __init__(
+        self,
+        executable: str,
+        *,
+        user_agent: str,
+        tabs: int = 1,
+        page_timeout: float = 30.0,
+        max_pages: int = 100,
+        max_memory_mb: float = 1024,
+        screenshot: bool = True,
+        count: Callable[[str], None] = lambda key: None,
+    ) -> None:
+        self.executable = executable
+        self.user_agent = user_agent
+        self.tabs = max(1, tabs)
+        self.page_timeout = page_timeout
+        self.max_pages = max_pages
+        self.max_memory = int(max_memory_mb * 2**20)
+        self.screenshot = screenshot
+        self.count = count
+        self.launches = 0
+        self.restarts = 0
+        self._playwright: Any = None
+        self._browser: Any = None
+        self._active = 0
+        self._pages = 0  # pages since the last launch
+        self._restart_due: str | None = None
+        self._closed = False
+        self._cond = asyncio.Condition()
+
+    @property
+    def running(self) -> bool:
+        return self._browser is not None
+
+    async def render(self, url: str, route: Route) -> Rendered:
+        """*url* loaded in a fresh context whose every request goes to *route*; raises
+        RenderFailed."""
+        await self._acquire()
+        context: Any = None
+        broken = False
+        started = time.monotonic()
+        try:
+            from playwright.async_api import Error as PlaywrightError
+
+            try:
+                context = await asyncio.wait_for(
+                    self._browser.new_context(
+                        user_agent=self.user_agent,
+                        viewport=VIEWPORT,
+                        service_workers="block",
+                        accept_downloads=False,
+                    ),
+                    CLOSE_SECONDS,
+                )
+                await context.route("**/*", route)
+                await context.route_web_socket("**/*", _refuse_websocket)
+                page = await context.new_page()
+                return await asyncio.wait_for(self._load(page, url, started), self.page_timeout)
+            except TimeoutError:
+                raise RenderFailed(
+                    f"not rendered within ARCHIVE_BROWSER_PAGE_TIMEOUT ({self.page_timeout:g} s)"
+                ) from None
+            except PlaywrightError as exc:
+                broken = not self._connected()
+                raise RenderFailed(_one_line(exc)) from None
+        finally:
+            if context is not None:
+                try:
+                    await asyncio.wait_for(context.close(), CLOSE_SECONDS)
+                except Exception:  # a hung renderer, a dead browser: start afresh
+                    broken = True
+            await self._release(broken)
+
+    async def _load(self, page: Any, url: str, started: float) -> Rendered:
+        from playwright.async_api import Error as PlaywrightError
+
+        await page.goto(url, wait_until="load", timeout=0)  # bounded by page_timeout
+        settle = min(SETTLE_SECONDS, max(0.5, self.page_timeout / 3))
+        with contextlib.suppress(PlaywrightError):  # still busy: take what is there
+            await page.wait_for_load_state("networkidle", timeout=settle * 1000)
+        html = await page.content()
+        text = await page.evaluate(_TEXT_JS)
+        shot = None
+        if self.screenshot:
+            shot = await page.screenshot(full_page=True, type="png", timeout=0)
+        return Rendered(page.url, html, str(text or ""), shot, time.monotonic() - started)
+
+    def _connected(self) -> bool:
+        return self._browser is not None and bool(self._browser.is_connected())
+
+    async def _acquire(self) -> None:
+        async with self._cond:
+            while self._active >= self.tabs or (self._restart_due and self._active):
+                await self._cond.wait()
+            if self._closed:
+                raise BrowserUnavailable("the browser is closed (the crawl is ending)")
+            if self._browser is not None and (self._restart_due or not self._connected()):
+                why = self._restart_due or "it disconnected"
+                logger.info("restarting the browser (%s)", why)
+                self.restarts += 1
+                self.count("archive/browser/restarts")
+                await self._shutdown()
+            self._restart_due = None
+            if self._browser is None:
+                await self._launch()
+            self._active += 1
+
+    async def _release(self, broken: bool) -> None:
+        self._pages += 1
+        due = None
+        if broken or not self._connected():
+            due = "a page crashed or hung it"
+        elif self.max_pages and self._pages >= self.max_pages:
+            due = f"{self._pages} pages, ARCHIVE_BROWSER_RESTART_PAGES"
+        elif self.max_memory:
+            used = await asyncio.to_thread(browser_memory)
+            if used > self.max_memory:
+                due = f"{used / 2**20:.0f} MB, over ARCHIVE_BROWSER_MAX_MEMORY_MB"
+        async with self._cond:
+            self._active -= 1
+            if due and not self._restart_due:
+                self._restart_due = due
+            self._cond.notify_all()
+
+    async def _launch(self) -> None:
+        try:
+            from playwright.async_api import async_playwright
+        except ImportError as exc:
+            raise BrowserUnavailable(f"playwright is not installed: {exc}") from None
+        started = time.monotonic()
+        try:
+            if self._playwright is None:
+                self._playwright = await asyncio.wait_for(
+                    async_playwright().start(), LAUNCH_SECONDS
+                )
+            self._browser = await asyncio.wait_for(
+                self._playwright.chromium.launch(
+                    executable_path=self.executable,
+                    args=list(CHROMIUM_ARGS),
+                    headless=True,
+                    handle_sigint=False,
+                    handle_sigterm=False,
+                    handle_sighup=False,
+                    timeout=LAUNCH_SECONDS * 1000,
+                ),
+                LAUNCH_SECONDS,
+            )
+        except Exception as exc:
+            await self._shutdown(driver=True)
+            raise BrowserUnavailable(f"cannot start {self.executable}: {_one_line(exc)}") from None
+        self._pages = 0
+        self.launches += 1
+        self.count("archive/browser/launches")
+        logger.info(
+            "browser started: %s %s (%.1f s)",
+            self.executable,
+            self._browser.version,
+            time.monotonic() - started,
+        )
+
+    async def _shutdown(self, driver: bool = False) -> None:
+        """Close the browser (and with *driver* Playwright's driver); what does not close
+        in time is killed."""
+        browser, self._browser = self._browser, None
+        if browser is not None:
+            try:
+                await asyncio.wait_for(browser.close(), CLOSE_SECONDS)
+            except Exception as exc:
+                logger.warning("the browser did not close (%s): killed", _one_line(exc))
+                driver = True
+        if driver and self._playwright is not None:
+            playwright, self._playwright = self._playwright, None
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(playwright.stop(), CLOSE_SECONDS)
+            await asyncio.to_thread(kill_browser_processes)
+
+    async def close(self) -> None:
+        """Close the browser and Playwright's driver, waiting for no page."""
+        async with self._cond:
+            self._closed = True
+            await self._shutdown(driver=True)
+            self._cond.notify_all()
+
+
+async def _refuse_websocket(ws: Any) -> None:
+    """A page's WebSocket is not connected anywhere: closed at once."""
+    with contextlib.suppress(Exception):
+        await ws.close(code=1008, reason="not archived")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

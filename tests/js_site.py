@@ -1,0 +1,211 @@
+"""A news site whose articles are JavaScript shells, for the browser tests and
+``bench/browser.py``: served by :class:`tests.fixture_site.FixtureServer` on 127.0.0.1.
+
+- ``/`` lists the articles;
+- a shell article (``/news/2026/12/0N/slug``) is ``<div id="root"></div>`` and
+  ``/static/app.js``, which fetches ``/api/articles/slug.json`` after load and writes the
+  title, the date, the paragraphs and an image (``/static/photo-N.png``) into the page;
+- a static article holds its text in its HTML (one, or all with ``shells=False``);
+- ``frozen`` (with ``frozen=True``): a shell whose inline script never ends;
+- ``private`` (with ``private=True``): a shell whose API path robots.txt disallows.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from tests.fixture_site.site import Response, _png
+
+HTML = "text/html; charset=utf-8"
+APP_JS = b"""(function () {
+  var root = document.getElementById("root");
+  var api = document.body.getAttribute("data-api");
+  fetch(api, {headers: {"Accept": "application/json"}})
+    .then(function (r) { return r.json(); })
+    .then(function (a) {
+      var html = "<article><h1>" + a.title + "</h1><time datetime=\\"" + a.date + "\\">" +
+        a.date + "</time><img alt=\\"\\" src=\\"" + a.image + "\\">";
+      a.paragraphs.forEach(function (p) { html += "<p>" + p + "</p>"; });
+      root.innerHTML = html + "</article>";
+      document.title = a.title;
+    });
+})();
+"""
+APP_CSS = b"body { background: #f4f1ea; font-family: serif; }\narticle h1 { color: #123; }\n"
+WORDS = [
+    "the",
+    "river",
+    "council",
+    "met",
+    "again",
+    "on",
+    "thursday",
+    "to",
+    "weigh",
+    "the",
+    "harbour",
+    "plans",
+    "while",
+    "fishermen",
+    "gathered",
+    "outside",
+    "with",
+    "banners",
+    "and",
+    "the",
+    "mayor",
+    "promised",
+    "an",
+    "answer",
+    "before",
+    "the",
+    "winter",
+    "storms",
+    "arrive",
+    "along",
+    "the",
+    "northern",
+    "coast",
+    "where",
+    "the",
+    "old",
+    "bridge",
+    "still",
+    "carries",
+    "the",
+    "morning",
+    "traffic",
+    "of",
+    "farmers",
+    "and",
+    "schoolchildren",
+    "who",
+    "cross",
+    "it",
+    "every",
+    "day",
+]
+
+
+@dataclass(frozen=True)
+class JsArticle:
+    number: int
+    slug: str
+    title: str
+    kind: str = "shell"  # shell, static, frozen, private
+
+    @property
+    def path(self) -> str:
+        return f"/news/2026/12/{self.number:02d}/{self.slug}"
+
+    @property
+    def date(self) -> str:
+        return f"2026-12-{self.number:02d}"
+
+    @property
+    def api_path(self) -> str:
+        folder = "private" if self.kind == "private" else "articles"
+        return f"/api/{folder}/{self.slug}.json"
+
+    @property
+    def image_path(self) -> str:
+        return f"/static/photo-{self.number}.png"
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """Five paragraphs, the first naming the article's own word."""
+        out = []
+        for i in range(5):
+            words = [WORDS[(self.number * 7 + i * 11 + j) % len(WORDS)] for j in range(45)]
+            out.append(" ".join(words).capitalize() + ".")
+        out[0] = f"Reporting on {self.slug.replace('-', ' ')}: " + out[0]
+        return out
+
+
+def default_js_articles(
+    shells: bool = True, frozen: bool = False, private: bool = False
+) -> list[JsArticle]:
+    kind = "shell" if shells else "static"
+    articles = [
+        JsArticle(1, "lantern-festival", "Lantern festival lights the harbour", kind),
+        JsArticle(2, "bridge-repairs", "Bridge repairs begin in spring", kind),
+        JsArticle(3, "market-square", "A new roof for the market square", "static"),
+    ]
+    if frozen:
+        articles.append(JsArticle(4, "frozen-page", "A page that never finishes", "frozen"))
+    if private:
+        articles.append(JsArticle(5, "private-story", "A story behind the wall", "private"))
+    return articles
+
+
+class JsSite:
+    """What :class:`tests.fixture_site.FixtureServer` serves (its ``render``)."""
+
+    def __init__(self, articles: list[JsArticle]) -> None:
+        self.articles = articles
+        self._by_path = {a.path: a for a in articles}
+
+    def article(self, slug: str) -> JsArticle:
+        return next(a for a in self.articles if a.slug == slug)
+
+    def render(self, path: str, query: str, base_url: str) -> Response:
+        if path == "/robots.txt":
+            body = f"User-agent: *\nDisallow: /api/private/\nSitemap: {base_url}/sitemap.xml\n"
+            return Response(200, body.encode(), "text/plain")
+        if path == "/sitemap.xml":
+            urls = "".join(f"<url><loc>{base_url}{a.path}</loc></url>" for a in self.articles)
+            xml = (
+                '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            )
+            return Response(200, (xml + urls + "</urlset>").encode(), "application/xml")
+        if path == "/":
+            links = "".join(f'<li><a href="{a.path}">{a.title}</a></li>' for a in self.articles)
+            return self._html("Harbour News", f"<h1>Harbour News</h1><ul>{links}</ul>")
+        if path == "/static/app.js":
+            return Response(200, APP_JS, "application/javascript")
+        if path == "/static/app.css":
+            return Response(200, APP_CSS, "text/css")
+        if path.startswith("/static/photo-"):
+            return Response(200, _png(40, 30, (30, 90, 160)), "image/png", compressible=False)
+        for article in self.articles:
+            if path == article.api_path:
+                data = {
+                    "title": article.title,
+                    "date": article.date,
+                    "image": article.image_path,
+                    "paragraphs": article.paragraphs,
+                }
+                return Response(200, json.dumps(data).encode(), "application/json")
+        article = self._by_path.get(path.rstrip("/"))
+        if article is None:
+            return Response(404, b"<html><body>Not found</body></html>", HTML)
+        if article.kind == "static":
+            text = "".join(f"<p>{p}</p>" for p in article.paragraphs)
+            main = (
+                f'<article><h1>{article.title}</h1><time datetime="{article.date}">'
+                f'{article.date}</time><img alt="" src="{article.image_path}">{text}</article>'
+            )
+            return self._html(article.title, main)
+        return self._shell(article)
+
+    def _html(self, title: str, main: str) -> Response:
+        page = (
+            f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+            '<link rel="stylesheet" href="/static/app.css"></head>'
+            f"<body><main>{main}</main></body></html>"
+        )
+        return Response(200, page.encode(), HTML)
+
+    def _shell(self, article: JsArticle) -> Response:
+        frozen = "<script>for (;;) {}</script>" if article.kind == "frozen" else ""
+        page = (
+            '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Harbour News'
+            '</title><meta property="og:type" content="article">'
+            f'<meta property="article:published_time" content="{article.date}T08:00:00Z">'
+            '<link rel="stylesheet" href="/static/app.css"></head>'
+            f'<body data-api="{article.api_path}"><noscript>Please enable JavaScript to read '
+            f'this article.</noscript><div id="root"></div>{frozen}'
+            '<script src="/static/app.js"></script></body></html>'
+        )
+        return Response(200, page.encode(), HTML)
