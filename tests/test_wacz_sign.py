@@ -113,7 +113,7 @@ def test_keygen_writes_an_owner_only_key_and_prints_the_public_key(
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     private = serialization.load_pem_private_key(path.read_bytes(), password=None)
     assert isinstance(private, ec.EllipticCurvePrivateKey)
-    assert private.curve.name == "secp256r1"
+    assert private.curve.name == "secp384r1"  # what ReplayWeb.page verifies
     assert public == wacz_sign.public_key_b64(private)
     # never replaced
     again = cli(capsys, "--archive-dir", path.parent / "nowhere", "keygen", path)
@@ -143,7 +143,7 @@ def test_a_signed_package_verifies(
     assert set(data) == {"hash", "created", "software", "version", "signature", "publicKey"}
     assert data["hash"] == digest["hash"]
     assert data["publicKey"] == key[1]
-    assert len(base64.b64decode(data["signature"])) == 64  # r||s, as WebCrypto
+    assert len(base64.b64decode(data["signature"])) == 96  # P-384 r||s, as WebCrypto
     created = datetime.strptime(data["created"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     assert abs(datetime.now(UTC) - created) < timedelta(minutes=5)
 
@@ -160,7 +160,7 @@ def test_the_private_key_is_not_in_the_package(signed: Path, key: tuple[Path, st
     pem = key[0].read_bytes()
     private = serialization.load_pem_private_key(pem, password=None)
     assert isinstance(private, ec.EllipticCurvePrivateKey)
-    scalar = private.private_numbers().private_value.to_bytes(32, "big")
+    scalar = private.private_numbers().private_value.to_bytes(48, "big")
     whole = signed.read_bytes()
     with zipfile.ZipFile(signed) as zf:
         names = zf.namelist()
@@ -226,7 +226,7 @@ def test_a_flipped_byte_in_the_zip_itself(
 def test_a_signature_by_another_key_fails(
     signed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    other = ec.generate_private_key(ec.SECP256R1())
+    other = ec.generate_private_key(ec.SECP384R1())
 
     def resign(name: str, data: bytes) -> bytes:
         if name != "datapackage-digest.json":
@@ -252,6 +252,37 @@ def test_a_package_signed_by_an_unexpected_key_fails(
     assert verify(capsys, out).code == 0  # valid, but by whom?
     line = one_line_failure(verify(capsys, out, "--public-key", key[1]))
     assert "signed by key" in line and "not by the expected key" in line
+
+
+def test_a_package_signed_with_an_older_p256_key_still_verifies(
+    small: Path, signed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """keygen made P-256 keys before ReplayWeb.page was tried (it verifies P-384 only):
+    the packages they signed still verify, but such a key no longer signs."""
+    older = ec.generate_private_key(ec.SECP256R1())
+
+    def resign(name: str, data: bytes) -> bytes:
+        if name != "datapackage-digest.json":
+            return data
+        digest = json.loads(data)
+        digest["signedData"] = wacz_sign.sign_digest(
+            older, digest["hash"], software="x", version="1"
+        )
+        return json.dumps(digest).encode()
+
+    out = tmp_path / "p256.wacz"
+    rewrite(signed, out, resign)
+    with zipfile.ZipFile(out) as zf:
+        data = json.loads(zf.read("datapackage-digest.json"))["signedData"]
+    assert len(base64.b64decode(data["signature"])) == 64
+    result = verify(capsys, out, "--public-key", wacz_sign.public_key_b64(older))
+    assert result.code == 0 and "signature valid" in result.err
+
+    pem = tmp_path / "p256.pem"
+    wacz_sign.write_private_key(older, pem)
+    result = package(capsys, small, tmp_path / "x.wacz", "--sign", pem)
+    assert result.code == 1
+    assert "a P-256 key, which ReplayWeb.page cannot verify" in result.error_line()
 
 
 def test_an_unsigned_package_verifies_its_hashes(

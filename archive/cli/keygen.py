@@ -1,9 +1,10 @@
 """``keygen OUT.pem``: a key pair for signing WACZ packages (``wacz --sign OUT.pem``).
 
-The private key (ECDSA P-256, PEM PKCS#8, unencrypted) goes to a new file readable by its
-owner only, never inside the archive directory (a package never holds it either); the
-public key is printed on stdout as ``signedData.publicKey`` holds it, for those who will
-verify the packages (``verify --wacz FILE --public-key KEY``).
+The private key (ECDSA P-384, the curve ReplayWeb.page verifies; PEM PKCS#8, unencrypted)
+goes to a new file readable by its owner only, never inside the archive directory (a
+package never holds it either); the public key is printed on stdout as
+``signedData.publicKey`` holds it, for those who will verify the packages
+(``verify --wacz FILE --public-key KEY``).
 """
 
 from __future__ import annotations

@@ -8,13 +8,20 @@ package's ``datapackage-digest.json`` holds, beside ``path`` and ``hash`` (the S
     {"hash": "sha256:…",             the digest signed, as in "hash" above
      "created": "2026-01-02T03:04:05Z",
      "software": "news-web-archiver", "version": "1.2.3",
-     "signature": "<base64>",       ECDSA P-256 with SHA-256 over the UTF-8 bytes of
-                                    "hash"; r||s, 64 bytes (IEEE P1363, as WebCrypto
+     "signature": "<base64>",       ECDSA P-384 with SHA-256 over the UTF-8 bytes of
+                                    "hash"; r||s, 96 bytes (IEEE P1363, as WebCrypto
                                     and ArchiveWeb.page write it)
      "publicKey": "<base64>",       the signer's public key, DER SubjectPublicKeyInfo
      "timeSignature": "<base64>",   optional: an RFC 3161 TimeStampToken (DER) whose
                                     message imprint is the SHA-256 of the signature bytes
      "timestampCert": "<PEM>"}      the certificates that token carries
+
+Why P-384 and SHA-256: that is what ReplayWeb.page verifies. Its wabac.js (2.5.3 bundles
+it in ``sw.js``) imports an anonymous ``publicKey`` as SPKI with ``{name: "ECDSA",
+namedCurve: "P-384"}`` and checks the signature with ``{name: "ECDSA", hash: "SHA-256"}``;
+a P-256 key fails that import and the package is shown without a signer. Packages this
+module signed with P-256 keys (before keygen made P-384 ones) still verify here: the curve
+is read from the ``publicKey``.
 
 The private key (PEM, PKCS#8, made by ``news-archive keygen``) never enters the package;
 whoever verifies learns the public key out of band (``verify --public-key``).
@@ -54,7 +61,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 
 DATAPACKAGE = "datapackage.json"
 DIGEST = "datapackage-digest.json"
-CURVE_BYTES = 32  # P-256
+CURVE = ec.SECP384R1  # what ReplayWeb.page verifies (see the module's docstring)
 CHUNK = 1 << 20
 
 urlopen = urllib.request.urlopen  # the tests replace it: no network in tests
@@ -66,7 +73,7 @@ class SignError(Exception):
 
 # -- keys --------------------------------------------------------------------------------
 def generate_key() -> ec.EllipticCurvePrivateKey:
-    return ec.generate_private_key(ec.SECP256R1())
+    return ec.generate_private_key(CURVE())
 
 
 def private_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -95,8 +102,13 @@ def load_private_key(path: Path) -> ec.EllipticCurvePrivateKey:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise SignError(f"{path} is not an unencrypted PEM private key ({exc})") from None
-    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
-        raise SignError(f"{path} is not an ECDSA P-256 key (make one with `news-archive keygen`)")
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != CURVE.name:
+        older = isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp256r1"
+        raise SignError(
+            f"{path} is not an ECDSA P-384 key"
+            + (" (a P-256 key, which ReplayWeb.page cannot verify)" if older else "")
+            + ": make one with `news-archive keygen`"
+        )
     return key
 
 
@@ -141,7 +153,8 @@ def sign_digest(
     """The ``signedData`` of the package whose ``datapackage.json`` hashes to *digest*."""
     der = key.sign(digest.encode("utf-8"), ec.ECDSA(hashes.SHA256()))
     r, s = decode_dss_signature(der)
-    raw = r.to_bytes(CURVE_BYTES, "big") + s.to_bytes(CURVE_BYTES, "big")
+    size = (key.curve.key_size + 7) // 8
+    raw = r.to_bytes(size, "big") + s.to_bytes(size, "big")
     signed: dict[str, Any] = {
         "hash": digest,
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
