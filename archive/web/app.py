@@ -24,6 +24,7 @@ from archive.index.search import MARK_END, MARK_START, QuerySyntaxError, SearchF
 from archive.index.sqlite import IndexUnavailable
 from archive.index.stats import archive_stats
 from archive.layout import ArchiveLayout
+from archive.warc.reader import WarcReadError, read_record
 from archive.web import data, metrics
 from archive.web.chart import day_chart
 from archive.web.security import app_headers, query_problem, request_hostname, url_host
@@ -158,6 +159,24 @@ def create_app(config: WebConfig) -> Flask:
             paragraphs=[p for p in found["text"].split("\n") if p.strip()],
             original=_web_url(found["url"]),
         )
+
+    @app.get("/article/<int:article_id>/screenshot.png")
+    def screenshot(article_id: int) -> Response:
+        """The page of the article as the browser showed it when it was archived."""
+        db = _db()
+        found = _article_or_404(db, article_id)
+        capture = found["capture"]
+        shot = data.screenshot_of(db, found["url"], capture["timestamp"] if capture else "")
+        if shot is None:
+            abort(404, "This page was not rendered in a browser: it has no screenshot.")
+        layout: ArchiveLayout = current_app.config["WEB"].layout
+        try:
+            record = read_record(layout.warc_dir / shot["warc_filename"], shot["warc_offset"])
+        except (OSError, WarcReadError):
+            abort(404, "The screenshot's WARC file cannot be read.")
+        if not record.payload.startswith(b"\x89PNG"):
+            abort(404, "The screenshot record holds no PNG image.")
+        return Response(record.payload, mimetype="image/png")
 
     @app.get("/article/<int:article_id>/changes")
     def changes(article_id: int) -> str:

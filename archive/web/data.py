@@ -111,6 +111,8 @@ def article(db: sqlite3.Connection, article_id: int) -> dict[str, Any] | None:
         (row["warc_record_id"],),
     ).fetchone()
     out["capture"] = dict(capture) if capture is not None else None
+    shot = screenshot_of(db, row["url"], capture["timestamp"] if capture is not None else "")
+    out["screenshot"] = shot["record_id"] if shot is not None else None
     out["versions"] = [
         dict(r)
         for r in db.execute(
@@ -119,6 +121,21 @@ def article(db: sqlite3.Connection, article_id: int) -> dict[str, Any] | None:
         )
     ]
     return out
+
+
+SCREENSHOT_PREFIX = "urn:screenshot:"  # a page rendered in the browser (docs/browser.md)
+
+
+def screenshot_of(db: sqlite3.Connection, url: str, timestamp: str) -> dict[str, Any] | None:
+    """The screenshot of the page *url* taken nearest its capture at *timestamp* (a
+    ``resource`` record, ``urn:screenshot:URL``), or None: the page was not rendered."""
+    row = db.execute(
+        "SELECT record_id, warc_filename, warc_offset, timestamp FROM captures "
+        "WHERE url = ? AND record_type = 'resource' "
+        "ORDER BY abs(CAST(timestamp AS INTEGER) - CAST(? AS INTEGER)), id DESC LIMIT 1",
+        (SCREENSHOT_PREFIX + url, timestamp or "0"),
+    ).fetchone()
+    return dict(row) if row is not None else None
 
 
 def previous_version(db: sqlite3.Connection, found: dict[str, Any]) -> dict[str, Any] | None:

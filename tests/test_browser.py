@@ -1,0 +1,283 @@
+"""Pages rendered in headless Chromium (ARCHIVE_BROWSER, docs/browser.md), end to end: a
+real ``scrapy crawl news`` of a site whose articles are JavaScript shells that fetch
+their text from ``/api/...json`` after load (tests/js_site.py), then its replay in pywb
+and in the replay application, in Chromium with every request off the replay's two
+origins refused."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import pytest
+
+from tests.cli_support import cli
+from tests.crawling import REPO, crawl_env
+from tests.fixture_site import FixtureServer
+from tests.js_site import JsSite, default_js_articles
+from tests.replay_support import Replay, needs_chromium, needs_pywb, start_replay
+from tests.warcs import Rec, check_record_digests, read_warc
+
+pytestmark = [pytest.mark.slow, needs_chromium]
+
+ARTICLE_PATTERN = r"/news/\d{4}/\d{2}/\d{2}/[^/]+"
+PAGE_TIMEOUT = 4  # seconds: the frozen page fails twice, 8 s of the crawl
+
+
+@dataclass
+class Crawl:
+    root: Path
+    server: FixtureServer
+    site: JsSite
+    returncode: int
+    stderr: str
+    items: list[dict[str, Any]]
+
+    def url(self, path: str) -> str:
+        return self.server.base_url + path
+
+    def records(self) -> list[Rec]:
+        return [
+            r for path in sorted((self.root / "warc").glob("*.warc.gz")) for r in read_warc(path)
+        ]
+
+    def stats(self) -> dict[str, Any]:
+        (report,) = [json.loads(r.payload) for r in self.records() if r.type == "metadata"]
+        return dict(report["stats"])
+
+
+def crawl(tmp: Path, server: FixtureServer, site: JsSite, *settings: str, sites: str = "") -> Crawl:
+    """``scrapy crawl news`` of *server*: ``-a sites=`` with *sites* (YAML lines of the one
+    site, after its url) when given, else ``-a url=``."""
+    root = tmp / "archive"
+    items = tmp / "items.jsonl"
+    if sites:
+        sites_file = tmp / "sites.yaml"
+        sites_file.write_text(f"sites:\n  - url: {server.base_url}/\n{sites}", encoding="utf-8")
+        target = f"sites={sites_file}"
+    else:
+        target = f"url={server.base_url}/"
+    command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", target]
+    for setting in (
+        f"ARCHIVE_DIR={root}",
+        "AUTOTHROTTLE_ENABLED=False",
+        "ARCHIVE_EXTRACT_WORKERS=1",
+        *settings,
+    ):
+        command += ["-s", setting]
+    proc = subprocess.run(
+        [*command, "-O", str(items)],
+        cwd=REPO,
+        env=crawl_env(),
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    found = [json.loads(line) for line in items.read_text().splitlines()] if items.exists() else []
+    return Crawl(root, server, site, proc.returncode, proc.stderr, found)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
+    """``browser: auto`` on a site of two shell articles, a static one, a frozen shell
+    and a shell whose API robots.txt disallows."""
+    site = JsSite(default_js_articles(frozen=True, private=True))
+    with FixtureServer(site) as server:  # type: ignore[arg-type]
+        done = crawl(
+            tmp_path_factory.mktemp("browser"),
+            server,
+            site,
+            f"ARCHIVE_BROWSER_PAGE_TIMEOUT={PAGE_TIMEOUT}",
+            "ARCHIVE_BROWSER_TABS=2",
+            sites=f"    browser: auto\n    article_pattern: '{ARTICLE_PATTERN}'\n",
+        )
+        yield done
+
+
+def test_a_shell_article_is_archived_as_the_browser_loaded_it(rendered: Crawl) -> None:
+    assert rendered.returncode == 0, rendered.stderr[-3000:]
+    site, records = rendered.site, rendered.records()
+    article = site.article("lantern-festival")
+    page_url = rendered.url(article.path)
+    responses = {r.h("WARC-Target-URI"): r for r in records if r.type in ("response", "revisit")}
+    requests = {r.h("WARC-Concurrent-To"): r for r in records if r.type == "request"}
+    # every exchange of the page load, each a request/response pair
+    for path in (article.path, "/static/app.js", "/static/app.css", article.api_path):
+        assert rendered.url(path) in responses, path
+    assert rendered.url(article.image_path) in responses  # written by the script
+    for url in (page_url, rendered.url(article.api_path), rendered.url(article.image_path)):
+        response = responses[url]
+        request = requests[response.id]
+        assert request.h("WARC-Target-URI") == url and request.h("WARC-Date") == response.h(
+            "WARC-Date"
+        )
+        assert response.h("WARC-IP-Address") == "127.0.0.1"
+        check_record_digests(response)
+    # the API's JSON byte for byte as the server sent it (gzip-encoded: the capture keeps it)
+    api = responses[rendered.url(article.api_path)]
+    assert api.http is not None and api.http.get_header("Content-Encoding") == "gzip"
+    sent = [body for target, status, body in rendered.server.sent if target == article.api_path]
+    assert sent == [api.payload]
+    # ... fetched with the browser's User-Agent (Chrome's, then the crawler's), once
+    asked = [e for e in rendered.server.requests if e.path == article.api_path]
+    assert len(asked) == 1 and "Chrome/" in asked[0].user_agent
+    assert "news-web-archiver" in asked[0].user_agent
+    assert len([e for e in rendered.server.requests if e.path == "/static/app.js"]) == 1
+    (info,) = [r for r in records if r.type == "warcinfo"]
+    assert re.search(rb"http-header-user-agent-browser: Mozilla/5\.0 .*Chrome/\d+", info.payload)
+    # the screenshot and the text, named as browsertrix-crawler names them
+    resources = {r.h("WARC-Target-URI"): r for r in records if r.type == "resource"}
+    shot = resources["urn:screenshot:" + page_url]
+    assert shot.h("Content-Type") == "image/png" and shot.payload.startswith(b"\x89PNG\r\n\x1a\n")
+    check_record_digests(shot)
+    text = resources["urn:text:" + page_url]
+    assert (
+        text.h(
+            "Content-Type",
+        )
+        == "text/plain; charset=utf-8"
+    )
+    assert article.paragraphs[1] in text.payload.decode("utf-8")
+    info_urls = json.loads(resources["urn:pageinfo:" + page_url].payload)["urls"]
+    assert info_urls[rendered.url(article.api_path)]["status"] == 200
+    # the static article was not rendered (auto): no screenshot, its text extracted all the same
+    static = site.article("market-square")
+    assert "urn:screenshot:" + rendered.url(static.path) not in resources
+    # the article, extracted from the DOM after the scripts ran, refers to the page's response
+    items = {item["url"]: item for item in rendered.items}
+    assert set(items) == {
+        rendered.url(a.path) for a in site.articles if a.kind in ("shell", "static")
+    }
+    item = items[page_url]
+    assert item["title"] == article.title
+    assert item["text"].split("\n") == article.paragraphs
+    assert item["warc_record_id"] == responses[page_url].id
+    (conversion,) = [
+        r for r in records if r.type == "conversion" and r.h("WARC-Target-URI") == page_url
+    ]
+    assert conversion.h("WARC-Refers-To") == responses[page_url].id
+
+
+def test_the_rendered_article_is_searchable(
+    rendered: Crawl, capsys: pytest.CaptureFixture[str]
+) -> None:
+    article = rendered.site.article("bridge-repairs")
+    found = cli(capsys, "--archive-dir", rendered.root, "search", "bridge repairs")
+    assert found.code == 0 and article.title in found.out
+    shown = cli(capsys, "--archive-dir", rendered.root, "show", rendered.url(article.path))
+    assert shown.code == 0 and article.paragraphs[2] in shown.out
+    verified = cli(capsys, "--archive-dir", rendered.root, "verify")
+    assert verified.code == 0, verified.out
+
+
+def test_robots_txt_and_a_frozen_page_in_the_browser(rendered: Crawl) -> None:
+    site = rendered.site
+    private, frozen = site.article("private-story"), site.article("frozen-page")
+    # robots.txt disallows the API path: the page's request for it never left
+    paths = [e.path for e in rendered.server.requests]
+    assert private.path in paths and private.api_path not in paths
+    records = rendered.records()
+    resources = {r.h("WARC-Target-URI"): r for r in records if r.type == "resource"}
+    info = json.loads(resources["urn:pageinfo:" + rendered.url(private.path)].payload)
+    assert info["urls"][rendered.url(private.api_path)]["outcome"] == (
+        "refused: Forbidden by robots.txt"
+    )
+    # the frozen page (a script that never ends) failed alone: tried twice, counted, the
+    # crawl went on and finished (the other articles are above)
+    stats = rendered.stats()
+    assert stats["archive/browser/failed"] == 1
+    assert stats["archive/browser/retries"] == 1
+    assert stats["archive/browser/pages"] == 3  # two shells, the private one
+    assert stats["finish_reason"] == "finished"
+    assert "urn:screenshot:" + rendered.url(frozen.path) not in resources
+    error = json.loads(resources["urn:pageinfo:" + rendered.url(frozen.path)].payload)["error"]
+    assert f"ARCHIVE_BROWSER_PAGE_TIMEOUT ({PAGE_TIMEOUT} s)" in error
+    assert rendered.url(frozen.path) in [
+        r.h("WARC-Target-URI") for r in records if r.type == "response"
+    ]  # archived as fetched
+
+
+def test_auto_does_not_start_chromium_on_a_site_without_shells(tmp_path: Path) -> None:
+    site = JsSite(default_js_articles(shells=False))
+    with FixtureServer(site) as server:  # type: ignore[arg-type]
+        done = crawl(tmp_path, server, site, "ARCHIVE_BROWSER=auto")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert len(done.items) == len(site.articles)
+    assert "browser started" not in done.stderr
+    stats = done.stats()
+    assert not [key for key in stats if key.startswith("archive/browser/")], stats
+    assert not [r for r in done.records() if r.type == "resource"]
+
+
+# -- replay ---------------------------------------------------------------------------------
+class Guard:
+    """Only the replay application's and pywb's origins; anything else (the live fixture
+    site on 127.0.0.1 included) is aborted and recorded."""
+
+    def __init__(self, replay: Replay) -> None:
+        self.allowed = {("127.0.0.1", replay.port), ("127.0.0.1", replay.replay_port)}
+        self.refused: list[str] = []
+
+    def __call__(self, route: Any) -> None:
+        parts = urlsplit(route.request.url)
+        if (
+            parts.scheme in ("data", "blob", "about")
+            or (parts.hostname, parts.port) in self.allowed
+        ):
+            route.continue_()
+        else:
+            self.refused.append(route.request.url)
+            route.abort()
+
+
+@needs_pywb
+def test_the_rendered_article_replays_with_its_text_and_screenshot(rendered: Crawl) -> None:
+    from playwright.sync_api import sync_playwright
+
+    article = rendered.site.article("lantern-festival")
+    page_url = rendered.url(article.path)
+    replay = start_replay(rendered.root)
+    rendered.server.clear_log()
+    executable = shutil.which("chromium")
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=executable, args=["--disable-gpu", "--disable-quic"]
+            )
+            context = browser.new_context(service_workers="block")
+            guard = Guard(replay)
+            context.route("**/*", guard)
+            page = context.new_page()
+            # the archived page in pywb: its script fetches the archived JSON and writes the text
+            page.goto(f"{replay.app}/view?url={quote(page_url, safe='')}")
+            frame_element = page.wait_for_selector("iframe.replay")
+            assert frame_element is not None
+            frame = frame_element.content_frame()
+            assert frame is not None
+            frame.wait_for_selector("article p", timeout=20_000)
+            assert frame.locator("article h1").inner_text() == article.title
+            assert frame.locator("article p").all_inner_texts() == article.paragraphs
+            assert frame.locator("article img").evaluate("i => i.complete && i.naturalWidth") == 40
+            # the reader's page of the article shows the screenshot beside the text
+            page.goto(f"{replay.app}/search?q=lantern")
+            page.locator("ol.results > li h3 a").first.click()
+            page.wait_for_url("**/article/*")
+            assert page.locator("div.text p").all_inner_texts() == article.paragraphs
+            shot = page.locator("figure.screenshot img")
+            assert shot.count() == 1
+            shot.scroll_into_view_if_needed()
+            assert shot.evaluate("i => i.complete && i.naturalWidth") == 1280
+            context.close()
+            browser.close()
+    finally:
+        assert replay.stop() == 0
+    assert guard.refused == [], guard.refused
+    assert rendered.server.requests == [], "the live site was reached during replay"
