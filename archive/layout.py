@@ -13,6 +13,9 @@ WARC_SUBDIR = "warc"
 WORKERS_SUBDIR = "workers"
 # a WARC file being written is NAME.warc.gz.open; closed, it is renamed NAME.warc.gz
 OPEN_SUFFIX = ".open"
+# a WARC file uploaded to object storage and then removed from warc/ leaves
+# NAME.warc.gz.stored behind: where its object is, its size and SHA-256 (archive/store/)
+STORED_SUFFIX = ".stored"
 
 
 def default_archive_dir() -> Path:
@@ -61,6 +64,20 @@ class ArchiveLayout:
             if open_path.exists():
                 return open_path
         return path
+
+    def stored_path(self, filename: str) -> Path:
+        """The note a WARC file kept in object storage only leaves in ``warc/``."""
+        return self.warc_dir / (filename + STORED_SUFFIX)
+
+    def stored_names(self) -> list[str]:
+        """The WARC files in object storage only: a ``.stored`` note, no local file."""
+        if not self.warc_dir.is_dir():
+            return []
+        return sorted(
+            name
+            for p in self.warc_dir.glob("*.warc.gz" + STORED_SUFFIX)
+            if not (self.warc_dir / (name := p.name.removesuffix(STORED_SUFFIX))).exists()
+        )
 
     def warc_files(self, include_open: bool = True) -> list[Path]:
         if not self.warc_dir.is_dir():

@@ -183,6 +183,13 @@ ARCHIVE_STORE = os.environ.get("ARCHIVE_STORE", "")
 #: The S3-compatible server of `ARCHIVE_STORE` (`https://minio.example:9000`); empty:
 #: AWS S3 itself. Also the environment variable `ARCHIVE_S3_ENDPOINT`.
 ARCHIVE_S3_ENDPOINT = os.environ.get("ARCHIVE_S3_ENDPOINT", "")
+#: Keep the local copy of each WARC file uploaded to `ARCHIVE_STORE`. `false`: once its
+#: object is checked (size, SHA-256) the file is removed from `warc/`, and a note
+#: `NAME.warc.gz.stored` (where the object is, its size and SHA-256) stays in its place;
+#: the commands read such a file from the store ([storage.md](storage.md)), and
+#: `news-archive store fetch` brings it back. Also the environment variable
+#: `ARCHIVE_STORE_KEEP_LOCAL`.
+ARCHIVE_STORE_KEEP_LOCAL = os.environ.get("ARCHIVE_STORE_KEEP_LOCAL", "true")
 #: Who runs the crawl, written into every warcinfo record. Also the environment
 #: variable `ARCHIVE_OPERATOR`; empty: the user running the crawl.
 ARCHIVE_OPERATOR = os.environ.get("ARCHIVE_OPERATOR", "")

@@ -29,6 +29,7 @@ from archive.cli import (
     search,
     show,
     stats,
+    store,
     verify,
     wacz,
 )
@@ -40,6 +41,7 @@ from archive.index.search import QuerySyntaxError
 from archive.index.sqlite import IndexUnavailable
 from archive.layout import ArchiveLayout, default_archive_dir
 from archive.lock import EXIT_LOCKED, ArchiveLocked
+from archive.store.s3 import StoreError
 from archive.warc.reader import WarcReadError
 
 EXIT_OK = 0
@@ -140,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--repair",
         action="store_true",
         help="cut torn .open files back and close them, fix the index (takes the lock)",
+    )
+    p.add_argument(
+        "--fetch",
+        action="store_true",
+        help="download the WARC files kept in object storage only and check their records "
+        "too (default: their objects' size and SHA-256 only)",
     )
     p.add_argument(
         "--wacz",
@@ -252,7 +260,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--extractor-label", help=argparse.SUPPRESS)
 
     p = sub.add_parser("wacz", parents=[common], help="package the archive as a WACZ file")
-    p.add_argument("output", metavar="OUT.wacz", help="the package to write (replaced)")
+    p.add_argument(
+        "output",
+        metavar="OUT.wacz",
+        help="the package to write (replaced): a file, or s3://BUCKET/[PREFIX/]NAME.wacz to "
+        "upload it to object storage, checked by its SHA-256",
+    )
+    p.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="with s3://: the S3-compatible server (default: $ARCHIVE_S3_ENDPOINT, else AWS)",
+    )
     p.add_argument("--title", help="the collection's title (default: from the directory)")
     p.add_argument(
         "--sign",
@@ -271,6 +289,37 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "replay", parents=[common], help="serve the archive in a browser (search, read, replay)"
     )
+    p = sub.add_parser(
+        "store",
+        parents=[common],
+        help="the WARC files in object storage: status, sync (upload), fetch (bring back)",
+    )
+    p.add_argument(
+        "action",
+        choices=store.ACTIONS,
+        help="status: local only, store only, both, differing; sync: upload what the store "
+        "lacks; fetch: bring store-only files back into warc/",
+    )
+    p.add_argument(
+        "names", nargs="*", metavar="NAME", help="with fetch: these WARC files (default: all)"
+    )
+    p.add_argument(
+        "--store",
+        metavar="s3://BUCKET/PREFIX",
+        help="the store (default: $ARCHIVE_STORE, else the one the archive's notes name)",
+    )
+    p.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="the S3-compatible server (default: $ARCHIVE_S3_ENDPOINT, else the notes', else AWS)",
+    )
+    p.add_argument(
+        "--remove-local",
+        action="store_true",
+        help="with sync: remove each local file once its object is checked (a .stored note "
+        "stays in warc/)",
+    )
+
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument(
         "--port", type=_port, default=8080, help="port of the application (8080; 0: any free)"
@@ -311,6 +360,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, ArchiveLayout], int]] = {
 
 def _needs_archive(command: str, args: argparse.Namespace) -> bool:
     """keygen and ``verify --wacz`` work without an archive."""
+    "store": store.cmd_store,
     return command != "keygen" and not (command == "verify" and getattr(args, "wacz", None))
 
 
@@ -352,7 +402,9 @@ def _report(exc: Exception, layout: ArchiveLayout | None) -> int:
     if isinstance(exc, WarcReadError):
         hint = "; run `news-archive verify --repair`" if exc.torn else ""
         return _fail(f"{exc.path}: offset {exc.offset}: {exc.reason}{hint}", EXIT_FAILED)
-    if isinstance(exc, NotAnArchive | IndexUnavailable | NotFound | Undecodable | CommandError):
+    if isinstance(
+        exc, NotAnArchive | IndexUnavailable | NotFound | Undecodable | CommandError | StoreError
+    ):
         return _fail(str(exc), EXIT_FAILED)
     if isinstance(exc, OSError):
         where = f": {exc.filename}" if exc.filename else ""

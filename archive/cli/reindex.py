@@ -13,7 +13,7 @@ from archive.lock import exclusive
 
 
 def cmd_reindex(args: argparse.Namespace, layout: ArchiveLayout) -> int:
-    if not layout.warc_files() and layout.index_path.exists():
+    if not layout.warc_files() and not layout.stored_names() and layout.index_path.exists():
         raise CommandError(
             f"no WARC files in {layout.warc_dir}: refusing to replace the index with an empty one"
         )

@@ -20,7 +20,9 @@ from archive.extract.decode import (
 from archive.extract.textdiff import changes_text, text_changes
 from archive.index.urlvariants import url_variants
 from archive.layout import ArchiveLayout
-from archive.warc.reader import ArchivedRecord, WarcReadError, read_record
+from archive.store.s3 import StoreError
+from archive.warc.reader import ArchivedRecord, WarcReadError
+from archive.warc.stored import read_at
 
 
 class NotFound(LookupError):
@@ -159,15 +161,15 @@ def article_versions(
     ``title``, ``conversion_record_id``."""
     rows = db.execute(
         "SELECT a.warc_record_id, a.extractor, a.title, a.conversion_record_id, "
-        "a.conversion_filename, a.conversion_offset FROM articles a "
+        "a.conversion_filename, a.conversion_offset, a.conversion_length FROM articles a "
         "JOIN captures c ON c.record_id = a.warc_record_id WHERE c.url = ? ORDER BY a.id",
         (url,),
     ).fetchall()
     out: dict[str, list[dict[str, Any]]] = {}
-    for response_id, extractor, title, conversion_id, filename, offset in rows:
+    for response_id, extractor, title, conversion_id, filename, offset, length in rows:
         out.setdefault(response_id, []).append(
             {
-                "date": _record_date(layout, filename, offset, conversion_id),
+                "date": _record_date(layout, filename, offset, length, conversion_id),
                 "extractor": extractor,
                 "title": title,
                 "conversion_record_id": conversion_id,
@@ -176,10 +178,12 @@ def article_versions(
     return out
 
 
-def _record_date(layout: ArchiveLayout, filename: str, offset: int, record_id: str) -> str | None:
+def _record_date(
+    layout: ArchiveLayout, filename: str, offset: int, length: int | None, record_id: str
+) -> str | None:
     try:
-        record = read_record(layout.warc_path(filename), offset)
-    except (WarcReadError, OSError):
+        record = read_at(layout, filename, offset, length)
+    except (WarcReadError, OSError, StoreError):
         return None
     return record.header("WARC-Date") if record.record_id == record_id else None
 
@@ -249,7 +253,10 @@ def raw_html(
 
 def _record_of(layout: ArchiveLayout, capture: dict[str, Any]) -> ArchivedRecord:
     path = layout.warc_path(capture["warc_filename"])
-    record = read_record(path, capture["warc_offset"])
+    # a WARC file in object storage only: the record's bytes by one ranged GET
+    record = read_at(
+        layout, capture["warc_filename"], capture["warc_offset"], capture["warc_length"]
+    )
     if record.record_id != capture["record_id"]:
         raise WarcReadError(
             path,

@@ -38,7 +38,12 @@ def cmd_verify(args: argparse.Namespace, layout: ArchiveLayout) -> int:
                 )
     else:
         with progress("verifying", warc_bytes(layout)) as advance:
-            report = verify_archive(layout, timeout=args.timeout, on_bytes=advance)
+            report = verify_archive(
+                layout,
+                timeout=args.timeout,
+                on_bytes=advance,
+                fetch_stored=getattr(args, "fetch", False),
+            )
     for problem in report.problems:
         print(problem)
     print(f"verify: {report.summary()}", file=sys.stderr)

@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -40,6 +41,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from archive.cli.common import CommandError, UsageError, open_index, warc_bytes
 from archive.cli.progressbar import progress
@@ -50,6 +52,15 @@ from archive.integrity.wacz_sign import Signer, SignError, load_private_key, sig
 from archive.layout import OPEN_SUFFIX, ArchiveLayout
 from archive.lock import LOCK_NAME, ArchiveLocked, busy_writers, exclusive, shared_lock
 from archive.plural import counted
+from archive.store.s3 import (
+    ObjectReader,
+    StoreError,
+    StoreURL,
+    check_bucket,
+    s3_client,
+    upload,
+)
+from archive.warc.stored import open_stored
 from archive.warc.warcinfo import package_version
 from archive.warc.writer import fsync_path
 
@@ -113,15 +124,21 @@ def write_wacz(
             f"{layout.warc_dir} holds .open WARC files left by an interrupted crawl: "
             "run `news-archive verify --repair` first"
         )
-    warcs = layout.warc_files(include_open=False)
+    warcs: list[tuple[str, Path | None]] = [
+        (p.name, p) for p in layout.warc_files(include_open=False)
+    ]
+    warcs += [(name, None) for name in layout.stored_names()]  # in object storage only
     if not warcs:
         raise WaczError(f"no WARC files in {layout.warc_dir}: nothing to package")
     report = WaczReport(out)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
         with zipfile.ZipFile(tmp, "x", allowZip64=True) as zf:
-            for path in warcs:
-                resource = _copy_file(zf, path, "archive/" + path.name, on_bytes)
+            for name, path in sorted(warcs, key=lambda w: w[0]):
+                if path is None:
+                    resource = _copy_stored(zf, layout, name, on_bytes)
+                else:
+                    resource = _copy_file(zf, path, "archive/" + name, on_bytes)
                 report.resources.append(resource)
                 report.warc_files += 1
                 report.warc_bytes += resource.bytes
@@ -240,8 +257,32 @@ def _copy_file(
         return _copy(src, zf, info, stat.st_size, on_bytes)
 
 
+def _copy_stored(
+    zf: zipfile.ZipFile, layout: ArchiveLayout, name: str, on_bytes: Callable[[int], None] | None
+) -> Resource:
+    """Stream the object of a WARC file kept in the store only into a stored entry; its
+    size and SHA-256 must be those of the file uploaded."""
+    try:
+        note, body = open_stored(layout, name)
+        try:
+            resource = _copy(
+                body, zf, _entry("archive/" + name, zipfile.ZIP_STORED), note.size, on_bytes
+            )
+        finally:
+            body.close()
+    except StoreError as exc:
+        raise WaczError(f"{exc}; `news-archive store fetch {name}` retries") from None
+    if resource.bytes != note.size or resource.hash != "sha256:" + note.sha256:
+        raise WaczError(
+            f"{name}: the object {note.url} differs from the file uploaded "
+            f"({resource.bytes} bytes, {resource.hash[:23]}…; expected {note.size} bytes, "
+            f"sha256:{note.sha256[:16]}…): not packaged (`news-archive verify`)"
+        )
+    return resource
+
+
 def _copy(
-    src: IO[bytes],
+    src: IO[bytes] | ObjectReader,
     zf: zipfile.ZipFile,
     info: zipfile.ZipInfo,
     size: int,
@@ -299,9 +340,49 @@ def _title(layout: ArchiveLayout) -> str:
 
 
 def cmd_wacz(args: argparse.Namespace, layout: ArchiveLayout) -> int:
+    if str(args.output).startswith("s3://"):
+        return _wacz_to_store(args, layout)
     out = Path(args.output)
     if args.output == "-" or out.suffix != ".wacz" or out.name == ".wacz":
         raise UsageError(f"the package must be a file named NAME.wacz, not {args.output!r}")
+    report = _write_package(args, layout, out)
+    signed = ", signed" if getattr(args, "sign", None) else ""
+    print(f"wacz: {report.summary()}{signed}", file=sys.stderr)
+    return 0
+
+
+def _wacz_to_store(args: argparse.Namespace, layout: ArchiveLayout) -> int:
+    """``wacz s3://BUCKET/KEY.wacz``: the package written in a temporary directory, then
+    uploaded and checked by its SHA-256 as the WARC files are (an object that differs is
+    deleted; an upload cut off leaves no object); the temporary copy is removed."""
+    parts = urlsplit(str(args.output))
+    key = parts.path.lstrip("/")
+    if not parts.netloc or not key.endswith(".wacz") or key.rsplit("/", 1)[-1] == ".wacz":
+        raise UsageError(f"the package must be s3://BUCKET/[PREFIX/]NAME.wacz, not {args.output!r}")
+    store = StoreURL(parts.netloc, "")
+    endpoint = getattr(args, "endpoint", None) or os.environ.get("ARCHIVE_S3_ENDPOINT") or None
+    try:
+        client = s3_client(endpoint)
+        check_bucket(client, store)  # before the packaging, which takes its time
+    except (StoreError, ImportError) as exc:
+        raise CommandError(f"wacz: {exc}") from None
+    workdir = Path(tempfile.mkdtemp(prefix="news-archive-wacz-"))
+    try:
+        local = workdir / key.rsplit("/", 1)[-1]
+        report = _write_package(args, layout, local)
+        try:
+            done = upload(local, store, client=client, key=key)
+        except StoreError as exc:
+            raise CommandError(f"wacz: the package was not stored: {exc}") from None
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    signed = ", signed" if getattr(args, "sign", None) else ""
+    summary = report.summary().replace(str(local), f"s3://{store.bucket}/{key}", 1)
+    print(f"wacz: {summary}{signed}, SHA-256 {done.sha256} checked", file=sys.stderr)
+    return 0
+
+
+def _write_package(args: argparse.Namespace, layout: ArchiveLayout, out: Path) -> WaczReport:
     if out.is_dir():
         raise CommandError(f"cannot write {out}: it is a directory")
     if not out.parent.is_dir():
@@ -320,9 +401,7 @@ def cmd_wacz(args: argparse.Namespace, layout: ArchiveLayout) -> int:
                 )
             except (WaczError, SignError) as exc:
                 raise CommandError(str(exc)) from None
-    signed = ", signed" if signer is not None else ""
-    print(f"wacz: {report.summary()}{signed}", file=sys.stderr)
-    return 0
+    return report
 
 
 def _signer(args: argparse.Namespace) -> Signer | None:

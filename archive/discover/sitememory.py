@@ -11,11 +11,10 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from pathlib import Path
 from typing import Any
 
 from archive.layout import ArchiveLayout
-from archive.warc.reader import read_record
+from archive.warc.stored import read_at
 
 logger = logging.getLogger(__name__)
 
@@ -43,18 +42,19 @@ def site_memory(layout: ArchiveLayout, runs: int = RECENT_RUNS) -> dict[str, set
         db.close()
     found: dict[str, set[str]] = {}
     for filename, offset in rows:
-        for name, learned in _sites(layout.warc_dir / filename, offset).items():
+        for name, learned in _sites(layout, filename, offset).items():
             decoration = learned.get("decoration") if isinstance(learned, dict) else None
             if isinstance(decoration, list):
                 found.setdefault(name, set()).update(str(d) for d in decoration if d)
     return found
 
 
-def _sites(path: Path, offset: int) -> dict[str, Any]:
+def _sites(layout: ArchiveLayout, filename: str, offset: int) -> dict[str, Any]:
     try:
-        report = json.loads(read_record(path, offset).block)
+        # a WARC file in object storage only: the report by a ranged GET
+        report = json.loads(read_at(layout, filename, offset).block)
     except Exception as exc:  # a missing file, a damaged record: nothing learned from it
-        logger.debug("no run report at %s:%s: %s", path.name, offset, exc)
+        logger.debug("no run report at %s:%s: %s", filename, offset, exc)
         return {}
     sites = report.get("sites") if isinstance(report, dict) else None
     return sites if isinstance(sites, dict) else {}

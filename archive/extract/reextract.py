@@ -41,8 +41,10 @@ from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, exclusive
 from archive.plural import counted
 from archive.recorder import ArchiveRecorder
+from archive.store.s3 import StoreError
 from archive.warc.members import read_member
 from archive.warc.reader import ArchivedRecord, WarcReadError, record_of
+from archive.warc.stored import read_at
 from archive.warc.warcinfo import warcinfo_fields
 
 PREFIX = "reextract"  # the WARC files reextract writes
@@ -254,7 +256,7 @@ def _jobs(
     for target in targets:
         try:
             record = reader.read(target.warc_filename, target.warc_offset)
-        except (WarcReadError, OSError) as exc:
+        except (WarcReadError, OSError, StoreError) as exc:
             report.unreadable.append(Failure(target.url, target.record_id, str(exc)))
             done()
             continue
@@ -310,6 +312,8 @@ class _RecordReader:
 
     def read(self, filename: str, offset: int) -> ArchivedRecord:
         path = self.layout.warc_path(filename)
+        if not path.exists() and self.layout.stored_path(filename).exists():
+            return read_at(self.layout, filename, offset)  # in object storage only
         if self._fh is None or self._name != filename:
             self.close()
             self._fh = open(path, "rb")  # noqa: SIM115

@@ -5,7 +5,9 @@ The new index is built in ``index.sqlite3.tmp`` and replaces the old one atomica
 Rows come from :mod:`archive.index.builder`, the same code that gives the crawl its rows.
 Tables the WARC files cannot give back (added by other tools) are carried over from
 the old index when it can be read. A torn file stops the rebuild (``verify --repair``
-first); a damaged member inside a file is skipped and reported.
+first); a damaged member inside a file is skipped and reported. A WARC file kept in
+object storage only is fetched (hash-checked, into a temporary directory, one at a
+time) and read like the others; a failed fetch stops the rebuild, the old index kept.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from archive.layout import OPEN_SUFFIX, ArchiveLayout
 from archive.lock import ArchiveLock, exclusive
 from archive.plural import counted
 from archive.warc.reader import WarcReadError, iter_records
+from archive.warc.stored import WarcSource
 from archive.warc.writer import fsync_path
 
 TMP_SUFFIX = ".tmp"
@@ -41,6 +44,7 @@ class ReindexReport:
     captures: int = 0
     articles: int = 0
     runs: int = 0
+    fetched: int = 0  # WARC files read from object storage (in the store only)
     skipped: list[WarcReadError] = field(default_factory=list)  # damaged members
     carried_over: list[str] = field(default_factory=list)  # tables kept from the old index
 
@@ -50,6 +54,8 @@ class ReindexReport:
             f"{counted(self.records, 'record')}: {counted(self.captures, 'capture')}, "
             f"{counted(self.articles, 'article')}, {counted(self.runs, 'run')}"
         )
+        if self.fetched:
+            text += f" ({self.fetched} of the files fetched from the store)"
         if self.carried_over:
             tables = "table" if len(self.carried_over) == 1 else "tables"
             text += f"; kept {tables} {', '.join(self.carried_over)} from the old index"
@@ -83,13 +89,18 @@ def _reindex(layout: ArchiveLayout, on_bytes: Callable[[int], None] | None) -> R
         report.skipped.append(exc)
 
     index = ArchiveIndex(tmp)
+    stored = [layout.warc_dir / name for name in layout.stored_names()]
     try:
         builder = RowBuilder()
-        for path in chronological(layout.warc_files()):
-            report.files += 1
-            for record in iter_records(path, on_bytes=on_bytes, on_damage=damaged):
-                report.records += 1
-                _add(index, builder.add(record), report)
+        with WarcSource(layout) as source:
+            for path in chronological([*layout.warc_files(), *stored]):
+                report.files += 1
+                if path in stored:  # in object storage only: fetched, hash-checked
+                    path = source.path(path.name)
+                    report.fetched += 1
+                for record in iter_records(path, on_bytes=on_bytes, on_damage=damaged):
+                    report.records += 1
+                    _add(index, builder.add(record), report)
         _add(index, builder.finish(), report)
         report.carried_over = carry_over(index.db, layout.index_path)
         index.commit()

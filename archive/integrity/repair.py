@@ -7,7 +7,9 @@ What it fixes, and nothing else:
   complete member at all is removed;
 * index rows that point nowhere (past a cut, into a missing file, at an offset where
   no record starts, or where another record is) are dropped; rows at a damaged
-  member are kept: damage inside a complete file is reported, never "repaired";
+  member are kept: damage inside a complete file is reported, never "repaired"; a
+  file in object storage only (its ``NAME.warc.gz.stored`` note) is not missing, and
+  its rows are kept as they are;
 * capture, article and run records that no index holds (the archive's, or a worker's
   not merged yet) are indexed, with the rows the crawl writes (:mod:`archive.index.builder`);
 * ``index.cdxj`` is rewritten when it does not match the SQLite index.
@@ -151,10 +153,12 @@ def _repair(
             f"{scan.path.name}:{d.offset}: damaged gzip member ({d.kind}) left in place"
             for d in scan.damage
         )
-    check = check_rows(rows or IndexRows.empty(), scans.values(), files)
+    # the rows of a WARC file kept in object storage only (its .stored note) are kept
+    existing = [*files, *layout.stored_names()]
+    check = check_rows(rows or IndexRows.empty(), scans.values(), existing)
     indexed = set(check.indexed)
     for other in others:
-        indexed |= check_rows(other, scans.values(), files).indexed
+        indexed |= check_rows(other, scans.values(), existing).indexed
     # a row at a damaged member points at the right place: the damage is reported, kept
     bad = [b for b in check.bad_rows if not b.damaged]
     missing = missing_records(scans.values(), indexed)

@@ -7,6 +7,14 @@ every capture, article and run record has its row in the archive's index or in a
 worker's not merged yet; the CDXJ matches the SQLite index). ``.open`` files are
 reported, torn or not, unless a crawl holds a lock: then they are being written and
 are skipped.
+
+A WARC file in object storage only (``NAME.warc.gz.stored``, docs/storage.md) is checked
+by its object: there, with the size and SHA-256 of the file uploaded (a ``HEAD``, and
+the object read back when the server keeps no checksum of it). Its records are not read
+then: the index rows that name it are taken as they are, and links to its records are
+not reported. With ``fetch_stored`` each such object is downloaded instead (one at a
+time, into a temporary directory), its SHA-256 checked, and its records checked like
+those of a local file.
 """
 
 from __future__ import annotations
@@ -25,11 +33,13 @@ from archive.integrity.indexcheck import (
     check_rows,
     missing_records,
 )
-from archive.layout import OPEN_SUFFIX, ArchiveLayout, index_layouts
+from archive.layout import OPEN_SUFFIX, STORED_SUFFIX, ArchiveLayout, index_layouts
 from archive.lock import busy_writers
 from archive.plural import counted
+from archive.store.s3 import StoreError
 from archive.warc.reader import final_name
 from archive.warc.scan import FileScan, Problem, RecordRef, scan_file
+from archive.warc.stored import WarcSource, check_stored
 
 
 @dataclass
@@ -40,6 +50,8 @@ class VerifyReport:
     bytes: int = 0
     index_rows: int = 0
     skipped_open: list[str] = field(default_factory=list)  # being written by a crawl
+    stored: int = 0  # WARC files in the store only, checked by their objects' SHA-256
+    fetched: int = 0  # of those, downloaded and checked record by record
 
     @property
     def clean(self) -> bool:
@@ -51,6 +63,9 @@ class VerifyReport:
             if self.skipped_open
             else ""
         )
+        if self.stored:
+            how = "fetched and read" if self.fetched else "checked by SHA-256, not read"
+            skipped += f" ({self.stored} of the WARC files in the store only: {how})"
         return (
             f"{counted(self.files, 'WARC file')}, {counted(self.records, 'record')}, "
             f"{counted(self.bytes, 'byte')}, "
@@ -65,13 +80,16 @@ def verify_archive(
     timeout: float = 5.0,
     on_bytes: Callable[[int], None] | None = None,
     crawl_running: bool | None = None,
+    fetch_stored: bool = False,
 ) -> VerifyReport:
     """Check the whole archive at ``layout.root``: its WARC files, its index and the
     indexes of workers not merged yet. Raises :class:`~archive.access.IndexLocked` when
     an index cannot be read for a lock; every other fault is a :class:`Problem`.
 
     ``crawl_running`` says whether a crawl is writing (``None``: whether anyone holds
-    the archive's or a worker's lock; a caller that holds the lock passes ``False``)."""
+    the archive's or a worker's lock; a caller that holds the lock passes ``False``).
+    ``fetch_stored``: download the WARC files kept in the store only and read them (see
+    the module docstring)."""
     report = VerifyReport()
     if crawl_running is None:
         crawl_running = bool(busy_writers(layout.root))
@@ -82,7 +100,23 @@ def verify_archive(
 
     indexes = _load_indexes(layout, timeout, report)
     scans = [scan_file(p, on_bytes=on_bytes) for p in to_scan]
-    report.files = len(scans)
+    stored = layout.stored_names()
+    unread: set[str] = set()  # in the store only, records not read
+    with WarcSource(layout) as source:
+        for name in stored:
+            disk_name[name] = name + STORED_SUFFIX
+            if fetch_stored:
+                try:
+                    scans.append(scan_file(source.path(name), on_bytes=on_bytes))
+                    report.fetched += 1
+                    continue
+                except StoreError as exc:
+                    report.problems.append(Problem(name + STORED_SUFFIX, None, None, str(exc)))
+            else:
+                report.problems.extend(_stored_problems(layout, name))
+            unread.add(name)
+    report.stored = len(stored)
+    report.files = len(scans) + len(unread)
     report.records = sum(len(s.records) for s in scans)
     report.bytes = sum(s.size for s in scans)
 
@@ -96,6 +130,8 @@ def verify_archive(
     damaged_ids = {
         d.record_id or known_ids.get((s.filename, d.offset)) for s in scans for d in s.damage
     }
+    # the records of store-only files not read: links to them are not reported
+    damaged_ids |= {i for rows in indexes for i in _ids_in(rows, unread)}
     damaged_at = {(s.filename, d.offset) for s in scans for d in s.damage}
     report.problems.extend(link_problems(scans, damaged_ids - {None}, damaged_at, disk_name))
 
@@ -110,6 +146,35 @@ def verify_archive(
         if not crawl_running:
             report.problems.extend(_cdxj_problems(layout, timeout))
     return report
+
+
+def _stored_problems(layout: ArchiveLayout, name: str) -> list[Problem]:
+    """Whether the object of a store-only file is there with the bytes uploaded."""
+    shown = name + STORED_SUFFIX
+    try:
+        wrong = check_stored(layout, name)
+    except StoreError as exc:
+        return [Problem(shown, None, None, f"in the store only, and not checked: {exc}")]
+    if wrong is None:
+        return []
+    return [Problem(shown, None, None, f"in the store only, and {wrong}: the file is lost")]
+
+
+def _ids_in(rows: IndexRows, names: set[str]) -> Iterable[str]:
+    """The record ids the rows of *rows* place in the files *names*."""
+    if not names:
+        return
+    for r in rows.captures:
+        if r["warc_filename"] in names:
+            yield r["record_id"]
+            if r["request_record_id"]:
+                yield r["request_record_id"]
+    for r in rows.articles:
+        if r["conversion_filename"] in names:
+            yield r["conversion_record_id"]
+    for r in rows.runs:
+        if r["warc_filename"] in names:
+            yield r["record_id"]
 
 
 def _load_indexes(layout: ArchiveLayout, timeout: float, report: VerifyReport) -> list[IndexRows]:

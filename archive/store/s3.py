@@ -21,16 +21,19 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import logging
+import os
 import queue
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive.layout import OPEN_SUFFIX
+from archive.layout import OPEN_SUFFIX, STORED_SUFFIX
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +85,9 @@ def s3_client(endpoint: str | None = None, max_attempts: int = MAX_ATTEMPTS) -> 
         # path-style addresses: what S3-compatible servers (MinIO, Ceph, moto) expect
         s3={"addressing_style": "path"},
     )
-    return boto3.client("s3", endpoint_url=endpoint or None, config=config)
+    # a session of its own: credentials as the environment says now, not as a session
+    # made earlier in the process found them
+    return boto3.session.Session().client("s3", endpoint_url=endpoint or None, config=config)
 
 
 def _transfer_config(threshold: int, chunksize: int) -> Any:
@@ -140,6 +145,7 @@ class Uploaded:
     size: int
     sha256: str
     skipped: bool  # the object was there already, same size and SHA-256
+    checksum: str | None = None  # the server's ChecksumSHA256 of the object, if it keeps one
 
 
 def _head(client: Any, bucket: str, key: str) -> dict[str, Any] | None:
@@ -171,7 +177,12 @@ def _matches(
     checksum = head.get("ChecksumSHA256")
     if checksum:
         # S3 writes a composite one as "BASE64-PARTS"
-        return checksum.split("-")[0] in (d.whole, d.composite)
+        value = checksum.split("-")[0]
+        if value in (d.whole, d.composite):
+            return True
+        if "-" not in checksum:
+            return False
+        # a composite of parts of another size than ours (another uploader): read it back
     return _read_back(client, bucket, key) == d.sha256
 
 
@@ -183,15 +194,18 @@ def upload(
     client: Any = None,
     multipart_threshold: int = MULTIPART_THRESHOLD,
     multipart_chunksize: int = MULTIPART_CHUNKSIZE,
+    key: str | None = None,
 ) -> Uploaded:
-    """Upload the closed WARC file *path* to the store, unless it is there already;
-    raise :class:`StoreError` when it could not be, or came out different."""
+    """Upload the closed WARC file *path* to the store (as *key*, default the store's
+    prefix + its name), unless it is there already; raise :class:`StoreError` when it
+    could not be, or came out different. An upload cut off leaves no object (a multipart
+    one is aborted; a new object replaces an old one of its name only once complete)."""
     path = Path(path)
     if path.name.endswith(OPEN_SUFFIX):
         raise StoreError(f"{path.name}: an .open WARC file is being written, not uploaded")
     store = store_url if isinstance(store_url, StoreURL) else StoreURL.parse(store_url)
     client = client or s3_client(endpoint)
-    key = store.key(path.name)
+    key = key or store.key(path.name)
     from boto3.exceptions import Boto3Error
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -200,7 +214,7 @@ def upload(
         digests = file_digests(path, _part_size(size, multipart_chunksize))
         head = _head(client, store.bucket, key)
         if head is not None and _matches(client, store.bucket, key, head, size, digests):
-            return Uploaded(path, key, size, digests.sha256, skipped=True)
+            return Uploaded(path, key, size, digests.sha256, True, head.get("ChecksumSHA256"))
         client.upload_file(
             str(path),
             store.bucket,
@@ -216,8 +230,11 @@ def upload(
                 "after the upload (deleted)"
             )
     except (BotoCoreError, ClientError, Boto3Error, OSError) as exc:
-        raise StoreError(f"{path.name}: upload to s3://{store.bucket}/{key} failed: {exc}") from exc
-    return Uploaded(path, key, size, digests.sha256, skipped=False)
+        raise StoreError(
+            f"{path.name}: upload to s3://{store.bucket}/{key} failed: "
+            f"{describe(exc, store.bucket, endpoint_of(client))}"
+        ) from exc
+    return Uploaded(path, key, size, digests.sha256, False, head.get("ChecksumSHA256"))
 
 
 def closed_warc_files(warc_dir: Path) -> list[Path]:
@@ -234,6 +251,7 @@ class UploadCounts:
     uploaded: list[str] = field(default_factory=list)
     present: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # local copies replaced by notes
 
 
 def sync(
@@ -254,10 +272,18 @@ class Uploader:
     raised: the file stays on disk, and the next :func:`sync` uploads it."""
 
     def __init__(
-        self, store_url: str, endpoint: str | None = None, *, client: Any = None, **kw: Any
+        self,
+        store_url: str,
+        endpoint: str | None = None,
+        *,
+        client: Any = None,
+        keep_local: bool = True,
+        **kw: Any,
     ) -> None:
         self.store = StoreURL.parse(store_url)
         self.endpoint = endpoint or None
+        # False: a file whose object is checked is replaced by its NAME.stored note
+        self.keep_local = keep_local
         self._client = client
         self._kw = kw
         self.counts = UploadCounts()
@@ -288,15 +314,402 @@ class Uploader:
                 logger.info(
                     "store: uploaded %s as %s", path.name, f"s3://{self.store.bucket}/{done.key}"
                 )
+            if not self.keep_local:
+                try:
+                    remove_local(done, self.store, self.endpoint)
+                except OSError as exc:
+                    logger.warning("store: %s: the local copy stays: %s", path.name, exc)
+                    continue
+                self.counts.removed.append(path.name)
+
+
+# -- WARC files kept in the store only ---------------------------------------------------------
+def _boto_errors(*more: type[Exception]) -> tuple[type[Exception], ...]:
+    """What boto3 raises, and *more* (imported when a failure is being matched: boto3
+    loads slowly)."""
+    from boto3.exceptions import Boto3Error
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (BotoCoreError, ClientError, Boto3Error, *more)
+
+
+NOTE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class StoredNote:
+    """What ``warc/NAME.warc.gz.stored`` says of a WARC file removed after its upload:
+    where its object is and what its bytes were (the object is checked against these)."""
+
+    name: str
+    bucket: str
+    key: str
+    endpoint: str | None  # where it was uploaded to (None: AWS S3)
+    size: int
+    sha256: str  # hex
+    checksum: str | None = None  # the server's ChecksumSHA256 after the upload, if any
+    uploaded: str = ""  # UTC, ISO 8601
+
+    @property
+    def url(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+    def to_json(self) -> str:
+        data = {"version": NOTE_VERSION, **self.__dict__}
+        return json.dumps(data, indent=1, sort_keys=True) + "\n"
+
+    @classmethod
+    def read(cls, path: Path) -> StoredNote:
+        """The note at *path*; :class:`StoreError` for one that cannot be read."""
+        try:
+            data = json.loads(Path(path).read_text("utf-8"))
+            return cls(
+                name=str(data["name"]),
+                bucket=str(data["bucket"]),
+                key=str(data["key"]),
+                endpoint=data.get("endpoint") or None,
+                size=int(data["size"]),
+                sha256=str(data["sha256"]),
+                checksum=data.get("checksum") or None,
+                uploaded=str(data.get("uploaded") or ""),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise StoreError(f"{Path(path).name}: unreadable note of a stored file: {exc}") from exc
+
+
+def note_path(path: Path) -> Path:
+    """The note that stands for the WARC file *path* once it is in the store only."""
+    return path.with_name(path.name + STORED_SUFFIX)
+
+
+def write_note(path: Path, note: StoredNote) -> None:
+    """Write *note* to *path* whole or not at all (a temporary file, fsynced, renamed)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(note.to_json())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(path.parent)
+
+
+def remove_local(done: Uploaded, store: StoreURL, endpoint: str | None) -> Path:
+    """Replace the uploaded (checked) file of *done* by its note; returns the note's path.
+    The note is on disk before the file goes."""
+    path = done.path
+    note = StoredNote(
+        name=path.name,
+        bucket=store.bucket,
+        key=done.key,
+        endpoint=endpoint or None,
+        size=done.size,
+        sha256=done.sha256,
+        checksum=done.checksum,
+        uploaded=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    write_note(note_path(path), note)
+    path.unlink()
+    _fsync_dir(path.parent)
+    return note_path(path)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def endpoint_for(note: StoredNote) -> str | None:
+    """Where to read a note's object: ``$ARCHIVE_S3_ENDPOINT`` when set (the server
+    moved), else the endpoint it was uploaded to."""
+    return os.environ.get("ARCHIVE_S3_ENDPOINT") or note.endpoint
+
+
+class Clients:
+    """One boto3 client per endpoint, made when first needed."""
+
+    def __init__(self, max_attempts: int = MAX_ATTEMPTS) -> None:
+        self.max_attempts = max_attempts
+        self._clients: dict[str | None, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, endpoint: str | None) -> Any:
+        with self._lock:
+            if endpoint not in self._clients:
+                self._clients[endpoint] = s3_client(endpoint, self.max_attempts)
+            return self._clients[endpoint]
+
+    def of(self, note: StoredNote) -> Any:
+        return self.get(endpoint_for(note))
+
+
+def check_note(client: Any, note: StoredNote) -> str | None:
+    """``None`` when the object of *note* is there with its size and SHA-256, else what
+    is wrong with it (one phrase). Raises :class:`StoreError` when the store cannot be
+    asked."""
+    try:
+        head = _head(client, note.bucket, note.key)
+        if head is None:
+            return f"its object {note.url} is missing"
+        size = head.get("ContentLength")
+        if size != note.size:
+            return f"its object {note.url} differs: {size} bytes, not {note.size}"
+        if head.get("Metadata", {}).get("sha256") != note.sha256:
+            return f"its object {note.url} differs: another SHA-256 in its metadata"
+        checksum = head.get("ChecksumSHA256")
+        whole = base64.b64encode(bytes.fromhex(note.sha256)).decode()
+        if checksum and (checksum == note.checksum or checksum == whole):
+            return None
+        if checksum and "-" not in checksum:
+            return f"its object {note.url} differs: the server's SHA-256 is another"
+        # no checksum kept, or a composite one not noted: read it back
+        if _read_back(client, note.bucket, note.key) != note.sha256:
+            return f"its object {note.url} differs: its bytes have another SHA-256"
+        return None
+    except _boto_errors() as exc:
+        raise StoreError(
+            f"{note.name}: cannot read {note.url}: {describe(exc, note.bucket)}"
+        ) from exc
+
+
+def fetch(client: Any, note: StoredNote, dest: Path) -> None:
+    """Download the object of *note* to *dest*, its size and SHA-256 checked on the way;
+    *dest* appears whole (renamed from a temporary file beside it) or not at all."""
+    dest = Path(dest)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.fetching")
+    try:
+        body = client.get_object(Bucket=note.bucket, Key=note.key)["Body"]
+        digest, size = hashlib.sha256(), 0
+        with open(tmp, "wb") as fh:
+            for chunk in iter(lambda: body.read(_READ), b""):
+                fh.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if size != note.size or digest.hexdigest() != note.sha256:
+            raise StoreError(
+                f"{note.name}: the object {note.url} differs from the file uploaded "
+                f"({size} bytes, SHA-256 {digest.hexdigest()[:16]}…; expected {note.size} "
+                f"bytes, {note.sha256[:16]}…)"
+            )
+        os.replace(tmp, dest)
+        _fsync_dir(dest.parent)
+    except StoreError:
+        raise
+    except _boto_errors(OSError, ValueError) as exc:
+        raise StoreError(
+            f"{note.name}: cannot fetch {note.url}: {describe(exc, note.bucket)}"
+        ) from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def read_range(client: Any, note: StoredNote, offset: int, length: int) -> bytes:
+    """*length* bytes of the object of *note* from *offset* (one ranged GET; fewer at the
+    object's end)."""
+    try:
+        body = client.get_object(
+            Bucket=note.bucket, Key=note.key, Range=f"bytes={offset}-{offset + length - 1}"
+        )["Body"]
+        return bytes(body.read())
+    except _boto_errors(ValueError) as exc:
+        raise StoreError(
+            f"{note.name}: cannot read {note.url}: {describe(exc, note.bucket)}"
+        ) from exc
+
+
+class ObjectReader:
+    """The bytes of a note's object as a stream (``read(n)``); a failure on the way is a
+    :class:`StoreError`."""
+
+    def __init__(self, client: Any, note: StoredNote) -> None:
+        self.note = note
+        try:
+            self._body = client.get_object(Bucket=note.bucket, Key=note.key)["Body"]
+        except _boto_errors() as exc:
+            raise self._error(exc) from exc
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return bytes(self._body.read(size if size >= 0 else None))
+        except _boto_errors(OSError, ValueError) as exc:
+            raise self._error(exc) from exc
+
+    def close(self) -> None:
+        self._body.close()
+
+    def _error(self, exc: BaseException) -> StoreError:
+        note = self.note
+        return StoreError(f"{note.name}: cannot read {note.url}: {describe(exc, note.bucket)}")
+
+
+def open_object(client: Any, note: StoredNote) -> ObjectReader:
+    """The object of *note*, to be read as a stream."""
+    return ObjectReader(client, note)
+
+
+@dataclass(frozen=True)
+class StoreObject:
+    name: str
+    key: str
+    size: int
+
+
+def check_bucket(client: Any, store: StoreURL) -> None:
+    """:class:`StoreError` (one line: no such bucket, credentials refused, endpoint
+    unreachable) unless the store's bucket can be used."""
+    try:
+        client.head_bucket(Bucket=store.bucket)
+    except _boto_errors() as exc:
+        raise StoreError(
+            f"store {store}: {describe(exc, store.bucket, endpoint_of(client))}"
+        ) from exc
+
+
+def list_objects(client: Any, store: StoreURL) -> list[StoreObject]:
+    """The WARC files directly under the store's prefix."""
+    out: list[StoreObject] = []
+    try:
+        pages = client.get_paginator("list_objects_v2").paginate(
+            Bucket=store.bucket, Prefix=store.prefix
+        )
+        for page in pages:
+            for obj in page.get("Contents", []):
+                name = str(obj["Key"])[len(store.prefix) :]
+                if "/" not in name and name.endswith(".warc.gz"):
+                    out.append(StoreObject(name, str(obj["Key"]), int(obj["Size"])))
+    except _boto_errors() as exc:
+        raise StoreError(
+            f"store {store}: {describe(exc, store.bucket, endpoint_of(client))}"
+        ) from exc
+    return sorted(out, key=lambda o: o.name)
+
+
+def note_of_object(client: Any, store: StoreURL, name: str) -> StoredNote:
+    """A note for the object NAME of the store as its metadata describes it (for a file
+    this archive never had a note of): its size and the SHA-256 its uploader recorded."""
+    key = store.key(name)
+    try:
+        head = _head(client, store.bucket, key)
+    except _boto_errors() as exc:
+        raise StoreError(
+            f"store {store}: {describe(exc, store.bucket, endpoint_of(client))}"
+        ) from exc
+    if head is None:
+        raise StoreError(f"{name}: no object s3://{store.bucket}/{key}")
+    sha = head.get("Metadata", {}).get("sha256")
+    if not sha:
+        raise StoreError(f"{name}: s3://{store.bucket}/{key} carries no SHA-256 to check it by")
+    return StoredNote(
+        name,
+        store.bucket,
+        key,
+        endpoint_of(client),
+        int(head["ContentLength"]),
+        str(sha),
+        head.get("ChecksumSHA256"),
+    )
+
+
+def local_state(client: Any, store: StoreURL, path: Path) -> str:
+    """How the store holds the local file *path*: ``both`` (same size and SHA-256),
+    ``differs`` or ``missing``."""
+    key = store.key(path.name)
+    try:
+        size = path.stat().st_size
+        digests = file_digests(path, _part_size(size, MULTIPART_CHUNKSIZE))
+        head = _head(client, store.bucket, key)
+        if head is None:
+            return "missing"
+        return "both" if _matches(client, store.bucket, key, head, size, digests) else "differs"
+    except _boto_errors() as exc:
+        raise StoreError(
+            f"store {store}: {describe(exc, store.bucket, endpoint_of(client))}"
+        ) from exc
+
+
+def endpoint_of(client: Any) -> str | None:
+    url = getattr(getattr(client, "meta", None), "endpoint_url", None)
+    return str(url) if url else None
+
+
+_DENIED = {
+    "AccessDenied",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "InvalidToken",
+    "ExpiredToken",
+    "TokenRefreshRequired",
+    "403",
+}
+
+
+def describe(exc: BaseException, bucket: str | None = None, endpoint: str | None = None) -> str:
+    """One phrase a user can act on for a failure of boto3: a missing bucket, refused
+    credentials, no credentials, an endpoint that does not answer."""
+    from botocore.exceptions import (
+        ClientError,
+        ConnectionClosedError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        PartialCredentialsError,
+    )
+
+    where = endpoint or "the S3 endpoint"
+    if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+        return (
+            "no credentials for the store: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+            "or AWS_PROFILE (docs/storage.md)"
+        )
+    if isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
+        return f"cannot reach {where} ({exc}); check ARCHIVE_S3_ENDPOINT and the network"
+    if isinstance(exc, ConnectionClosedError):
+        return f"the connection to {where} was cut ({exc})"
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code") or "")
+        if code == "NoSuchBucket" or (code == "404" and exc.operation_name == "HeadBucket"):
+            return f"the bucket {bucket or '?'} does not exist at {where}"
+        if code in _DENIED:
+            return (
+                f"{where} refused the credentials ({code}): check AWS_ACCESS_KEY_ID, "
+                "AWS_SECRET_ACCESS_KEY or AWS_PROFILE, and the bucket's permissions"
+            )
+        return f"{code or 'error'}: {error.get('Message') or exc}"
+    return str(exc) or type(exc).__name__
 
 
 __all__ = [
+    "Clients",
+    "ObjectReader",
     "StoreError",
+    "StoreObject",
+    "StoredNote",
     "StoreURL",
     "UploadCounts",
     "Uploaded",
     "Uploader",
+    "check_bucket",
+    "check_note",
     "closed_warc_files",
+    "describe",
+    "endpoint_for",
+    "fetch",
+    "list_objects",
+    "local_state",
+    "note_of_object",
+    "note_path",
+    "open_object",
+    "read_range",
+    "remove_local",
+    "write_note",
     "file_digests",
     "s3_client",
     "sync",

@@ -101,6 +101,14 @@ def serve(
         pywb_url = f"http://{shown}:{replay_port}/{COLLECTION}/"
         print(f"replay: the archive on {app_url}", file=out)
         print(f"replay: archived pages (pywb) on {pywb_url}", file=out)
+        stored = layout.stored_names()
+        if stored:
+            print(
+                f"replay: {len(stored)} of the WARC files are in object storage only: pywb "
+                "does not replay their pages (search and articles work); "
+                "`news-archive store fetch` brings them back",
+                file=out,
+            )
         print("replay: Ctrl-C stops both", file=out, flush=True)
         if ready is not None:
             ready(app_url, pywb_url)

@@ -213,7 +213,10 @@ class ArchiveExtension:
         settings = self.crawler.settings
         try:
             self.uploader = Uploader(
-                settings_store(self.crawler), settings.get("ARCHIVE_S3_ENDPOINT") or None
+                settings_store(self.crawler),
+                settings.get("ARCHIVE_S3_ENDPOINT") or None,
+                # false: each file checked in the store leaves warc/ for its .stored note
+                keep_local=settings.getbool("ARCHIVE_STORE_KEEP_LOCAL", True),
             )
         except (ValueError, ImportError) as exc:
             self.unusable = f"ARCHIVE_STORE: {exc}"
@@ -361,6 +364,9 @@ class ArchiveExtension:
             f"store {self.uploader.store}: {counted(len(up.uploaded), 'WARC file')} uploaded, "
             f"{len(up.present)} there already"
         )
+        if not self.uploader.keep_local:
+            self.crawler.stats.set_value("archive/store_removed", len(up.removed))
+            line += f", {len(up.removed)} removed locally (in the store only)"
         if up.failed:
             logger.warning("%s, %d failed (the next crawl uploads them)", line, len(up.failed))
         else:
