@@ -7,6 +7,7 @@ import base64
 import hashlib
 import io
 import json
+import re
 import stat
 import zipfile
 from collections.abc import Callable
@@ -18,7 +19,6 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
 
 from archive.integrity import wacz_sign
@@ -333,80 +333,321 @@ def test_the_timestamp_request_is_der() -> None:
     assert body == b"\x01\x01\xff"  # certReq TRUE
 
 
-class FakeTsa:
-    """A timestamp server in this process: answers a TimeStampReq with a CMS SignedData
-    (by a self-signed certificate) whose content holds the request's imprint."""
+# a timestamp authority: DER written here, signatures by cryptography
+def _der(tag: int, content: bytes) -> bytes:
+    n = len(content)
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag]) + (bytes([n]) if n < 0x80 else bytes([0x80 | len(size)]) + size) + content
 
-    def __init__(self, status: int = 0) -> None:
-        self.status = status
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Fake TSA")])
-        now = datetime.now(UTC)
-        self.cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(self.key.public_key())
-            .serial_number(1)
-            .not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=1))
-            .sign(self.key, hashes.SHA256())
+
+def _seq(*parts: bytes) -> bytes:
+    return _der(0x30, b"".join(parts))
+
+
+def _set(*parts: bytes) -> bytes:  # DER: a SET OF's elements in the order of their bytes
+    return _der(0x31, b"".join(sorted(parts)))
+
+
+def _int(value: int) -> bytes:
+    return _der(0x02, value.to_bytes(value.bit_length() // 8 + 1, "big", signed=True))
+
+
+def _oid(dotted: str) -> bytes:
+    first, second, *rest = (int(n) for n in dotted.split("."))
+    body = bytearray([40 * first + second])
+    for n in rest:
+        groups = [n & 0x7F]
+        while n := n >> 7:
+            groups.append(0x80 | (n & 0x7F))
+        body += bytes(reversed(groups))
+    return _der(0x06, bytes(body))
+
+
+SHA256_ALGORITHM = _seq(_oid("2.16.840.1.101.3.4.2.1"), b"\x05\x00")
+TST_INFO_TYPE = _oid("1.2.840.113549.1.9.16.1.4")  # id-ct-TSTInfo
+TST_SERIAL = 0x5A5A5A  # a TSTInfo's serial number, found again by the tests to flip a bit
+
+
+def _certificate(
+    subject: str,
+    key: ec.EllipticCurvePrivateKey,
+    issuer: tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None,
+    *,
+    stamping: bool = True,
+) -> x509.Certificate:
+    """A root CA (no *issuer*) or a timestamp authority's certificate issued by *issuer*."""
+    now = datetime.now(UTC)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name if issuer is None else issuer[0].subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=issuer is None, path_length=None), critical=True)
+    )
+    if issuer is not None and stamping:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([x509.ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
         )
+    return builder.sign(key if issuer is None else issuer[1], hashes.SHA256())
+
+
+class FakeTsa:
+    """A timestamp server in this process (it replaces ``wacz_sign.urlopen``): a root CA,
+    the authority's certificate issued by it, and for each TimeStampReq a TimeStampResp
+    whose token is a CMS SignedData over a TSTInfo (RFC 3161 §2.4.2: the request's imprint
+    and nonce), with signed attributes (content type, message digest, the signing
+    certificate), carrying the authority's certificate."""
+
+    def __init__(
+        self,
+        status: int = 0,
+        *,
+        name: str = "Fake TSA",
+        stamping: bool = True,
+        signing_key: ec.EllipticCurvePrivateKey | None = None,
+        nonce_offset: int = 0,
+    ) -> None:
+        self.status = status
+        self.nonce_offset = nonce_offset  # not 0: the answer of another request
+        root_key = ec.generate_private_key(ec.SECP384R1())
+        self.root = _certificate(f"{name} Root", root_key, None)
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        self.cert = _certificate(name, self.key, (self.root, root_key), stamping=stamping)
+        self.signing_key = signing_key or self.key  # another key: a forged token
         self.requests: list[bytes] = []
+
+    def root_pem(self, path: Path) -> Path:
+        path.write_bytes(self.root.public_bytes(serialization.Encoding.PEM))
+        return path
 
     def __call__(self, request: Any, timeout: float) -> io.BytesIO:
         self.requests.append(request.data)
         _, body, _ = read_tlv(request.data)
         _, _, body = read_tlv(body)  # version
-        _, message_imprint, _ = read_tlv(body)
+        _, message_imprint, body = read_tlv(body)
         _, _, hashed = read_tlv(message_imprint)
         _, imprint, _ = read_tlv(hashed)
-        tst_info = b"\x30\x22" + b"\x04\x20" + imprint  # enough of a TSTInfo for the test
-        token = (
-            pkcs7.PKCS7SignatureBuilder()
-            .set_data(tst_info)
-            .add_signer(self.cert, self.key, hashes.SHA256())
-            .sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary])
+        _, nonce, _ = read_tlv(body)
+        status = _seq(_int(self.status))
+        token = self.token(imprint, int.from_bytes(nonce, "big") + self.nonce_offset)
+        return io.BytesIO(_seq(status, token) if self.status in (0, 1) else _seq(status))
+
+    def token(self, imprint: bytes, nonce: int) -> bytes:
+        when = datetime.now(UTC).strftime("%Y%m%d%H%M%SZ").encode()
+        tst_info = _seq(
+            _int(1),
+            _oid("1.3.6.1.4.1.55555.1"),  # the authority's policy
+            _seq(SHA256_ALGORITHM, _der(0x04, imprint)),
+            _int(TST_SERIAL),
+            _der(0x18, when),
+            _int(nonce),
         )
-        status = b"\x30\x03\x02\x01" + bytes([self.status])
-        answer = status + (token if self.status in (0, 1) else b"")
-        return io.BytesIO(bytes([0x30, 0x82]) + len(answer).to_bytes(2, "big") + answer)
+        cert_der = self.cert.public_bytes(serialization.Encoding.DER)
+        attributes = _set(
+            _seq(_oid("1.2.840.113549.1.9.3"), _set(TST_INFO_TYPE)),
+            _seq(_oid("1.2.840.113549.1.9.4"), _set(_der(0x04, hashlib.sha256(tst_info).digest()))),
+            _seq(  # signingCertificateV2: the SHA-256 of the authority's certificate
+                _oid("1.2.840.113549.1.9.16.2.47"),
+                _set(_seq(_seq(_seq(_der(0x04, hashlib.sha256(cert_der).digest()))))),
+            ),
+        )
+        signature = self.signing_key.sign(attributes, ec.ECDSA(hashes.SHA256()))
+        _, attribute_content, _ = read_tlv(attributes)
+        signer_info = _seq(
+            _int(1),
+            _seq(self.cert.issuer.public_bytes(), _int(self.cert.serial_number)),
+            SHA256_ALGORITHM,
+            _der(0xA0, attribute_content),  # [0] IMPLICIT: signed as a SET, carried as [0]
+            _seq(_oid("1.2.840.10045.4.3.2")),  # ecdsa-with-SHA256
+            _der(0x04, signature),
+        )
+        signed_data = _seq(
+            _int(3),
+            _set(SHA256_ALGORITHM),
+            _seq(TST_INFO_TYPE, _der(0xA0, _der(0x04, tst_info))),
+            _der(0xA0, cert_der),  # certificates [0] IMPLICIT
+            _set(signer_info),
+        )
+        return _seq(_oid("1.2.840.113549.1.7.2"), _der(0xA0, signed_data))
+
+
+def stamp(
+    small: Path,
+    key: tuple[Path, str],
+    out: Path,
+    tsa: FakeTsa,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Path:
+    """*small* packaged as *out*, signed by *key*, timestamped by *tsa*."""
+    monkeypatch.setattr(wacz_sign, "urlopen", tsa)
+    result = package(capsys, small, out, "--sign", key[0], "--timestamp-url", "http://tsa.test/")
+    assert result.code == 0, result.err
+    return out
+
+
+def restamp(src: Path, dst: Path, change: Callable[[bytes], bytes]) -> Path:
+    """*src* copied to *dst* with its ``timeSignature`` changed by *change(token)*."""
+
+    def edit(name: str, blob: bytes) -> bytes:
+        if name != "datapackage-digest.json":
+            return blob
+        digest = json.loads(blob)
+        token = base64.b64decode(digest["signedData"]["timeSignature"])
+        digest["signedData"]["timeSignature"] = base64.b64encode(change(token)).decode()
+        return json.dumps(digest).encode()
+
+    rewrite(src, dst, edit)
+    return dst
+
+
+@pytest.fixture
+def tsa() -> FakeTsa:
+    return FakeTsa()
+
+
+@pytest.fixture
+def stamped(
+    small: Path,
+    key: tuple[Path, str],
+    tmp_path: Path,
+    tsa: FakeTsa,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Path:
+    return stamp(small, key, tmp_path / "stamped.wacz", tsa, capsys, monkeypatch)
 
 
 def test_a_timestamped_package(
+    stamped: Path, tsa: FakeTsa, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert len(tsa.requests) == 1
+    with zipfile.ZipFile(stamped) as zf:
+        data = json.loads(zf.read("datapackage-digest.json"))["signedData"]
+    assert x509.load_pem_x509_certificates(data["timestampCert"].encode()) == [tsa.cert]
+    token = base64.b64decode(data["timeSignature"])
+    imprint = hashlib.sha256(base64.b64decode(data["signature"])).digest()
+    assert b"\x04\x20" + imprint in token
+
+    # without roots: the imprint checked, and the line says what was not
+    result = verify(capsys, stamped)
+    assert result.code == 0 and result.err.count("\n") == 1
+    assert re.search(r", timestamped \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ by Fake TSA ", result.err)
+    assert result.err.endswith(
+        "(the authority's signature and chain not checked: no --timestamp-roots)\n"
+    )
+    # with the authority's root: its signature over the TSTInfo and its chain
+    roots = tsa.root_pem(tmp_path / "roots.pem")
+    result = verify(capsys, stamped, "--timestamp-roots", roots)
+    assert result.code == 0, result
+    assert result.err.endswith(" by Fake TSA (its signature and chain to a given root valid)\n")
+    # among other roots
+    other = FakeTsa(name="Other TSA").root.public_bytes(serialization.Encoding.PEM)
+    roots.write_bytes(other + roots.read_bytes())
+    assert verify(capsys, stamped, "--timestamp-roots", roots).code == 0
+
+    # a timestamp of another signature fails, roots or not
+    broken = restamp(stamped, tmp_path / "other.wacz", lambda t: flip(t, t.index(imprint) + 3))
+    for extra in ([], ["--timestamp-roots", roots]):
+        line = one_line_failure(verify(capsys, broken, *extra))
+        assert line.endswith(
+            "datapackage-digest.json: timeSignature is not a timestamp of this signature"
+        )
+    # a token cut short is not a token
+    cut = restamp(stamped, tmp_path / "cut.wacz", lambda t: t[: len(t) // 2])
+    line = one_line_failure(verify(capsys, cut))
+    assert line == "verify: datapackage-digest.json: timeSignature is not an RFC 3161 token"
+
+
+def flip_tst_info(token: bytes) -> bytes:
+    """One bit of the TSTInfo's serial number flipped: still a well-formed token."""
+    serial = _int(TST_SERIAL)
+    assert token.count(serial) == 1
+    return flip(token, token.index(serial) + len(serial) - 1)
+
+
+def test_a_flipped_byte_in_the_tst_info_fails_against_the_roots(
+    stamped: Path, tsa: FakeTsa, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = restamp(stamped, tmp_path / "flipped.wacz", flip_tst_info)
+    roots = tsa.root_pem(tmp_path / "roots.pem")
+    line = one_line_failure(verify(capsys, broken, "--timestamp-roots", roots))
+    assert line == (
+        "verify: datapackage-digest.json: the timestamp token's TSTInfo is not what the "
+        "authority signed (its message digest differs)"
+    )
+    # without roots it is not seen, and the line says the authority was not checked
+    result = verify(capsys, broken)
+    assert result.code == 0 and "signature and chain not checked" in result.err
+
+
+def test_a_token_signed_by_another_key_fails(
     small: Path,
     key: tuple[Path, str],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    tsa = FakeTsa()
-    monkeypatch.setattr(wacz_sign, "urlopen", tsa)
-    out = tmp_path / "stamped.wacz"
-    result = package(capsys, small, out, "--sign", key[0], "--timestamp-url", "http://tsa.test/")
-    assert result.code == 0, result.err
-    assert len(tsa.requests) == 1
-    with zipfile.ZipFile(out) as zf:
-        data = json.loads(zf.read("datapackage-digest.json"))["signedData"]
-    assert "BEGIN CERTIFICATE" in data["timestampCert"]
-    token = base64.b64decode(data["timeSignature"])
-    imprint = hashlib.sha256(base64.b64decode(data["signature"])).digest()
-    assert b"\x04\x20" + imprint in token
-    result = verify(capsys, out)
-    assert result.code == 0 and result.err.endswith(", timestamped\n")
+    """The token names the authority's certificate, but another key signed it."""
+    forger = FakeTsa(signing_key=ec.generate_private_key(ec.SECP256R1()))
+    out = stamp(small, key, tmp_path / "forged.wacz", forger, capsys, monkeypatch)
+    line = one_line_failure(
+        verify(capsys, out, "--timestamp-roots", forger.root_pem(tmp_path / "r.pem"))
+    )
+    assert line == (
+        "verify: datapackage-digest.json: the timestamp authority's signature does not "
+        "verify with its certificate"
+    )
 
-    # a timestamp of another signature fails
-    def other_stamp(name: str, blob: bytes) -> bytes:
-        if name != "datapackage-digest.json":
-            return blob
-        digest = json.loads(blob)
-        wrong = flip(token, token.index(imprint) + 3)
-        digest["signedData"]["timeSignature"] = base64.b64encode(wrong).decode()
-        return json.dumps(digest).encode()
 
-    broken = tmp_path / "restamped.wacz"
-    rewrite(out, broken, other_stamp)
-    assert "not a timestamp of this signature" in one_line_failure(verify(capsys, broken))
+def test_a_root_that_does_not_match_fails(
+    stamped: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = FakeTsa(name="Other TSA").root_pem(tmp_path / "other.pem")
+    line = one_line_failure(verify(capsys, stamped, "--timestamp-roots", other))
+    assert line == (
+        "verify: datapackage-digest.json: the timestamp authority's certificate does not "
+        "chain to a given root (unable to get local issuer certificate)"
+    )
+
+
+def test_an_authority_certificate_not_for_time_stamping_fails(
+    small: Path,
+    key: tuple[Path, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    plain = FakeTsa(stamping=False)
+    out = stamp(small, key, tmp_path / "plain.wacz", plain, capsys, monkeypatch)
+    line = one_line_failure(
+        verify(capsys, out, "--timestamp-roots", plain.root_pem(tmp_path / "r.pem"))
+    )
+    assert line == (
+        "verify: datapackage-digest.json: the timestamp authority's certificate is not for "
+        "time-stamping (no critical timeStamping EKU)"
+    )
+
+
+def test_roots_require_a_timestamp(
+    small: Path, signed: Path, tsa: FakeTsa, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    roots = tsa.root_pem(tmp_path / "roots.pem")
+    line = one_line_failure(verify(capsys, signed, "--timestamp-roots", roots))
+    assert line == "verify: datapackage-digest.json: the signature has no timestamp (timeSignature)"
+    not_pem = tmp_path / "not.pem"
+    not_pem.write_text("hello")
+    for wrong in (not_pem, tmp_path / "missing.pem"):
+        result = verify(capsys, signed, "--timestamp-roots", wrong)
+        assert result.code == 2 and result.out == ""
+        assert result.err.count("\n") == 1 and str(wrong) in result.err
+    result = cli(capsys, "--archive-dir", small, "verify", "--timestamp-roots", roots)
+    assert result.code == 2
+    assert "--timestamp-roots goes with --wacz FILE" in result.error_line()
 
 
 def test_a_refused_timestamp_writes_no_package(
@@ -422,3 +663,18 @@ def test_a_refused_timestamp_writes_no_package(
     assert result.code == 1
     assert "refused the request (PKIStatus 2)" in result.error_line()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keys"]
+
+
+def test_a_token_for_another_request_writes_no_package(
+    small: Path,
+    key: tuple[Path, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(wacz_sign, "urlopen", FakeTsa(nonce_offset=1))
+    out = tmp_path / "stamped.wacz"
+    result = package(capsys, small, out, "--sign", key[0], "--timestamp-url", "http://tsa.test/")
+    assert result.code == 1
+    assert "the token does not answer this request (nonce)" in result.error_line()
+    assert not out.exists()

@@ -160,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --wacz: the package must be signed by this key (a PEM file, or the "
         "base64 that keygen prints)",
     )
+    p.add_argument(
+        "--timestamp-roots",
+        metavar="PEM",
+        help="with --wacz: the package must be timestamped, by an authority whose "
+        "certificate chains to one of these root certificates (a PEM file)",
+    )
 
     sub.add_parser("reindex", parents=[common], help="rebuild the index from the WARC files")
 
@@ -283,12 +289,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --sign: an RFC 3161 timestamp of the signature from this server",
     )
 
-    p = sub.add_parser("keygen", parents=[common], help="make a key pair for signing WACZ packages")
-    p.add_argument("output", metavar="OUT.pem", help="the private key to write (a new file)")
-
-    p = sub.add_parser(
-        "replay", parents=[common], help="serve the archive in a browser (search, read, replay)"
-    )
     p = sub.add_parser(
         "store",
         parents=[common],
@@ -320,6 +320,12 @@ def build_parser() -> argparse.ArgumentParser:
         "stays in warc/)",
     )
 
+    p = sub.add_parser("keygen", parents=[common], help="make a key pair for signing WACZ packages")
+    p.add_argument("output", metavar="OUT.pem", help="the private key to write (a new file)")
+
+    p = sub.add_parser(
+        "replay", parents=[common], help="serve the archive in a browser (search, read, replay)"
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument(
         "--port", type=_port, default=8080, help="port of the application (8080; 0: any free)"
@@ -354,13 +360,13 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, ArchiveLayout], int]] = {
     "reextract": reextract.cmd_reextract,
     "wacz": wacz.cmd_wacz,
     "keygen": keygen.cmd_keygen,
+    "store": store.cmd_store,
     "replay": replay.cmd_replay,
 }
 
 
 def _needs_archive(command: str, args: argparse.Namespace) -> bool:
     """keygen and ``verify --wacz`` work without an archive."""
-    "store": store.cmd_store,
     return command != "keygen" and not (command == "verify" and getattr(args, "wacz", None))
 
 

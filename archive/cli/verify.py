@@ -1,6 +1,6 @@
 """``verify [--repair]``: the archive checked against its WARC files (and repaired);
-``verify --wacz FILE [--public-key KEY]``: a WACZ package checked against its hashes and
-its signature (:mod:`archive.integrity.wacz_sign`)."""
+``verify --wacz FILE [--public-key KEY] [--timestamp-roots PEM]``: a WACZ package checked
+against its hashes, its signature and its timestamp (:mod:`archive.integrity.wacz_sign`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,12 @@ from archive.cli.common import CommandError, UsageError, warc_bytes
 from archive.cli.progressbar import progress
 from archive.integrity.repair import repair_archive
 from archive.integrity.verify import verify_archive
-from archive.integrity.wacz_sign import SignError, load_public_key, verify_wacz
+from archive.integrity.wacz_sign import (
+    SignError,
+    load_public_key,
+    load_timestamp_roots,
+    verify_wacz,
+)
 from archive.layout import ArchiveLayout
 from archive.lock import exclusive
 
@@ -20,8 +25,9 @@ from archive.lock import exclusive
 def cmd_verify(args: argparse.Namespace, layout: ArchiveLayout) -> int:
     if getattr(args, "wacz", None):
         return _verify_wacz(args)
-    if getattr(args, "public_key", None):
-        raise UsageError("--public-key goes with --wacz FILE")
+    for option in ("public_key", "timestamp_roots"):
+        if getattr(args, option, None):
+            raise UsageError(f"--{option.replace('_', '-')} goes with --wacz FILE")
     if args.repair:
         with exclusive(layout, alone=False) as lock:
             with progress("repairing", warc_bytes(layout)) as advance:
@@ -58,9 +64,10 @@ def _verify_wacz(args: argparse.Namespace) -> int:
         raise CommandError(f"no WACZ file {path}")
     try:
         expected = load_public_key(args.public_key) if args.public_key else None
+        roots = load_timestamp_roots(args.timestamp_roots) if args.timestamp_roots else None
     except SignError as exc:
         raise UsageError(str(exc)) from None
-    check = verify_wacz(path, public_key=expected)
+    check = verify_wacz(path, public_key=expected, timestamp_roots=roots)
     if check.problem is not None:
         print(f"verify: {check.problem}")
         return 1

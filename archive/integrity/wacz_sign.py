@@ -28,9 +28,15 @@ whoever verifies learns the public key out of band (``verify --public-key``).
 
 :func:`verify_wacz` checks, in order: ``datapackage.json`` against the hash in
 ``datapackage-digest.json``; every resource of ``datapackage.json`` (its hash and size)
-against the package's entries; the signature, if any; the timestamp, if any (that its
-imprint is this signature's; the TSA's own signature over the token is *not* checked).
-The first difference ends the check, naming the file.
+against the package's entries; the signature, if any; the timestamp, if any: that it is
+an RFC 3161 token whose imprint is the SHA-256 of this signature and, given the roots the
+user trusts (``verify --timestamp-roots PEM``), that the timestamp authority's CMS
+signature covers this TSTInfo (signed attributes, message digest), that its certificate
+is for time-stamping (critical extended key usage) and that it chains, through the
+certificates the token carries, to one of those roots, valid at the time stamped (all by
+``rfc3161-client``, on OpenSSL). Without roots the authority's signature and chain are
+not checked, and the result says so. The first difference ends the check, naming the
+file.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -58,6 +65,13 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 from cryptography.hazmat.primitives.serialization import pkcs7
+from cryptography.x509.oid import NameOID
+from rfc3161_client import (
+    TimeStampResponse,
+    VerificationError,
+    VerifierBuilder,
+    decode_timestamp_response,
+)
 
 DATAPACKAGE = "datapackage.json"
 DIGEST = "datapackage-digest.json"
@@ -175,6 +189,7 @@ def sign_digest(
 
 # -- RFC 3161 (a minimal DER writer and reader) ---------------------------------------------
 _SHA256_OID = bytes.fromhex("0609608648016503040201")  # OBJECT IDENTIFIER 2.16.840.1.101.3.4.2.1
+SHA256_OID = x509.ObjectIdentifier("2.16.840.1.101.3.4.2.1")
 
 
 def _tlv(tag: int, content: bytes) -> bytes:
@@ -232,10 +247,12 @@ def timestamp_token(response: bytes) -> bytes:
 
 
 def fetch_timestamp(url: str, imprint: bytes, *, timeout: float = 30.0) -> bytes:
-    """An RFC 3161 TimeStampToken for *imprint* from the timestamp server at *url*."""
+    """An RFC 3161 TimeStampToken for *imprint* from the timestamp server at *url*: one
+    whose TSTInfo holds this imprint and this request's nonce."""
+    nonce = secrets.randbits(63)
     request = urllib.request.Request(
         url,
-        data=timestamp_request(imprint, secrets.randbits(63)),
+        data=timestamp_request(imprint, nonce),
         headers={"Content-Type": "application/timestamp-query"},
         method="POST",
     )
@@ -245,8 +262,15 @@ def fetch_timestamp(url: str, imprint: bytes, *, timeout: float = 30.0) -> bytes
     except OSError as exc:
         raise SignError(f"timestamp server {url}: {exc}") from None
     token = timestamp_token(response)
-    if _tlv(0x04, imprint) not in token:
+    try:
+        info = decode_timestamp_response(response).tst_info
+        imprinted, answered = info.message_imprint.message, info.nonce
+    except ValueError as exc:
+        raise SignError(f"timestamp server {url}: its token cannot be read ({exc})") from None
+    if imprinted != imprint:
         raise SignError(f"timestamp server {url}: the token is not for this signature")
+    if answered != nonce:
+        raise SignError(f"timestamp server {url}: the token does not answer this request (nonce)")
     return token
 
 
@@ -258,6 +282,9 @@ class WaczCheck:
     files: int = 0
     signed_by: str | None = None  # the public key's fingerprint
     timestamped: bool = False
+    stamped_at: datetime | None = None  # the TSTInfo's genTime
+    stamped_by: str | None = None  # the timestamp authority's certificate's common name
+    authority_checked: bool = False  # its signature and chain, against the given roots
 
     @property
     def clean(self) -> bool:
@@ -269,7 +296,13 @@ class WaczCheck:
         else:
             signature = f"signature valid (key {self.signed_by})"
             if self.timestamped:
-                signature += ", timestamped"
+                when = self.stamped_at.strftime("%Y-%m-%dT%H:%M:%SZ") if self.stamped_at else "?"
+                signature += f", timestamped {when} by {self.stamped_by or 'an unnamed authority'}"
+                signature += (
+                    " (its signature and chain to a given root valid)"
+                    if self.authority_checked
+                    else " (the authority's signature and chain not checked: no --timestamp-roots)"
+                )
         return f"{self.path}: {self.files} files match datapackage.json, {signature}"
 
 
@@ -277,13 +310,19 @@ class _Differs(Exception):
     pass
 
 
-def verify_wacz(path: Path, *, public_key: ec.EllipticCurvePublicKey | None = None) -> WaczCheck:
+def verify_wacz(
+    path: Path,
+    *,
+    public_key: ec.EllipticCurvePublicKey | None = None,
+    timestamp_roots: list[x509.Certificate] | None = None,
+) -> WaczCheck:
     """Check the package at *path* (see the module's docstring); never raises for a bad
-    package: :attr:`WaczCheck.problem` says what differs."""
+    package: :attr:`WaczCheck.problem` says what differs. With *timestamp_roots* the
+    package must be timestamped by an authority that chains to one of them."""
     check = WaczCheck(Path(path))
     try:
         with zipfile.ZipFile(path) as zf:
-            _verify(zf, check, public_key)
+            _verify(zf, check, public_key, timestamp_roots or None)
     except _Differs as exc:
         check.problem = str(exc)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -292,7 +331,10 @@ def verify_wacz(path: Path, *, public_key: ec.EllipticCurvePublicKey | None = No
 
 
 def _verify(
-    zf: zipfile.ZipFile, check: WaczCheck, expected: ec.EllipticCurvePublicKey | None
+    zf: zipfile.ZipFile,
+    check: WaczCheck,
+    expected: ec.EllipticCurvePublicKey | None,
+    roots: list[x509.Certificate] | None,
 ) -> None:
     package = _read(zf, DATAPACKAGE)
     digest = _json(_read(zf, DIGEST), DIGEST)
@@ -308,13 +350,15 @@ def _verify(
         check.files += 1
     signed = digest.get("signedData")
     if signed is None:
-        if expected is not None:
+        if expected is not None or roots is not None:
             raise _Differs(f"{DIGEST}: the package is not signed")
         return
     check.signed_by = _verify_signature(signed, digest["hash"], expected)
     if signed.get("timeSignature"):
-        _verify_timestamp(signed)
+        _verify_timestamp(signed, check, roots)
         check.timestamped = True
+    elif roots is not None:
+        raise _Differs(f"{DIGEST}: the signature has no timestamp (timeSignature)")
 
 
 def _verify_resource(zf: zipfile.ZipFile, resource: Any) -> None:
@@ -371,15 +415,70 @@ def _verify_signature(signed: Any, digest: str, expected: ec.EllipticCurvePublic
     return fingerprint(signed["publicKey"])
 
 
-def _verify_timestamp(signed: dict[str, Any]) -> None:
+def _verify_timestamp(
+    signed: dict[str, Any], check: WaczCheck, roots: list[x509.Certificate] | None
+) -> None:
     try:
         token = base64.b64decode(signed["timeSignature"], validate=True)
         signature = base64.b64decode(signed["signature"], validate=True)
-        pkcs7.load_der_pkcs7_certificates(token)
-    except (ValueError, TypeError, binascii.Error, UnsupportedAlgorithm):
+        response = decode_timestamp_response(_tlv(0x30, _tlv(0x30, _integer(0)) + token))
+        imprint = response.tst_info.message_imprint
+        algorithm, message = imprint.hash_algorithm, imprint.message
+        check.stamped_at = response.tst_info.gen_time
+    except (ValueError, TypeError, binascii.Error):
         raise _Differs(f"{DIGEST}: timeSignature is not an RFC 3161 token") from None
-    if _tlv(0x04, hashlib.sha256(signature).digest()) not in token:
+    hashed = hashlib.sha256(signature).digest()
+    if algorithm != SHA256_OID or message != hashed:
         raise _Differs(f"{DIGEST}: timeSignature is not a timestamp of this signature")
+    check.stamped_by = _authority(response)
+    if roots is None:
+        return
+    try:
+        VerifierBuilder(roots=list(roots)).build().verify(response, hashed)
+    except VerificationError as exc:
+        raise _Differs(f"{DIGEST}: the timestamp {_why(str(exc))}") from None
+    check.authority_checked = True
+
+
+def _authority(response: TimeStampResponse) -> str | None:
+    """The common name of the certificate that signed the token, if it carries it."""
+    signers = list(response.signed_data.signer_infos)
+    for der in response.signed_data.certificates:
+        try:
+            cert = x509.load_der_x509_certificate(der)
+        except ValueError:
+            continue
+        if any(cert.issuer == s.issuer and cert.serial_number == s.serial_number for s in signers):
+            names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+            return str(names[0].value) if names else cert.subject.rfc4514_string()
+    return None
+
+
+def _why(message: str) -> str:
+    """What rfc3161-client's (OpenSSL's) error means, in a few words."""
+    if "unsuitable certificate purpose" in message or "EKU" in message:
+        return "authority's certificate is not for time-stamping (no critical timeStamping EKU)"
+    if "certificate verify error" in message:
+        detail = message.split("Verify error: ", 1)[-1].split('"', 1)[0]
+        reason = f" ({detail})" if detail != message else ""
+        return f"authority's certificate does not chain to a given root{reason}"
+    if "digest failure" in message:
+        return "token's TSTInfo is not what the authority signed (its message digest differs)"
+    if "signature failure" in message:
+        return "authority's signature does not verify with its certificate"
+    return f"does not verify ({message.splitlines()[0][:160]})"
+
+
+def load_timestamp_roots(path: Path) -> list[x509.Certificate]:
+    """The certificates (PEM, one or more) of the timestamp authorities' roots one trusts."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise SignError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return x509.load_pem_x509_certificates(data)
+    except ValueError:
+        raise SignError(f"{path} holds no PEM certificate") from None
 
 
 def _read(zf: zipfile.ZipFile, name: str) -> bytes:
@@ -425,6 +524,7 @@ __all__ = [
     "generate_key",
     "load_private_key",
     "load_public_key",
+    "load_timestamp_roots",
     "public_key_b64",
     "sign_digest",
     "timestamp_request",
