@@ -7,10 +7,13 @@ origins refused."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +26,7 @@ from tests.cli_support import cli
 from tests.crawling import REPO, crawl_env
 from tests.fixture_site import FixtureServer
 from tests.js_site import JsSite, default_js_articles
-from tests.replay_support import Replay, needs_chromium, needs_pywb, start_replay
+from tests.replay_support import Replay, children_of, needs_chromium, needs_pywb, start_replay
 from tests.warcs import Rec, check_record_digests, read_warc
 
 pytestmark = [pytest.mark.slow, needs_chromium]
@@ -205,16 +208,99 @@ def test_robots_txt_and_a_frozen_page_in_the_browser(rendered: Crawl) -> None:
     ]  # archived as fetched
 
 
-def test_auto_does_not_start_chromium_on_a_site_without_shells(tmp_path: Path) -> None:
+def test_auto_leaves_a_site_without_shells_alone_and_always_renders_it(tmp_path: Path) -> None:
     site = JsSite(default_js_articles(shells=False))
     with FixtureServer(site) as server:  # type: ignore[arg-type]
-        done = crawl(tmp_path, server, site, "ARCHIVE_BROWSER=auto")
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert len(done.items) == len(site.articles)
-    assert "browser started" not in done.stderr
-    stats = done.stats()
+        auto = crawl(tmp_path / "auto", server, site, "ARCHIVE_BROWSER=auto")
+        always = crawl(tmp_path / "always", server, site, "ARCHIVE_BROWSER=always")
+    # auto: Chromium never started, nothing rendered
+    assert auto.returncode == 0, auto.stderr[-3000:]
+    assert len(auto.items) == len(site.articles)
+    assert "browser started" not in auto.stderr
+    stats = auto.stats()
     assert not [key for key in stats if key.startswith("archive/browser/")], stats
-    assert not [r for r in done.records() if r.type == "resource"]
+    assert not [r for r in auto.records() if r.type == "resource"]
+    # always: every article rendered, the same article read from its DOM
+    assert always.returncode == 0, always.stderr[-3000:]
+    assert always.stats()["archive/browser/pages"] == len(site.articles)
+    shots = {r.h("WARC-Target-URI") for r in always.records() if r.type == "resource"}
+    assert {"urn:screenshot:" + always.url(a.path) for a in site.articles} <= shots
+    texts = {i["url"]: i["text"] for i in auto.items}
+    assert {i["url"]: i["text"] for i in always.items} == texts
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """pid -> command name of every process under *pid*."""
+    found: dict[int, str] = {}
+    todo = children_of(pid)
+    while todo:
+        child = todo.pop()
+        try:
+            found[child] = Path(f"/proc/{child}/comm").read_text().strip()
+        except OSError:
+            continue
+        todo.extend(children_of(child))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Running, or a zombie nobody reaped yet."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "X"
+    except OSError:
+        return False
+
+
+def test_ctrl_c_while_a_page_renders_leaves_no_browser_behind(tmp_path: Path) -> None:
+    """SIGINT to the crawl's process group (a terminal's Ctrl-C) while the browser is
+    stuck on a frozen page: the crawl stops (status 3) once that page's time limit is
+    up, without retrying it, and Chromium and Playwright's driver are gone."""
+    site = JsSite(default_js_articles(frozen=True))
+    site.articles.insert(0, site.articles.pop())  # the frozen page first
+    with FixtureServer(site) as server:  # type: ignore[arg-type]
+        command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"url={server.base_url}/"]
+        for setting in (
+            f"ARCHIVE_DIR={tmp_path / 'archive'}",
+            "ARCHIVE_BROWSER=always",
+            "ARCHIVE_BROWSER_PAGE_TIMEOUT=6",
+            "ARCHIVE_EXTRACT_WORKERS=1",
+        ):
+            command += ["-s", setting]
+        proc = subprocess.Popen(
+            command,
+            cwd=REPO,
+            env=crawl_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # its own process group, as a terminal's job
+        )
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if "browser started" in line:
+                break
+        time.sleep(1.5)
+        browser = {
+            pid for pid, name in descendants(proc.pid).items() if name.startswith(("chrom", "node"))
+        }
+        assert browser, lines
+        stopped = time.monotonic()
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            rest, _ = proc.communicate(timeout=40)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    output = "".join(lines) + rest
+    assert proc.returncode == 3, output[-3000:]
+    assert time.monotonic() - stopped < 20, output[-3000:]
+    assert "Traceback" not in output and "trying once more" not in output
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in browser) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in browser if alive(pid)]
 
 
 # -- replay ---------------------------------------------------------------------------------

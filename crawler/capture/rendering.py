@@ -291,7 +291,7 @@ class PageRenderer:
                 logger.error("ARCHIVE_BROWSER: %s; pages are archived unrendered", exc)
                 return None
             except RenderFailed as exc:
-                if attempt == 1:
+                if attempt == 1 and self.crawler.crawling:  # not while the crawl stops
                     self._count("archive/browser/retries")
                     logger.info("rendering %s failed (%s): trying once more", response.url, exc)
                     continue
