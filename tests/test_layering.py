@@ -13,7 +13,8 @@ level part                                    what it is
       ``faults``, ``plural``                   other
 1     ``lock``, ``store``                      the archive's lock; WARC files copied to
                                                S3 (both import ``layout`` only)
-2     ``warc``                                 WARC records, written, read, scanned
+2     ``warc``                                 WARC records, written, read, scanned (and
+                                               read from the store: ``warc.stored``)
 3     ``index``                                SQLite rows, CDXJ, search, merge
 4     ``access``, ``recorder``                 the index opened read-only; the writer of
                                                records and rows together: they import
@@ -27,7 +28,8 @@ level part                                    what it is
 9     ``__main__``                             ``python -m archive``
 ====  ======================================  =====================================
 
-So: warc/ imports nothing of index, integrity, extract, discover, cli or web; index/
+So: warc/ imports nothing of index, integrity, extract, discover, cli or web (of the
+parts above level 0, only store); index/
 only warc/; integrity/ and extract/ only warc/ and index/ (and the top-level modules);
 discover/ nothing of cli/ or web/; nothing imports ``archive.cli`` but ``__main__``; and
 there is no import circle, between parts or between modules.

@@ -114,6 +114,30 @@ def archive(tmp_path: Path) -> Path:
     return make_archive(tmp_path / "archive")
 
 
+def test_the_uploader_removes_earlier_files_only_when_it_closes(
+    tmp_path: Path, endpoint: str, bucket: str
+) -> None:
+    """A crawl's own files leave warc/ once checked; an earlier run's (which a recovery
+    may read during the crawl) at the crawl's end."""
+    warc = tmp_path / "warc"
+    warc.mkdir()
+    old, new = warc / "old-1.warc.gz", warc / "new-2.warc.gz"
+    old.write_bytes(b"old" * 1000)
+    new.write_bytes(b"new" * 1000)
+    uploader = Uploader(f"s3://{bucket}/u", endpoint, keep_local=False)
+    uploader.submit(old, later=True)
+    uploader.submit(new)
+    for _ in range(300):
+        if not new.exists():
+            break
+        threading.Event().wait(0.05)
+    assert not new.exists() and (warc / "new-2.warc.gz.stored").exists()
+    assert old.exists() and not (warc / "old-1.warc.gz.stored").exists()
+    counts = uploader.close(timeout=60)
+    assert not old.exists() and StoredNote.read(warc / "old-1.warc.gz.stored").size == 3000
+    assert sorted(counts.removed) == ["new-2.warc.gz", "old-1.warc.gz"]
+
+
 # -- wacz to the store -----------------------------------------------------------------------
 def test_wacz_to_the_store_is_uploaded_and_checked_by_sha256(
     capsys: pytest.CaptureFixture[str], archive: Path, endpoint: str, bucket: str
@@ -181,6 +205,11 @@ def test_commands_read_through_when_the_local_copies_are_removed(
     raw = run(capsys, archive, "show", OLD_URL, "--raw")
     assert raw.code == 0 and raw.out == raw_before
     assert run(capsys, archive, "show", NEW_URL, "--raw").out == NEW_HTML
+    # stats: the index, and the notes' sizes
+    stats = json.loads(run(capsys, archive, "stats", "--json").out)
+    assert (stats["captures"], stats["articles"], stats["warc_files"]) == (2, 2, 0)
+    assert stats["stored_warc_files"] == 2
+    assert stats["stored_warc_bytes"] == sum(len(d) for d in files.values())
     # export: the index alone
     export = run(capsys, archive, "export")
     assert export.code == 0 and export.out == export_before
@@ -268,6 +297,28 @@ def test_verify_catches_an_object_that_differs_or_is_gone(
     raw = run(capsys, archive, "show", NEW_URL, "--raw")
     assert raw.code == 1
     assert raw.error_line().startswith(f"error: {second}: cannot read s3://{bucket}/w/{second}")
+
+
+def test_pywb_is_given_the_captures_of_local_files_only(
+    archive: Path, endpoint: str, bucket: str, tmp_path: Path
+) -> None:
+    from archive.web.wayback import write_collection
+
+    layout = ArchiveLayout(archive)
+    first = layout.warc_files()[0]
+    uploader = Uploader(f"s3://{bucket}/p", endpoint, keep_local=False)
+    uploader.submit(first)
+    assert uploader.close(timeout=60).removed == [first.name]
+    workdir = tmp_path / "pywb"
+    workdir.mkdir()
+    db = sqlite3.connect(archive / "index.sqlite3")
+    db.row_factory = sqlite3.Row
+    try:
+        assert write_collection(layout, db, workdir) == 1
+    finally:
+        db.close()
+    lines = (workdir / "index.cdxj").read_text().splitlines()
+    assert len(lines) == 1 and "english/2" in lines[0] and first.name not in lines[0]
 
 
 # -- store status | sync | fetch -------------------------------------------------------------

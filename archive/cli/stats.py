@@ -29,7 +29,12 @@ def cmd_stats(args: argparse.Namespace, layout: ArchiveLayout) -> int:
         f"HTML pages (status 200): {s.html_pages}, with an article: {s.html_pages_with_article}, "
         f"without: {s.html_pages_without_article} (listings, or extraction failed)"
     )
-    print(f"WARC files: {s.warc_files} ({s.open_files} open), {s.warc_bytes:,} bytes")
+    stored = (
+        f"; {s.stored_files} in object storage only ({s.stored_bytes:,} bytes)"
+        if s.stored_files
+        else ""
+    )
+    print(f"WARC files: {s.warc_files} ({s.open_files} open), {s.warc_bytes:,} bytes{stored}")
     print(f"runs: {s.runs}")
     print("last run:" + ("" if s.last_run else " -"))
     for key, value in s.last_run:

@@ -11,6 +11,7 @@ from typing import Any
 from archive.index.rows import HTML_MIMES
 from archive.index.sqlite import CURRENT_ARTICLE, table_exists
 from archive.layout import OPEN_SUFFIX, ArchiveLayout
+from archive.store.s3 import StoredNote, StoreError
 from archive.warc.reader import WarcReadError, read_record
 from archive.warc.records import parse_warc_fields
 
@@ -28,6 +29,8 @@ class ArchiveStats:
     warc_files: int = 0
     open_files: int = 0
     warc_bytes: int = 0
+    stored_files: int = 0  # WARC files in object storage only (their .stored notes)
+    stored_bytes: int = 0
     html_pages: int = 0  # 200 responses (not revisits) with an HTML MIME type
     html_pages_with_article: int = 0
     last_run: list[tuple[str, Any]] = field(default_factory=list)
@@ -47,6 +50,8 @@ class ArchiveStats:
             "warc_files": self.warc_files,
             "open_warc_files": self.open_files,
             "warc_bytes": self.warc_bytes,
+            "stored_warc_files": self.stored_files,
+            "stored_warc_bytes": self.stored_bytes,
             "html_pages": self.html_pages,
             "html_pages_with_article": self.html_pages_with_article,
             "html_pages_without_article": self.html_pages_without_article,
@@ -92,8 +97,18 @@ def archive_stats(layout: ArchiveLayout, db: sqlite3.Connection) -> ArchiveStats
     s.warc_files = len(files)
     s.open_files = sum(1 for p in files if p.name.endswith(OPEN_SUFFIX))
     s.warc_bytes = sum(p.stat().st_size for p in files)
+    stored = layout.stored_names()
+    s.stored_files = len(stored)
+    s.stored_bytes = sum(_noted_size(layout, name) for name in stored)
     s.last_run = last_run(layout, db)
     return s
+
+
+def _noted_size(layout: ArchiveLayout, name: str) -> int:
+    try:
+        return StoredNote.read(layout.stored_path(name)).size
+    except StoreError:
+        return 0
 
 
 def last_run(layout: ArchiveLayout, db: sqlite3.Connection) -> list[tuple[str, Any]]:

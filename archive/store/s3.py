@@ -269,7 +269,11 @@ def sync(
 class Uploader:
     """Uploads files handed to :meth:`submit` (from any thread) on a thread of its own;
     :meth:`close` waits for the last one. A failure is logged and counted, never
-    raised: the file stays on disk, and the next :func:`sync` uploads it."""
+    raised: the file stays on disk, and the next :func:`sync` uploads it.
+
+    Without ``keep_local`` each file whose object is checked is replaced by its note:
+    at once, or, for a file submitted with ``later=True`` (one a crawl may still read:
+    a file of an earlier run, whose responses a recovery reads back), in :meth:`close`."""
 
     def __init__(
         self,
@@ -287,20 +291,35 @@ class Uploader:
         self._client = client
         self._kw = kw
         self.counts = UploadCounts()
-        self._queue: queue.SimpleQueue[Path | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Path, bool] | None] = queue.SimpleQueue()
+        self._later: list[Uploaded] = []  # checked, to be removed in close()
         self._thread = threading.Thread(target=self._run, name="archive-uploader", daemon=True)
         self._thread.start()
 
-    def submit(self, path: Path) -> None:
-        self._queue.put(Path(path))
+    def submit(self, path: Path, *, later: bool = False) -> None:
+        """Upload *path*; *later*: remove it (without ``keep_local``) only in close()."""
+        self._queue.put((Path(path), later))
 
     def close(self, timeout: float | None = None) -> UploadCounts:
         self._queue.put(None)
         self._thread.join(timeout)
+        if not self._thread.is_alive():
+            for done in self._later:
+                self._remove(done)
+            self._later.clear()
         return self.counts
 
+    def _remove(self, done: Uploaded) -> None:
+        try:
+            remove_local(done, self.store, self.endpoint)
+        except OSError as exc:
+            logger.warning("store: %s: the local copy stays: %s", done.path.name, exc)
+            return
+        self.counts.removed.append(done.path.name)
+
     def _run(self) -> None:
-        while (path := self._queue.get()) is not None:
+        while (item := self._queue.get()) is not None:
+            path, later = item
             try:
                 if self._client is None:
                     self._client = s3_client(self.endpoint)
@@ -315,12 +334,10 @@ class Uploader:
                     "store: uploaded %s as %s", path.name, f"s3://{self.store.bucket}/{done.key}"
                 )
             if not self.keep_local:
-                try:
-                    remove_local(done, self.store, self.endpoint)
-                except OSError as exc:
-                    logger.warning("store: %s: the local copy stays: %s", path.name, exc)
-                    continue
-                self.counts.removed.append(path.name)
+                if later:
+                    self._later.append(done)
+                else:
+                    self._remove(done)
 
 
 # -- WARC files kept in the store only ---------------------------------------------------------

@@ -44,8 +44,17 @@ class WaybackError(Exception):
 def write_collection(layout: ArchiveLayout, db: sqlite3.Connection, workdir: Path) -> int:
     """The CDXJ index and the links to open WARC files in *workdir*; returns the number of
     captures indexed."""
+    # captures in WARC files kept in object storage only are left out: pywb reads
+    # warc/ (it answers "not archived" for them, or replays another capture)
+    remote = set(layout.stored_names())
     with open(workdir / "index.cdxj", "w", encoding="utf-8") as fh:
-        count = dump_cdxj(db, fh, lambda row: _plain_name(str(row["warc_filename"])))
+        count = dump_cdxj(
+            db,
+            fh,
+            lambda row: (
+                _plain_name(str(row["warc_filename"])) and row["warc_filename"] not in remote
+            ),
+        )
     links = workdir / "open"
     links.mkdir(exist_ok=True)
     for path in layout.warc_files():

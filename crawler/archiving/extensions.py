@@ -223,7 +223,9 @@ class ArchiveExtension:
             return
         self.recorder.writer.on_close = self.uploader.submit
         for path in closed_warc_files(self.layout.warc_dir):
-            self.uploader.submit(path)
+            # earlier runs' files: a recovery may read them back during the crawl, so
+            # without ARCHIVE_STORE_KEEP_LOCAL they leave warc/ only at its end
+            self.uploader.submit(path, later=True)
 
     def known_articles(self, refresh: bool = True) -> list[KnownArticle]:
         """What the archive already holds (read before the crawl writes anything new):
