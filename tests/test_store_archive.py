@@ -321,6 +321,34 @@ def test_pywb_is_given_the_captures_of_local_files_only(
     assert len(lines) == 1 and "english/2" in lines[0] and first.name not in lines[0]
 
 
+def test_an_unreachable_store_is_one_line_naming_the_file(
+    capsys: pytest.CaptureFixture[str],
+    archive: Path,
+    endpoint: str,
+    bucket: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    files = move_to_store(archive, f"s3://{bucket}/x", endpoint)
+    before = index_rows(archive)
+    closed = f"http://127.0.0.1:{free_port()}"
+    monkeypatch.setenv("ARCHIVE_S3_ENDPOINT", closed)  # the server moved: the notes' is not used
+    first = sorted(files)[0]
+    raw = run(capsys, archive, "show", OLD_URL, "--raw")
+    assert raw.code == 1
+    assert raw.error_line().startswith(f"error: {first}: cannot read s3://{bucket}/x/{first}")
+    assert f"cannot reach {closed}" in raw.error_line()
+    reindex = run(capsys, archive, "reindex")
+    assert reindex.code == 1 and f"{first}: cannot fetch" in reindex.error_line()
+    assert index_rows(archive) == before  # the old index kept
+    assert not list(archive.glob("index.sqlite3.tmp*"))
+    verify = run(capsys, archive, "verify")
+    assert verify.code == 1 and "in the store only, and not checked" in verify.out
+    assert len(verify.out.splitlines()) == 2  # one line per file
+    # the search and the articles need no WARC file
+    assert run(capsys, archive, "export").code == 0
+    assert OLD_TEXT in run(capsys, archive, "show", OLD_URL).out
+
+
 # -- store status | sync | fetch -------------------------------------------------------------
 def states(result: Result) -> dict[str, str]:
     return {line.split()[1]: line.split()[0] for line in result.out.splitlines()}

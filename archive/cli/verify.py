@@ -40,7 +40,11 @@ def cmd_verify(args: argparse.Namespace, layout: ArchiveLayout) -> int:
                 print("repair: nothing to repair", file=sys.stderr)
             with progress("verifying", warc_bytes(layout)) as advance:
                 report = verify_archive(
-                    layout, timeout=args.timeout, on_bytes=advance, crawl_running=False
+                    layout,
+                    timeout=args.timeout,
+                    on_bytes=advance,
+                    crawl_running=False,
+                    fetch_stored=getattr(args, "fetch", False),
                 )
     else:
         with progress("verifying", warc_bytes(layout)) as advance:

@@ -489,9 +489,7 @@ def check_note(client: Any, note: StoredNote) -> str | None:
             return f"its object {note.url} differs: its bytes have another SHA-256"
         return None
     except _boto_errors() as exc:
-        raise StoreError(
-            f"{note.name}: cannot read {note.url}: {describe(exc, note.bucket)}"
-        ) from exc
+        raise _failed("read", note, client, exc) from exc
 
 
 def fetch(client: Any, note: StoredNote, dest: Path) -> None:
@@ -520,9 +518,7 @@ def fetch(client: Any, note: StoredNote, dest: Path) -> None:
     except StoreError:
         raise
     except _boto_errors(OSError, ValueError) as exc:
-        raise StoreError(
-            f"{note.name}: cannot fetch {note.url}: {describe(exc, note.bucket)}"
-        ) from exc
+        raise _failed("fetch", note, client, exc) from exc
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -536,9 +532,7 @@ def read_range(client: Any, note: StoredNote, offset: int, length: int) -> bytes
         )["Body"]
         return bytes(body.read())
     except _boto_errors(ValueError) as exc:
-        raise StoreError(
-            f"{note.name}: cannot read {note.url}: {describe(exc, note.bucket)}"
-        ) from exc
+        raise _failed("read", note, client, exc) from exc
 
 
 class ObjectReader:
@@ -547,6 +541,7 @@ class ObjectReader:
 
     def __init__(self, client: Any, note: StoredNote) -> None:
         self.note = note
+        self._endpoint = endpoint_of(client)
         try:
             self._body = client.get_object(Bucket=note.bucket, Key=note.key)["Body"]
         except _boto_errors() as exc:
@@ -563,7 +558,9 @@ class ObjectReader:
 
     def _error(self, exc: BaseException) -> StoreError:
         note = self.note
-        return StoreError(f"{note.name}: cannot read {note.url}: {describe(exc, note.bucket)}")
+        return StoreError(
+            f"{note.name}: cannot read {note.url}: {describe(exc, note.bucket, self._endpoint)}"
+        )
 
 
 def open_object(client: Any, note: StoredNote) -> ObjectReader:
@@ -649,6 +646,11 @@ def local_state(client: Any, store: StoreURL, path: Path) -> str:
         raise StoreError(
             f"store {store}: {describe(exc, store.bucket, endpoint_of(client))}"
         ) from exc
+
+
+def _failed(verb: str, note: StoredNote, client: Any, exc: BaseException) -> StoreError:
+    reason = describe(exc, note.bucket, endpoint_of(client))
+    return StoreError(f"{note.name}: cannot {verb} {note.url}: {reason}")
 
 
 def endpoint_of(client: Any) -> str | None:
