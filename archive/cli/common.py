@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from archive.access import connect_readonly
 from archive.extract.decode import max_body_from_env
 from archive.layout import ArchiveLayout
+from archive.store.s3 import noted_size
 
 
 class CommandError(Exception):
@@ -41,5 +42,10 @@ def max_body(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
 
 
-def warc_bytes(layout: ArchiveLayout) -> int:
-    return sum(p.stat().st_size for p in layout.warc_files())
+def warc_bytes(layout: ArchiveLayout, *, stored: bool = False) -> int:
+    """The bytes of the local WARC files; *stored*: and of those in object storage only
+    (their notes' sizes: for a command that reads them through)."""
+    local = sum(p.stat().st_size for p in layout.warc_files())
+    if not stored:
+        return local
+    return local + sum(noted_size(layout, name) for name in layout.stored_names())

@@ -19,7 +19,7 @@ def cmd_reindex(args: argparse.Namespace, layout: ArchiveLayout) -> int:
         )
     with (
         exclusive(layout, alone=False) as lock,
-        progress("reindexing", warc_bytes(layout)) as advance,
+        progress("reindexing", warc_bytes(layout, stored=True)) as advance,
     ):
         report = reindex_archive(layout, lock=lock, on_bytes=advance)
     for skipped in report.skipped:

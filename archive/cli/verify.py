@@ -47,7 +47,8 @@ def cmd_verify(args: argparse.Namespace, layout: ArchiveLayout) -> int:
                     fetch_stored=getattr(args, "fetch", False),
                 )
     else:
-        with progress("verifying", warc_bytes(layout)) as advance:
+        total = warc_bytes(layout, stored=getattr(args, "fetch", False))
+        with progress("verifying", total) as advance:
             report = verify_archive(
                 layout,
                 timeout=args.timeout,

@@ -394,7 +394,10 @@ def _write_package(args: argparse.Namespace, layout: ArchiveLayout, out: Path) -
             raise ArchiveLocked(
                 f"another crawl ({', '.join(busy)}) is writing to {layout.root}; try again later"
             )
-        with open_index(args, layout) as db, progress("packaging", warc_bytes(layout)) as advance:
+        with (
+            open_index(args, layout) as db,
+            progress("packaging", warc_bytes(layout, stored=True)) as advance,
+        ):
             try:
                 report = write_wacz(
                     layout, db, out, title=args.title, on_bytes=advance, signer=signer

@@ -11,7 +11,7 @@ from typing import Any
 from archive.index.rows import HTML_MIMES
 from archive.index.sqlite import CURRENT_ARTICLE, table_exists
 from archive.layout import OPEN_SUFFIX, ArchiveLayout
-from archive.store.s3 import StoredNote, StoreError
+from archive.store.s3 import noted_size
 from archive.warc.reader import WarcReadError, read_record
 from archive.warc.records import parse_warc_fields
 
@@ -99,16 +99,9 @@ def archive_stats(layout: ArchiveLayout, db: sqlite3.Connection) -> ArchiveStats
     s.warc_bytes = sum(p.stat().st_size for p in files)
     stored = layout.stored_names()
     s.stored_files = len(stored)
-    s.stored_bytes = sum(_noted_size(layout, name) for name in stored)
+    s.stored_bytes = sum(noted_size(layout, name) for name in stored)
     s.last_run = last_run(layout, db)
     return s
-
-
-def _noted_size(layout: ArchiveLayout, name: str) -> int:
-    try:
-        return StoredNote.read(layout.stored_path(name)).size
-    except StoreError:
-        return 0
 
 
 def last_run(layout: ArchiveLayout, db: sqlite3.Connection) -> list[tuple[str, Any]]:

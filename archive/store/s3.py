@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive.layout import OPEN_SUFFIX, STORED_SUFFIX
+from archive.layout import OPEN_SUFFIX, STORED_SUFFIX, ArchiveLayout
 
 logger = logging.getLogger(__name__)
 
@@ -394,6 +394,14 @@ class StoredNote:
             raise StoreError(f"{Path(path).name}: unreadable note of a stored file: {exc}") from exc
 
 
+def noted_size(layout: ArchiveLayout, name: str) -> int:
+    """The size of the store-only WARC file *name* as its note says (0: unreadable)."""
+    try:
+        return StoredNote.read(layout.stored_path(name)).size
+    except StoreError:
+        return 0
+
+
 def note_path(path: Path) -> Path:
     """The note that stands for the WARC file *path* once it is in the store only."""
     return path.with_name(path.name + STORED_SUFFIX)
@@ -725,6 +733,7 @@ __all__ = [
     "local_state",
     "note_of_object",
     "note_path",
+    "noted_size",
     "open_object",
     "read_range",
     "remove_local",
