@@ -42,7 +42,7 @@ from archive.recorder import ArchiveRecorder
 from tests.cli_support import cli_process, exchange, utc
 from tests.crawling import REPO
 from tests.replay_support import needs_chromium
-from tests.test_wacz_sign import flip, rewrite
+from tests.test_wacz_sign import DOMAIN, DomainCa, FakeTsa, flip, rewrite
 
 RWP = REPO / ".node" / "replaywebpage"
 RWP_VERSION = "2.5.3"
@@ -142,8 +142,33 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     rewrite(signed, old, p256)
     assert cli_process("verify", "--wacz", old).code == 0  # valid, for us
 
+    ca = DomainCa()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(wacz_sign, "urlopen", FakeTsa())
+        domain_key = wacz_sign.load_private_key(ca.bundle(keys / "domain.pem"))
+
+        def by_domain(name: str, data: bytes) -> bytes:
+            if name != "datapackage-digest.json":
+                return data
+            digest = json.loads(data)
+            digest["signedData"] = wacz_sign.sign_digest(
+                domain_key,
+                digest["hash"],
+                software="news-web-archiver",
+                version="0",
+                timestamp_url="http://tsa.test/",
+            )
+            return json.dumps(digest).encode()
+
+        domain = base / "domain.wacz"
+        rewrite(signed, domain, by_domain)
+    checked = cli_process(
+        "verify", "--wacz", domain, "--domain-roots", ca.root_pem(keys / "ca.pem")
+    )
+    assert checked.code == 0, checked
+
     return {
-        "files": {"signed": signed, "tampered": tampered, "p256": old},
+        "files": {"signed": signed, "tampered": tampered, "p256": old, "domain": domain},
         "digest": json.loads(zipfile.ZipFile(signed).read("datapackage-digest.json")),
         "public_key": made.out.strip(),
     }
@@ -382,4 +407,17 @@ def test_a_p256_signature_is_not_understood(
     assert ARTICLE_TEXT in shown["text"]
     rows = rows_by_id(shown["rows"])
     assert "signature" not in rows
+    assert "Observer Public Key" not in shown["receipt"]
+
+
+def test_a_package_signed_by_a_domain_shows_the_domain(
+    browser: Any, server: Files, packages: dict[str, Any]
+) -> None:
+    shown = open_in_replaywebpage(browser, server, "domain")
+    assert ARTICLE_TEXT in shown["text"]
+    rows = rows_by_id(shown["rows"])
+    assert rows["signature"]["matched"] is True
+    assert rows["domain"]["expected"] == DOMAIN and rows["domain"]["matched"] == DOMAIN
+    assert "certFingerprint" in rows
+    assert "Observed By:" in shown["receipt"] and DOMAIN in shown["receipt"]
     assert "Observer Public Key" not in shown["receipt"]

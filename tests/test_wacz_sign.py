@@ -678,3 +678,309 @@ def test_a_token_for_another_request_writes_no_package(
     assert result.code == 1
     assert "the token does not answer this request (nonce)" in result.error_line()
     assert not out.exists()
+
+
+# -- the domain-certificate form ---------------------------------------------------------------
+DOMAIN = "archive.test"
+
+
+class DomainCa:
+    """A self-made certificate authority: a root, an intermediate, and a leaf for a domain
+    (ECDSA P-256, as an ACME CA issues), all made here; nothing is fetched."""
+
+    def __init__(
+        self,
+        domain: str = DOMAIN,
+        *,
+        leaf_from: timedelta = timedelta(days=-1),
+        leaf_for: timedelta = timedelta(days=90),
+    ) -> None:
+        now = datetime.now(UTC)
+        self.root_key = ec.generate_private_key(ec.SECP384R1())
+        self.root = self._issue("Test Root CA", self.root_key, None, ca=True)
+        self.middle_key = ec.generate_private_key(ec.SECP384R1())
+        self.middle = self._issue(
+            "Test Issuing CA", self.middle_key, (self.root, self.root_key), ca=True
+        )
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        self.leaf = self._issue(
+            domain,
+            self.key,
+            (self.middle, self.middle_key),
+            ca=False,
+            names=[domain],
+            valid=(now + leaf_from, now + leaf_from + leaf_for),
+        )
+
+    @staticmethod
+    def _issue(
+        subject: str,
+        key: ec.EllipticCurvePrivateKey,
+        issuer: tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None,
+        *,
+        ca: bool,
+        names: list[str] | None = None,
+        valid: tuple[datetime, datetime] | None = None,
+    ) -> x509.Certificate:
+        now = datetime.now(UTC)
+        start, end = valid or (now - timedelta(days=30), now + timedelta(days=3650))
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+        signer_key = key if issuer is None else issuer[1]
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name if issuer is None else issuer[0].subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(start)
+            .not_valid_after(end)
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+            )
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(signer_key.public_key()),
+                critical=False,
+            )
+        )
+        if ca:
+            builder = builder.add_extension(
+                x509.KeyUsage(
+                    digital_signature=False,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+        else:
+            builder = (
+                builder.add_extension(
+                    x509.SubjectAlternativeName([x509.DNSName(n) for n in names or []]),
+                    critical=False,
+                )
+                .add_extension(
+                    x509.KeyUsage(
+                        digital_signature=True,
+                        content_commitment=False,
+                        key_encipherment=False,
+                        data_encipherment=False,
+                        key_agreement=False,
+                        key_cert_sign=False,
+                        crl_sign=False,
+                        encipher_only=False,
+                        decipher_only=False,
+                    ),
+                    critical=True,
+                )
+                .add_extension(
+                    x509.ExtendedKeyUsage([x509.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+                )
+            )
+        return builder.sign(signer_key, hashes.SHA256())
+
+    def bundle(self, path: Path, key: ec.EllipticCurvePrivateKey | None = None) -> Path:
+        """``cat privkey.pem fullchain.pem``: the key, the leaf, the intermediate."""
+        path.write_bytes(
+            wacz_sign.private_pem(key or self.key)
+            + b"".join(c.public_bytes(serialization.Encoding.PEM) for c in (self.leaf, self.middle))
+        )
+        return path
+
+    def root_pem(self, path: Path) -> Path:
+        path.write_bytes(self.root.public_bytes(serialization.Encoding.PEM))
+        return path
+
+
+@pytest.fixture
+def domain_ca() -> DomainCa:
+    return DomainCa()
+
+
+@pytest.fixture
+def by_domain(
+    small: Path,
+    domain_ca: DomainCa,
+    tsa: FakeTsa,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Path:
+    bundle = domain_ca.bundle(tmp_path / "domain.pem")
+    return stamp(small, (bundle, ""), tmp_path / "domain.wacz", tsa, capsys, monkeypatch)
+
+
+def signed_data(package_path: Path) -> dict[str, Any]:
+    with zipfile.ZipFile(package_path) as zf:
+        value: dict[str, Any] = json.loads(zf.read("datapackage-digest.json"))["signedData"]
+    return value
+
+
+def resign_data(src: Path, dst: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    def edit(name: str, blob: bytes) -> bytes:
+        if name != "datapackage-digest.json":
+            return blob
+        digest = json.loads(blob)
+        change(digest["signedData"])
+        return json.dumps(digest).encode()
+
+    rewrite(src, dst, edit)
+    return dst
+
+
+def test_a_package_signed_by_a_domain(
+    by_domain: Path,
+    domain_ca: DomainCa,
+    tsa: FakeTsa,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data = signed_data(by_domain)
+    assert set(data) == {
+        "hash",
+        "created",
+        "software",
+        "version",
+        "signature",
+        "domain",
+        "domainCert",
+        "timeSignature",
+        "timestampCert",
+    }  # no publicKey: the recommendation's second form
+    assert data["domain"] == DOMAIN
+    assert (
+        data["domainCert"].split("\n\n")[0].strip()
+        == domain_ca.leaf.public_bytes(serialization.Encoding.PEM).decode().strip()
+    )  # the leaf first, a blank line after it (as ReplayWeb.page reads it)
+    assert x509.load_pem_x509_certificates(data["domainCert"].encode()) == [
+        domain_ca.leaf,
+        domain_ca.middle,
+    ]
+    assert len(base64.b64decode(data["signature"])) == 64  # P-256 r||s
+
+    result = verify(capsys, by_domain)
+    assert result.code == 0 and result.err.count("\n") == 1
+    assert (
+        ", signature valid (domain archive.test, its certificate chain not checked: "
+        "no --domain-roots), timestamped " in result.err
+    )
+    roots = ("--domain-roots", domain_ca.root_pem(tmp_path / "ca.pem"))
+    stamps = ("--timestamp-roots", tsa.root_pem(tmp_path / "tsa.pem"))
+    result = verify(capsys, by_domain, *roots, *stamps)
+    assert result.code == 0, result
+    assert (
+        ", signature valid (domain archive.test, its certificate chain to a given root valid), "
+        "timestamped " in result.err
+    )
+    assert result.err.endswith(" by Fake TSA (its signature and chain to a given root valid)\n")
+
+
+def test_a_domain_signature_needs_a_timestamp(
+    small: Path,
+    domain_ca: DomainCa,
+    by_domain: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "unstamped.wacz"
+    result = package(capsys, small, out, "--sign", domain_ca.bundle(tmp_path / "d.pem"))
+    assert result.code == 1
+    assert "a signature by a domain certificate needs --timestamp-url" in result.error_line()
+    assert not out.exists()
+    stripped = resign_data(by_domain, tmp_path / "stripped.wacz", lambda d: d.pop("timeSignature"))
+    line = one_line_failure(verify(capsys, stripped))
+    assert line == (
+        "verify: datapackage-digest.json: a signature by a domain certificate without the "
+        "timestamp (timeSignature) the recommendation requires"
+    )
+
+
+def test_a_domain_signature_that_does_not_hold(
+    small: Path,
+    by_domain: Path,
+    domain_ca: DomainCa,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def renamed(d: dict[str, Any]) -> None:
+        d["domain"] = "other.test"
+
+    line = one_line_failure(verify(capsys, resign_data(by_domain, tmp_path / "a.wacz", renamed)))
+    assert line == (
+        "verify: datapackage-digest.json: the domain certificate is not for other.test "
+        "(it is for archive.test)"
+    )
+
+    def forged(d: dict[str, Any]) -> None:
+        other = ec.generate_private_key(ec.SECP256R1())
+        d["signature"] = wacz_sign.sign_digest(other, d["hash"], software="x", version="1")[
+            "signature"
+        ]
+
+    line = one_line_failure(verify(capsys, resign_data(by_domain, tmp_path / "b.wacz", forged)))
+    assert line == (
+        "verify: datapackage-digest.json: the signature does not match the domain certificate's key"
+    )
+    # a root that is not the domain's
+    other = DomainCa().root_pem(tmp_path / "other-ca.pem")
+    line = one_line_failure(verify(capsys, by_domain, "--domain-roots", other))
+    assert line.startswith(
+        "verify: datapackage-digest.json: the domain certificate does not chain to a given "
+        "root for archive.test ("
+    )
+    # the key that signs must be the leaf's
+    wrong = domain_ca.bundle(tmp_path / "wrong.pem", ec.generate_private_key(ec.SECP256R1()))
+    result = package(capsys, small, tmp_path / "x.wacz", "--sign", wrong)
+    assert result.code == 1
+    assert result.error_line().endswith(
+        "wrong.pem: the first certificate is not for its private key"
+    )
+
+
+def test_a_domain_certificate_not_valid_when_stamped(
+    small: Path,
+    tsa: FakeTsa,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    expired = DomainCa(leaf_from=timedelta(days=-30), leaf_for=timedelta(days=20))
+    out = stamp(
+        small,
+        (expired.bundle(tmp_path / "d.pem"), ""),
+        tmp_path / "old.wacz",
+        tsa,
+        capsys,
+        monkeypatch,
+    )
+    line = one_line_failure(verify(capsys, out))
+    assert line.startswith(
+        "verify: datapackage-digest.json: the domain certificate was not valid at the time "
+        "stamped ("
+    )
+
+
+def test_roots_and_keys_for_the_other_form(
+    by_domain: Path,
+    signed: Path,
+    key: tuple[Path, str],
+    domain_ca: DomainCa,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    roots = domain_ca.root_pem(tmp_path / "ca.pem")
+    line = one_line_failure(verify(capsys, signed, "--domain-roots", roots))
+    assert line == (
+        "verify: datapackage-digest.json: the package is signed by a key, not by a domain "
+        "certificate"
+    )
+    line = one_line_failure(verify(capsys, by_domain, "--public-key", key[1]))
+    assert line == (
+        "verify: datapackage-digest.json: signed by the domain archive.test, not by the "
+        "expected key"
+    )

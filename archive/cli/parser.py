@@ -166,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --wacz: the package must be timestamped, by an authority whose "
         "certificate chains to one of these root certificates (a PEM file)",
     )
+    p.add_argument(
+        "--domain-roots",
+        metavar="PEM",
+        help="with --wacz: the package must be signed by a domain certificate that chains "
+        "to one of these root certificates (a PEM file)",
+    )
 
     sub.add_parser("reindex", parents=[common], help="rebuild the index from the WARC files")
 

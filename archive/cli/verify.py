@@ -1,6 +1,7 @@
 """``verify [--repair]``: the archive checked against its WARC files (and repaired);
-``verify --wacz FILE [--public-key KEY] [--timestamp-roots PEM]``: a WACZ package checked
-against its hashes, its signature and its timestamp (:mod:`archive.integrity.wacz_sign`)."""
+``verify --wacz FILE [--public-key KEY] [--timestamp-roots PEM] [--domain-roots PEM]``: a
+WACZ package checked against its hashes, its signature and its timestamp
+(:mod:`archive.integrity.wacz_sign`)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from archive.integrity.repair import repair_archive
 from archive.integrity.verify import verify_archive
 from archive.integrity.wacz_sign import (
     SignError,
+    load_certificates,
     load_public_key,
-    load_timestamp_roots,
     verify_wacz,
 )
 from archive.layout import ArchiveLayout
@@ -25,7 +26,7 @@ from archive.lock import exclusive
 def cmd_verify(args: argparse.Namespace, layout: ArchiveLayout) -> int:
     if getattr(args, "wacz", None):
         return _verify_wacz(args)
-    for option in ("public_key", "timestamp_roots"):
+    for option in ("public_key", "timestamp_roots", "domain_roots"):
         if getattr(args, option, None):
             raise UsageError(f"--{option.replace('_', '-')} goes with --wacz FILE")
     if args.repair:
@@ -69,10 +70,11 @@ def _verify_wacz(args: argparse.Namespace) -> int:
         raise CommandError(f"no WACZ file {path}")
     try:
         expected = load_public_key(args.public_key) if args.public_key else None
-        roots = load_timestamp_roots(args.timestamp_roots) if args.timestamp_roots else None
+        roots = load_certificates(args.timestamp_roots) if args.timestamp_roots else None
+        domain_roots = load_certificates(args.domain_roots) if args.domain_roots else None
     except SignError as exc:
         raise UsageError(str(exc)) from None
-    check = verify_wacz(path, public_key=expected, timestamp_roots=roots)
+    check = verify_wacz(path, public_key=expected, timestamp_roots=roots, domain_roots=domain_roots)
     if check.problem is not None:
         print(f"verify: {check.problem}")
         return 1

@@ -1,7 +1,7 @@
 """Signed WACZ packages and their verification (issue 23).
 
 Follows the WACZ Signing and Verification recommendation
-(https://specs.webrecorder.net/wacz-auth/0.1.0/), in its *anonymous* variant: the
+(https://specs.webrecorder.net/wacz-auth/0.1.0/). In its *anonymous* form the
 package's ``datapackage-digest.json`` holds, beside ``path`` and ``hash`` (the SHA-256 of
 ``datapackage.json``), a ``signedData`` object::
 
@@ -25,6 +25,16 @@ is read from the ``publicKey``.
 
 The private key (PEM, PKCS#8, made by ``news-archive keygen``) never enters the package;
 whoever verifies learns the public key out of band (``verify --public-key``).
+
+The recommendation's other form, *domain-ownership identity*, is written when the key file
+is a PEM bundle of an ECDSA key and the certificate chain of a domain it is for (``cat
+privkey.pem fullchain.pem``): ``signedData`` then holds ``domain`` and ``domainCert`` (the
+chain, leaf first, PEM blocks a blank line apart) instead of ``publicKey``, ``signature``
+is by the leaf's key (r||s, its curve), and the timestamp is required. Verifying it: the
+signature with the leaf's key, the leaf is for ``domain`` (subjectAltName, or the common
+name without one), the leaf was valid at the time stamped, and given ``verify
+--domain-roots PEM``, the chain to one of those roots for that domain at that time, as a
+TLS client checks a server (cryptography's ``x509.verification``).
 
 :func:`verify_wacz` checks, in order: ``datapackage.json`` against the hash in
 ``datapackage-digest.json``; every resource of ``datapackage.json`` (its hash and size)
@@ -65,6 +75,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 from cryptography.hazmat.primitives.serialization import pkcs7
+from cryptography.x509 import verification as x509_verification
 from cryptography.x509.oid import NameOID
 from rfc3161_client import (
     TimeStampResponse,
@@ -107,7 +118,20 @@ def public_key_b64(key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey) 
     return base64.b64encode(der).decode("ascii")
 
 
-def load_private_key(path: Path) -> ec.EllipticCurvePrivateKey:
+@dataclass(frozen=True)
+class DomainKey:
+    """A private key with the certificate chain (leaf first) of a domain it is for: the
+    recommendation's domain-ownership identity."""
+
+    key: ec.EllipticCurvePrivateKey
+    chain: list[x509.Certificate]
+    domain: str
+
+
+def load_private_key(path: Path) -> ec.EllipticCurvePrivateKey | DomainKey:
+    """The signing key of *path*: a P-384 key made by keygen (anonymous signature), or a
+    PEM bundle of an ECDSA key and its domain certificate chain, leaf first (``cat
+    privkey.pem fullchain.pem``: a signature by the domain)."""
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -116,6 +140,8 @@ def load_private_key(path: Path) -> ec.EllipticCurvePrivateKey:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise SignError(f"{path} is not an unencrypted PEM private key ({exc})") from None
+    if b"-----BEGIN CERTIFICATE-----" in data:
+        return _domain_key(path, key, data)
     if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != CURVE.name:
         older = isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp256r1"
         raise SignError(
@@ -124,6 +150,42 @@ def load_private_key(path: Path) -> ec.EllipticCurvePrivateKey:
             + ": make one with `news-archive keygen`"
         )
     return key
+
+
+def _domain_key(path: Path, key: Any, data: bytes) -> DomainKey:
+    try:
+        chain = x509.load_pem_x509_certificates(data)
+    except ValueError as exc:
+        raise SignError(f"{path}: its certificates cannot be read ({exc})") from None
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise SignError(f"{path}: the key of a domain certificate must be ECDSA (P-256 or P-384)")
+    if chain[0].public_key() != key.public_key():
+        raise SignError(f"{path}: the first certificate is not for its private key")
+    names = [name for name in domain_names(chain[0]) if not name.startswith("*.")]
+    if not names:
+        raise SignError(f"{path}: the first certificate names no domain (a wildcard is not one)")
+    return DomainKey(key, chain, names[0])
+
+
+def domain_names(cert: x509.Certificate) -> list[str]:
+    """The DNS names a certificate is for: its subjectAltName's, else its common name."""
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        return [str(name) for name in san.value.get_values_for_type(x509.DNSName)]
+    except x509.ExtensionNotFound:
+        common = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        return [str(common[0].value)] if common else []
+
+
+def _covers(names: list[str], domain: str) -> bool:
+    """Whether one of a certificate's *names* is *domain* (a wildcard: one label)."""
+    domain = domain.lower().rstrip(".")
+    for name in (n.lower().rstrip(".") for n in names):
+        if name == domain:
+            return True
+        if name.startswith("*.") and "." in domain and domain.split(".", 1)[1] == name[2:]:
+            return True
+    return False
 
 
 def load_public_key(value: str) -> ec.EllipticCurvePublicKey:
@@ -156,7 +218,7 @@ def fingerprint(public_key_b64_: str) -> str:
 
 # -- signing -----------------------------------------------------------------------------
 def sign_digest(
-    key: ec.EllipticCurvePrivateKey,
+    key: ec.EllipticCurvePrivateKey | DomainKey,
     digest: str,
     *,
     software: str,
@@ -164,10 +226,18 @@ def sign_digest(
     timestamp_url: str | None = None,
     timeout: float = 30.0,
 ) -> dict[str, Any]:
-    """The ``signedData`` of the package whose ``datapackage.json`` hashes to *digest*."""
-    der = key.sign(digest.encode("utf-8"), ec.ECDSA(hashes.SHA256()))
+    """The ``signedData`` of the package whose ``datapackage.json`` hashes to *digest*:
+    anonymous (``publicKey``) for a key, ``domain`` and ``domainCert`` for a
+    :class:`DomainKey`, which the recommendation requires to be timestamped."""
+    private = key.key if isinstance(key, DomainKey) else key
+    if isinstance(key, DomainKey) and not timestamp_url:
+        raise SignError(
+            "a signature by a domain certificate needs --timestamp-url "
+            "(the recommendation requires its timestamp)"
+        )
+    der = private.sign(digest.encode("utf-8"), ec.ECDSA(hashes.SHA256()))
     r, s = decode_dss_signature(der)
-    size = (key.curve.key_size + 7) // 8
+    size = (private.curve.key_size + 7) // 8
     raw = r.to_bytes(size, "big") + s.to_bytes(size, "big")
     signed: dict[str, Any] = {
         "hash": digest,
@@ -175,8 +245,15 @@ def sign_digest(
         "software": software,
         "version": version,
         "signature": base64.b64encode(raw).decode("ascii"),
-        "publicKey": public_key_b64(key),
     }
+    if isinstance(key, DomainKey):
+        signed["domain"] = key.domain
+        # PEM blocks a blank line apart: ReplayWeb.page reads the first block as the leaf
+        signed["domainCert"] = "\n".join(
+            cert.public_bytes(serialization.Encoding.PEM).decode("ascii") for cert in key.chain
+        )
+    else:
+        signed["publicKey"] = public_key_b64(key)
     if timestamp_url:
         token = fetch_timestamp(timestamp_url, hashlib.sha256(raw).digest(), timeout=timeout)
         signed["timeSignature"] = base64.b64encode(token).decode("ascii")
@@ -281,6 +358,8 @@ class WaczCheck:
     problem: str | None = None  # the first difference, one line
     files: int = 0
     signed_by: str | None = None  # the public key's fingerprint
+    signed_domain: str | None = None  # the domain of a domain-certificate signature
+    domain_checked: bool = False  # its certificate chain, against the given roots
     timestamped: bool = False
     stamped_at: datetime | None = None  # the TSTInfo's genTime
     stamped_by: str | None = None  # the timestamp authority's certificate's common name
@@ -291,18 +370,24 @@ class WaczCheck:
         return self.problem is None
 
     def summary(self) -> str:
-        if self.signed_by is None:
-            signature = "not signed"
-        else:
+        if self.signed_domain is not None:
+            signature = f"signature valid (domain {self.signed_domain}, " + (
+                "its certificate chain to a given root valid)"
+                if self.domain_checked
+                else "its certificate chain not checked: no --domain-roots)"
+            )
+        elif self.signed_by is not None:
             signature = f"signature valid (key {self.signed_by})"
-            if self.timestamped:
-                when = self.stamped_at.strftime("%Y-%m-%dT%H:%M:%SZ") if self.stamped_at else "?"
-                signature += f", timestamped {when} by {self.stamped_by or 'an unnamed authority'}"
-                signature += (
-                    " (its signature and chain to a given root valid)"
-                    if self.authority_checked
-                    else " (the authority's signature and chain not checked: no --timestamp-roots)"
-                )
+        else:
+            signature = "not signed"
+        if self.timestamped:
+            when = self.stamped_at.strftime("%Y-%m-%dT%H:%M:%SZ") if self.stamped_at else "?"
+            signature += f", timestamped {when} by {self.stamped_by or 'an unnamed authority'}"
+            signature += (
+                " (its signature and chain to a given root valid)"
+                if self.authority_checked
+                else " (the authority's signature and chain not checked: no --timestamp-roots)"
+            )
         return f"{self.path}: {self.files} files match datapackage.json, {signature}"
 
 
@@ -315,14 +400,16 @@ def verify_wacz(
     *,
     public_key: ec.EllipticCurvePublicKey | None = None,
     timestamp_roots: list[x509.Certificate] | None = None,
+    domain_roots: list[x509.Certificate] | None = None,
 ) -> WaczCheck:
     """Check the package at *path* (see the module's docstring); never raises for a bad
     package: :attr:`WaczCheck.problem` says what differs. With *timestamp_roots* the
-    package must be timestamped by an authority that chains to one of them."""
+    package must be timestamped by an authority that chains to one of them; with
+    *domain_roots*, signed by a domain whose certificate chains to one of them."""
     check = WaczCheck(Path(path))
     try:
         with zipfile.ZipFile(path) as zf:
-            _verify(zf, check, public_key, timestamp_roots or None)
+            _verify(zf, check, public_key, timestamp_roots or None, domain_roots or None)
     except _Differs as exc:
         check.problem = str(exc)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -335,6 +422,7 @@ def _verify(
     check: WaczCheck,
     expected: ec.EllipticCurvePublicKey | None,
     roots: list[x509.Certificate] | None,
+    domain_roots: list[x509.Certificate] | None,
 ) -> None:
     package = _read(zf, DATAPACKAGE)
     digest = _json(_read(zf, DIGEST), DIGEST)
@@ -350,9 +438,26 @@ def _verify(
         check.files += 1
     signed = digest.get("signedData")
     if signed is None:
-        if expected is not None or roots is not None:
+        if expected is not None or roots is not None or domain_roots is not None:
             raise _Differs(f"{DIGEST}: the package is not signed")
         return
+    if not isinstance(signed, dict):
+        raise _Differs(f"{DIGEST}: signedData is not an object")
+    if signed.get("hash") != digest["hash"]:
+        raise _Differs(f"{DIGEST}: the signed hash is not the hash of {DATAPACKAGE}")
+    if "domainCert" in signed or "domain" in signed:
+        chain = _verify_domain_signature(signed, digest["hash"], expected, check)
+        if not signed.get("timeSignature"):
+            raise _Differs(
+                f"{DIGEST}: a signature by a domain certificate without the timestamp "
+                "(timeSignature) the recommendation requires"
+            )
+        _verify_timestamp(signed, check, roots)
+        check.timestamped = True
+        _verify_domain_chain(chain, check, domain_roots)
+        return
+    if domain_roots is not None:
+        raise _Differs(f"{DIGEST}: the package is signed by a key, not by a domain certificate")
     check.signed_by = _verify_signature(signed, digest["hash"], expected)
     if signed.get("timeSignature"):
         _verify_timestamp(signed, check, roots)
@@ -382,11 +487,9 @@ def _verify_resource(zf: zipfile.ZipFile, resource: Any) -> None:
         raise _Differs(f"{name}: {size} bytes, {DATAPACKAGE} says {resource['bytes']}")
 
 
-def _verify_signature(signed: Any, digest: str, expected: ec.EllipticCurvePublicKey | None) -> str:
-    if not isinstance(signed, dict):
-        raise _Differs(f"{DIGEST}: signedData is not an object")
-    if signed.get("hash") != digest:
-        raise _Differs(f"{DIGEST}: the signed hash is not the hash of {DATAPACKAGE}")
+def _verify_signature(
+    signed: dict[str, Any], digest: str, expected: ec.EllipticCurvePublicKey | None
+) -> str:
     if not signed.get("publicKey"):
         raise _Differs(f"{DIGEST}: no publicKey (only anonymous signatures are checked)")
     try:
@@ -403,6 +506,13 @@ def _verify_signature(signed: Any, digest: str, expected: ec.EllipticCurvePublic
             f"{DIGEST}: signed by key {fingerprint(signed['publicKey'])}, "
             f"not by the expected key {fingerprint(public_key_b64(expected))}"
         )
+    if not _ecdsa_valid(key, signature, digest):
+        raise _Differs(f"{DIGEST}: the signature does not match its publicKey")
+    return fingerprint(signed["publicKey"])
+
+
+def _ecdsa_valid(key: ec.EllipticCurvePublicKey, signature: bytes, digest: str) -> bool:
+    """ECDSA with SHA-256 over the UTF-8 of *digest*; *signature* r||s (WebCrypto) or DER."""
     half = (key.curve.key_size + 7) // 8
     if len(signature) == 2 * half:  # r||s
         signature = encode_dss_signature(
@@ -411,8 +521,90 @@ def _verify_signature(signed: Any, digest: str, expected: ec.EllipticCurvePublic
     try:
         key.verify(signature, digest.encode("utf-8"), ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:
-        raise _Differs(f"{DIGEST}: the signature does not match its publicKey") from None
-    return fingerprint(signed["publicKey"])
+        return False
+    return True
+
+
+def _verify_domain_signature(
+    signed: dict[str, Any],
+    digest: str,
+    expected: ec.EllipticCurvePublicKey | None,
+    check: WaczCheck,
+) -> list[x509.Certificate]:
+    """The domain-ownership form: ``signature`` by the key of ``domainCert``'s first
+    certificate, which is for ``domain``. Returns the chain."""
+    domain, pem = signed.get("domain"), signed.get("domainCert")
+    if not isinstance(domain, str) or not domain or not isinstance(pem, str):
+        raise _Differs(f"{DIGEST}: a domain signature needs both domain and domainCert")
+    if "publicKey" in signed:
+        raise _Differs(f"{DIGEST}: signedData has both a publicKey and a domainCert")
+    if expected is not None:
+        raise _Differs(f"{DIGEST}: signed by the domain {domain}, not by the expected key")
+    try:
+        chain = x509.load_pem_x509_certificates(pem.encode("ascii"))
+        signature = base64.b64decode(signed.get("signature") or "", validate=True)
+    except (ValueError, UnicodeEncodeError, binascii.Error):
+        raise _Differs(
+            f"{DIGEST}: domainCert is not PEM certificates, or the signature not base64"
+        ) from None
+    key = chain[0].public_key()
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        raise _Differs(f"{DIGEST}: the domain certificate's key is not an ECDSA key")
+    if not _ecdsa_valid(key, signature, digest):
+        raise _Differs(f"{DIGEST}: the signature does not match the domain certificate's key")
+    names = domain_names(chain[0])
+    if not _covers(names, domain):
+        raise _Differs(
+            f"{DIGEST}: the domain certificate is not for {domain} "
+            f"(it is for {', '.join(names) or 'no domain'})"
+        )
+    check.signed_domain = domain
+    return chain
+
+
+def _verify_domain_chain(
+    chain: list[x509.Certificate], check: WaczCheck, roots: list[x509.Certificate] | None
+) -> None:
+    """The domain certificate valid at the time stamped; with *roots*, its chain to one
+    of them for the domain, as a TLS client would check it then (cryptography's
+    ``x509.verification``: the Web PKI's profile, serverAuth)."""
+    leaf, when = chain[0], check.stamped_at
+    assert when is not None and check.signed_domain is not None  # stamped before
+    if not leaf.not_valid_before_utc <= when <= leaf.not_valid_after_utc:
+        raise _Differs(
+            f"{DIGEST}: the domain certificate was not valid at the time stamped "
+            f"({when:%Y-%m-%dT%H:%M:%SZ}; valid {leaf.not_valid_before_utc:%Y-%m-%dT%H:%M:%SZ}"
+            f" to {leaf.not_valid_after_utc:%Y-%m-%dT%H:%M:%SZ})"
+        )
+    if roots is None:
+        return
+    try:
+        verifier = (
+            x509_verification.PolicyBuilder()
+            .store(x509_verification.Store(roots))
+            .time(when)
+            .build_server_verifier(x509_verification.DNSName(check.signed_domain))
+        )
+        verifier.verify(leaf, chain[1:])
+    except (x509_verification.VerificationError, ValueError) as exc:
+        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise _Differs(
+            f"{DIGEST}: the domain certificate does not chain to a given root for "
+            f"{check.signed_domain} ({detail})"
+        ) from None
+    check.domain_checked = True
+
+
+def load_certificates(path: Path) -> list[x509.Certificate]:
+    """Root certificates one trusts (PEM, one or more in a file)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise SignError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return x509.load_pem_x509_certificates(data)
+    except ValueError:
+        raise SignError(f"{path} holds no PEM certificate") from None
 
 
 def _verify_timestamp(
@@ -469,16 +661,7 @@ def _why(message: str) -> str:
     return f"does not verify ({message.splitlines()[0][:160]})"
 
 
-def load_timestamp_roots(path: Path) -> list[x509.Certificate]:
-    """The certificates (PEM, one or more) of the timestamp authorities' roots one trusts."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise SignError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        return x509.load_pem_x509_certificates(data)
-    except ValueError:
-        raise SignError(f"{path} holds no PEM certificate") from None
+load_timestamp_roots = load_certificates
 
 
 def _read(zf: zipfile.ZipFile, name: str) -> bytes:
@@ -523,6 +706,8 @@ __all__ = [
     "fetch_timestamp",
     "generate_key",
     "load_private_key",
+    "DomainKey",
+    "load_certificates",
     "load_public_key",
     "load_timestamp_roots",
     "public_key_b64",
