@@ -14,7 +14,10 @@ and "Validation: N hashes verified, M invalid", but that count is no verdict: it
 same receipt), and the files' hashes are not recomputed unless the service worker was
 registered with ``useHashCheck=1`` (their rows stay unmatched: "1 invalid" for this
 package as for one py-wacz writes). So the tests read the stored verdict. A P-256 key
-fails the import: no signer is shown at all (why keygen makes P-384 keys).
+fails the import: no signer is shown at all (why keygen makes P-384 keys). A package
+signed by a domain is checked with its ``domainCert``'s first certificate's key, and shown
+as "Observed By" that certificate's common name (its chain and the timestamp are not
+checked there).
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    # a second wall behind the request guard: no name resolves but 127.0.0.1
+    # a second wall behind the refusing proxy (Refuser): no name resolves but 127.0.0.1
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 # what Chromium itself asks for (refused all the same), not the pages
@@ -88,7 +91,9 @@ EMBED = """<!doctype html>
 @pytest.fixture(scope="module")
 def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """``signed`` (keygen, wacz --sign), ``tampered`` (its signature with one bit flipped),
-    ``p256`` (signed as keygen did before it made P-384 keys) and the public keys."""
+    ``p256`` (signed as keygen did before it made P-384 keys), ``domain`` (signed by a
+    self-made CA's certificate for archive.test, timestamped by the fake TSA), with the
+    signed one's digest and public key."""
     base = tmp_path_factory.mktemp("rwp")
     root = base / "archive"
     recorder = ArchiveRecorder(ArchiveLayout(root), prefix="rwp", fsync=False)
@@ -169,9 +174,14 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     return {
         "files": {"signed": signed, "tampered": tampered, "p256": old, "domain": domain},
-        "digest": json.loads(zipfile.ZipFile(signed).read("datapackage-digest.json")),
+        "digest": json.loads(read_entry(signed, "datapackage-digest.json")),
         "public_key": made.out.strip(),
     }
+
+
+def read_entry(path: Path, name: str) -> bytes:
+    with zipfile.ZipFile(path) as zf:
+        return zf.read(name)
 
 
 # -- the server ----------------------------------------------------------------------------
