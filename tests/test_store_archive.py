@@ -349,6 +349,34 @@ def test_an_unreachable_store_is_one_line_naming_the_file(
     assert OLD_TEXT in run(capsys, archive, "show", OLD_URL).out
 
 
+def test_the_replay_app_reads_a_screenshot_from_the_store(
+    tmp_path: Path, endpoint: str, bucket: str
+) -> None:
+    from archive.recorder import ArchiveRecorder
+    from archive.web.app import WebConfig, create_app
+    from archive.web.data import SCREENSHOT_PREFIX
+
+    root = make_archive(tmp_path / "archive")
+    png = b"\x89PNG\r\n\x1a\n" + hashlib.sha256(b"pixels").digest() * 50
+    recorder = ArchiveRecorder(ArchiveLayout(root), prefix="test", fsync=False)
+    recorder.start()
+    try:
+        recorder.record_resource(SCREENSHOT_PREFIX + OLD_URL, "image/png", png).result()
+    finally:
+        recorder.close()
+    move_to_store(root, f"s3://{bucket}/app", endpoint)
+    db = sqlite3.connect(root / "index.sqlite3")
+    (article_id,) = db.execute("SELECT id FROM articles WHERE url = ?", (OLD_URL,)).fetchone()
+    db.close()
+    app = create_app(WebConfig(ArchiveLayout(root), "127.0.0.1", 1, metrics_port=0))
+    client = app.test_client()
+    host = {"Host": "127.0.0.1:5000"}
+    page = client.get(f"/article/{article_id}", headers=host)
+    assert page.status_code == 200 and "again" in page.get_data(as_text=True)
+    shot = client.get(f"/article/{article_id}/screenshot.png", headers=host)
+    assert shot.status_code == 200 and shot.data == png
+
+
 # -- store status | sync | fetch -------------------------------------------------------------
 def states(result: Result) -> dict[str, str]:
     return {line.split()[1]: line.split()[0] for line in result.out.splitlines()}

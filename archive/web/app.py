@@ -24,7 +24,9 @@ from archive.index.search import MARK_END, MARK_START, QuerySyntaxError, SearchF
 from archive.index.sqlite import IndexUnavailable
 from archive.index.stats import archive_stats
 from archive.layout import ArchiveLayout
-from archive.warc.reader import WarcReadError, read_record
+from archive.store.s3 import StoreError
+from archive.warc.reader import WarcReadError
+from archive.warc.stored import read_at
 from archive.web import data, metrics
 from archive.web.chart import day_chart
 from archive.web.security import app_headers, query_problem, request_hostname, url_host
@@ -171,8 +173,11 @@ def create_app(config: WebConfig) -> Flask:
             abort(404, "This page was not rendered in a browser: it has no screenshot.")
         layout: ArchiveLayout = current_app.config["WEB"].layout
         try:
-            record = read_record(layout.warc_dir / shot["warc_filename"], shot["warc_offset"])
-        except (OSError, WarcReadError):
+            # a WARC file in object storage only: the record by one ranged GET
+            record = read_at(
+                layout, shot["warc_filename"], shot["warc_offset"], shot["warc_length"]
+            )
+        except (OSError, WarcReadError, StoreError):
             abort(404, "The screenshot's WARC file cannot be read.")
         if not record.payload.startswith(b"\x89PNG"):
             abort(404, "The screenshot record holds no PNG image.")

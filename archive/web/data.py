@@ -130,7 +130,7 @@ def screenshot_of(db: sqlite3.Connection, url: str, timestamp: str) -> dict[str,
     """The screenshot of the page *url* taken nearest its capture at *timestamp* (a
     ``resource`` record, ``urn:screenshot:URL``), or None: the page was not rendered."""
     row = db.execute(
-        "SELECT record_id, warc_filename, warc_offset, timestamp FROM captures "
+        "SELECT record_id, warc_filename, warc_offset, warc_length, timestamp FROM captures "
         "WHERE url = ? AND record_type = 'resource' "
         "ORDER BY abs(CAST(timestamp AS INTEGER) - CAST(? AS INTEGER)), id DESC LIMIT 1",
         (SCREENSHOT_PREFIX + url, timestamp or "0"),
