@@ -661,9 +661,6 @@ def _why(message: str) -> str:
     return f"does not verify ({message.splitlines()[0][:160]})"
 
 
-load_timestamp_roots = load_certificates
-
-
 def _read(zf: zipfile.ZipFile, name: str) -> bytes:
     try:
         return zf.read(name)
@@ -709,7 +706,6 @@ __all__ = [
     "DomainKey",
     "load_certificates",
     "load_public_key",
-    "load_timestamp_roots",
     "public_key_b64",
     "sign_digest",
     "timestamp_request",
