@@ -17,7 +17,7 @@ ARGS ?=
 
 .PHONY: setup replaywebpage crawl test test-fast lint demo clean
 
-setup: $(VENV)/.installed $(PYWB_VENV)/.installed $(PYWB_VENV)/.wacz-installed replaywebpage
+setup: $(VENV)/.installed $(PYWB_VENV)/.installed $(PYWB_VENV)/.wacz-installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,7 +53,8 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy archive crawler
 
-test: lint
+# ReplayWeb.page (npm) only for the tests: `make crawl` needs no Node.js
+test: lint replaywebpage
 	$(VENV)/bin/pytest
 
 # the fast tier, for while you work (under a minute): every test but those marked slow

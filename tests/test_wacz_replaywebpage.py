@@ -1,6 +1,6 @@
 """A signed WACZ opened in ReplayWeb.page (issue 23): its embed (``ui.js``) and service
 worker (``sw.js``, which bundles wabac.js) from the npm package ``replaywebpage``
-(``make setup`` fetches it into ``.node/``), served from 127.0.0.1 with the package beside
+(``make replaywebpage``, run by ``make test``, fetches it into ``.node/``), served from 127.0.0.1 with the package beside
 them, in headless Chromium. Every request that is not for that server is refused.
 
 What ReplayWeb.page 2.5.3 does with a signature (read in its ``sw.js``, then seen here):
@@ -52,7 +52,7 @@ RWP_VERSION = "2.5.3"
 
 needs_replaywebpage = pytest.mark.skipif(
     not (RWP / "sw.js").is_file() and not os.environ.get("CI"),
-    reason="ReplayWeb.page is not installed (make setup fetches it; CI requires it)",
+    reason="ReplayWeb.page is not installed (make replaywebpage fetches it; CI requires it)",
 )
 
 pytestmark = [pytest.mark.slow, needs_chromium, needs_replaywebpage]
