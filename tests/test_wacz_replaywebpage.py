@@ -1,7 +1,8 @@
 """A signed WACZ opened in ReplayWeb.page (issue 23): its embed (``ui.js``) and service
 worker (``sw.js``, which bundles wabac.js) from the npm package ``replaywebpage``
-(``make replaywebpage``, run by ``make test``, fetches it into ``.node/``), served from 127.0.0.1 with the package beside
-them, in headless Chromium. Every request that is not for that server is refused.
+(``make replaywebpage``, run by ``make test``, fetches it into ``.node/``), served from
+127.0.0.1 with the package beside them, in headless Chromium. Every request that is not
+for that server is refused.
 
 What ReplayWeb.page 2.5.3 does with a signature (read in its ``sw.js``, then seen here):
 ``loadDigestData`` imports an anonymous ``signedData.publicKey`` as SPKI with
