@@ -60,6 +60,12 @@ SETTLE_SECONDS = 5.0
 CLOSE_SECONDS = 10.0
 LAUNCH_SECONDS = 60.0
 _TEXT_JS = "() => document.body ? document.body.innerText : ''"
+_HEIGHT_JS = (
+    "() => Math.max(document.documentElement ? document.documentElement.scrollHeight : 0,"
+    " document.body ? document.body.scrollHeight : 0)"
+)
+#: pixels of a page's screenshot, from its top: the rest of a longer page is left out
+SCREENSHOT_HEIGHT = 8000
 
 Route = Callable[[Any], Awaitable[None]]
 
@@ -280,7 +286,12 @@ class Chromium:
         text = await page.evaluate(_TEXT_JS)
         shot = None
         if self.screenshot:
-            shot = await page.screenshot(full_page=True, type="png", timeout=0)
+            # the whole page, down to SCREENSHOT_HEIGHT: Chromium paints a page of 30,000
+            # pixels into buffers of gigabytes
+            height = await page.evaluate(_HEIGHT_JS)
+            clip = {"x": 0, "y": 0, "width": VIEWPORT["width"]}
+            clip["height"] = max(1, min(int(height or 0), SCREENSHOT_HEIGHT))
+            shot = await page.screenshot(full_page=True, clip=clip, type="png", timeout=0)
         return Rendered(page.url, html, str(text or ""), shot, time.monotonic() - started)
 
     def _connected(self) -> bool:

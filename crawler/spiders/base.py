@@ -679,20 +679,19 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
         if self.challenged(response, rendered=render is not None):
             return  # not the article (nor its links): not recorded, so asked again next run
         unchanged = await self.unchanged(response)
-        rendered = None
-        if render is not None and not unchanged:
-            assert self.renderer is not None
-            rendered = await self.renderer.render(response, scope, render)
-            if rendered is not None:  # what the browser fetched is archived: not again
-                self._requested_assets.update(rendered.fetched())
         if self.extractor is None or unchanged:
             # nothing to extract (this page stays archived all the same): links only
+            if render is not None and not unchanged:
+                await self.render(response, scope, render)
             for req in self.follow(response):
                 yield req
             return
         decide = bool(response.meta.get(DECIDE_META))
         if not decide and not self._reserve(scope):
             return  # the site has its max_articles (in flight or out): nothing more from it
+        rendered = None
+        if render is not None and not (decide and self._max_reached(scope)):
+            rendered = await self.render(response, scope, render)
         result = await self.extract(response, decide, rendered)
         if decide:
             if not self._judged(response, scope, result):
@@ -717,6 +716,25 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
         yield item
         if self.max_articles and self._articles_out >= self.max_articles:
             raise CloseSpider("max_articles")
+
+    async def render(
+        self, response: Response, scope: SiteScope | None, reason: str
+    ) -> RenderedPage | None:
+        """The page of *response* rendered in the browser (crawler/capture/rendering.py),
+        or None (it could not be: counted and logged there)."""
+        assert self.renderer is not None
+        rendered = await self.renderer.render(response, scope, reason)
+        if rendered is not None:  # what the browser fetched is archived: not again
+            self._requested_assets.update(rendered.fetched())
+        return rendered
+
+    def _max_reached(self, scope: SiteScope | None) -> bool:
+        """No room left under the crawl's or the site's max_articles."""
+        if self.max_articles and self._articles_reserved >= self.max_articles:
+            return True
+        return bool(
+            scope is not None and scope.max_articles and scope.reserved >= scope.max_articles
+        )
 
     def _note_decoration(self, scope: SiteScope) -> None:
         """The site's decoration parameters, in the stats and so in the run report, for
