@@ -47,6 +47,9 @@ CHROMIUM_ARGS = (
     "--no-default-browser-check",
     "--mute-audio",
     "--metrics-recording-only",
+    # a page's scripts get at most 512 MB of JavaScript heap (the whole browser has
+    # ARCHIVE_BROWSER_MAX_MEMORY_MB, checked after each page)
+    "--js-flags=--max-old-space-size=512",
     # what interception misses must fail: no name resolves, every connection goes to a
     # proxy that is not there (port 9, discard, on loopback)
     "--host-resolver-rules=MAP * ~NOTFOUND",
