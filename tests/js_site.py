@@ -4,7 +4,8 @@
 - ``/`` lists the articles;
 - a shell article (``/news/2026/12/0N/slug``) is ``<div id="root"></div>`` and
   ``/static/app.js``, which fetches ``/api/articles/slug.json`` after load and writes the
-  title, the date, the paragraphs and an image (``/static/photo-N.png``) into the page;
+  title, the date, the paragraphs and an image (``/go/photo-N.png``, a redirect to
+  ``/static/photo-N.png``) into the page;
 - a static article holds its text in its HTML (one, or all with ``shells=False``);
 - ``frozen`` (with ``frozen=True``): a shell whose inline script never ends;
 - ``private`` (with ``private=True``): a shell whose API path robots.txt disallows.
@@ -110,6 +111,11 @@ class JsArticle:
 
     @property
     def image_path(self) -> str:
+        """The image the article's JSON names: a redirect to :attr:`photo_path`."""
+        return f"/go/photo-{self.number}.png"
+
+    @property
+    def photo_path(self) -> str:
         return f"/static/photo-{self.number}.png"
 
     @property
@@ -166,6 +172,9 @@ class JsSite:
             return Response(200, APP_JS, "application/javascript")
         if path == "/static/app.css":
             return Response(200, APP_CSS, "text/css")
+        if path.startswith("/go/"):
+            location = base_url + "/static/" + path.removeprefix("/go/")
+            return Response(302, b"", HTML, headers=[("Location", location)], compressible=False)
         if path.startswith("/static/photo-"):
             return Response(200, _png(40, 30, (30, 90, 160)), "image/png", compressible=False)
         for article in self.articles:

@@ -115,8 +115,11 @@ def test_a_shell_article_is_archived_as_the_browser_loaded_it(rendered: Crawl) -
     # every exchange of the page load, each a request/response pair
     for path in (article.path, "/static/app.js", "/static/app.css", article.api_path):
         assert rendered.url(path) in responses, path
-    assert rendered.url(article.image_path) in responses  # written by the script
-    for url in (page_url, rendered.url(article.api_path), rendered.url(article.image_path)):
+    # the image the script wrote into the page: a redirect, both hops archived
+    redirect = responses[rendered.url(article.image_path)]
+    assert redirect.http is not None and redirect.http.get_statuscode() == "302"
+    assert rendered.url(article.photo_path) in responses
+    for url in (page_url, rendered.url(article.api_path), rendered.url(article.photo_path)):
         response = responses[url]
         request = requests[response.id]
         assert request.h("WARC-Target-URI") == url and request.h("WARC-Date") == response.h(

@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import importlib.util
 import json
 import logging
 import re
@@ -173,6 +174,8 @@ class PageRenderer:
         self._cap: HostCap | None = None
         self.chromium: Chromium | None = None
         self._patterns: dict[str, re.Pattern[str] | None] = {}
+        # static resources being fetched for a page: another page that needs one waits
+        self._fetching: dict[str, asyncio.Future[tuple[int, dict[str, str], bytes] | None]] = {}
         self._unavailable: str | None = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         # a second Ctrl-C stops the reactor without closing the spider: the browser goes
@@ -235,8 +238,12 @@ class PageRenderer:
         found before the first record is written, without starting the browser."""
         if self.executable is None:
             self._unavailable = "no chromium on PATH (apt-get install chromium)"
+        elif importlib.util.find_spec("playwright") is None:
+            self._unavailable = "playwright is not installed (pip install -e '.[browser]')"
+        if self._unavailable is not None:
             logger.error("ARCHIVE_BROWSER: %s; pages are archived unrendered", self._unavailable)
             return []
+        assert self.executable is not None
         version = await asyncio.to_thread(chromium_version, self.executable)
         if not self.user_agent:
             self.user_agent = browser_user_agent(version, self.crawler_agent)
@@ -391,19 +398,43 @@ class PageRenderer:
             load.note(url, kind, outcome="refused: ARCHIVE_PAGE_ASSETS")
             await route.abort("blockedbyclient")
             return
+        cacheable = request.method == "GET" and kind in _CACHED_TYPES
         if request.method == "GET":
             cached = self.cache.get(url)
+            if cached is None and cacheable and url in self._fetching:
+                # the other tab is fetching it: one download for both
+                cached = await asyncio.shield(self._fetching[url])
             if cached is not None:
                 status, headers, body = cached
                 self._count("archive/browser/from_memory")
                 load.note(url, kind, status=status, outcome="archived earlier in this run")
                 await route.fulfill(status=status, headers=headers, body=body)
                 return
+        if not cacheable:
+            await self._fetch(load, route, kind)
+            return
+        fetching: asyncio.Future[tuple[int, dict[str, str], bytes] | None]
+        fetching = asyncio.get_running_loop().create_future()
+        self._fetching[url] = fetching
+        try:
+            fetching.set_result(await self._fetch(load, route, kind))
+        finally:
+            del self._fetching[url]
+            if not fetching.done():
+                fetching.set_result(None)
+
+    async def _fetch(
+        self, load: _PageLoad, route: Any, kind: str
+    ) -> tuple[int, dict[str, str], bytes] | None:
+        """Fetch the request of *route* through Scrapy and answer it; the answer, or None
+        when it was refused or failed."""
+        request = route.request
+        url = request.url
         scrapy_request = self._request(request, load)
         if not self.cap.allows(scrapy_request):
             load.note(url, kind, outcome="refused: ARCHIVE_MAX_PAGES_PER_HOST")
             await route.abort("blockedbyclient")
-            return
+            return None
         self._count("archive/browser/requests")
         engine = self.crawler.engine
         assert engine is not None
@@ -413,17 +444,19 @@ class PageRenderer:
             self._count("archive/browser/refused/robots")
             load.note(url, kind, outcome=f"refused: {exc}")
             await route.abort("blockedbyclient")
-            return
+            return None
         except Exception as exc:
             self._count("archive/browser/request_failed")
             load.note(url, kind, outcome=f"failed: {type(exc).__name__}: {exc}"[:300])
             await route.abort("failed")
-            return
+            return None
         headers = fulfil_headers(response)
         load.note(url, kind, status=response.status, outcome="fetched")
+        answer = (response.status, headers, response.body)
         if request.method == "GET" and response.status == 200 and kind in _CACHED_TYPES:
-            self.cache.put(url, response.status, headers, response.body)
+            self.cache.put(url, *answer)
         await route.fulfill(status=response.status, headers=headers, body=response.body)
+        return answer if response.status == 200 else None
 
     def _request(self, request: Any, load: _PageLoad) -> Request:
         """The Scrapy request for a request of the browser: its headers but those the
