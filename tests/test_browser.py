@@ -6,6 +6,7 @@ origins refused."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -304,6 +305,43 @@ def test_ctrl_c_while_a_page_renders_leaves_no_browser_behind(tmp_path: Path) ->
     while any(alive(pid) for pid in browser) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not [pid for pid in browser if alive(pid)]
+
+
+def test_a_browser_crash_fails_the_page_alone_and_the_next_gets_a_new_browser() -> None:
+    """Chromium killed under a page (its processes, not Playwright's driver): that page
+    fails, the next one is rendered by a browser started afresh, and closing leaves no
+    process behind."""
+    from crawler.capture.browser import Chromium, RenderFailed, browser_processes
+
+    executable = shutil.which("chromium")
+    assert executable is not None
+    counted: list[str] = []
+
+    def kill_chromium() -> None:
+        for pid in browser_processes():
+            if Path(f"/proc/{pid}/comm").read_text().startswith("chrom"):
+                os.kill(pid, signal.SIGKILL)
+
+    async def route(route: Any) -> None:
+        if route.request.url.endswith("/crash"):
+            asyncio.get_running_loop().call_later(0.5, kill_chromium)
+            return  # never answered: the page waits until the browser dies under it
+        await route.fulfill(status=200, content_type="text/html", body="<p>Still here.</p>")
+
+    async def main() -> None:
+        chromium = Chromium(executable, user_agent="test", page_timeout=15, count=counted.append)
+        with pytest.raises(RenderFailed):
+            await chromium.render("http://site.example/crash", route)
+        page = await chromium.render("http://site.example/fine", route)
+        assert page.text == "Still here." and page.screenshot is not None
+        assert chromium.launches == 2 and counted.count("archive/browser/restarts") == 1
+        await chromium.close()
+
+    asyncio.run(main())
+    deadline = time.monotonic() + 10
+    while [pid for pid in browser_processes() if alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in browser_processes() if alive(pid)]
 
 
 # -- replay ---------------------------------------------------------------------------------
