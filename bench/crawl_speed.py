@@ -637,7 +637,7 @@ def table(results: list[Result], numbered: bool = False) -> str:
             f"| {key} {r.label} | {r.pages} | {r.requests or '-'} | {r.wall:.1f} "
             f"| {r.rate:.1f} | {mb(r.peak_rss)} | {mb(r.peak_pss)} | {mb(r.peak_main)} "
             f"| {r.procs} | {r.cpu_main:.1f}/{r.cpu_total:.1f} "
-            f"| {1000 * r.cpu_total / r.pages if r.pages else 0:.0f} "
+            f"| {1000 * r.cpu_total / r.pages if r.pages else 0:.1f} "
             f"| {r.server_cpu:.1f} | {r.note} |"
         )
     return "\n".join(rows)
@@ -684,7 +684,27 @@ def ratios(rounds: list[list[Result]]) -> list[str]:
                 f"{name}: {each}; median {statistics.median(v for v, _, _ in values):.2f}; "
                 f"ratio of the median rates {of_medians:.2f}  (target {target})"
             )
-    return lines + ceilings(rounds)
+    return lines + cpu_ratios(rounds) + ceilings(rounds)
+
+
+def cpu_ratios(rounds: list[list[Result]]) -> list[str]:
+    """(a)/(t) by CPU accounting, per round: CPU(t) / CPU(a) per page, all processes. When
+    both runs keep every core busy, the pages/s ratio comes to about that; unlike the
+    pages/s ratio it does not depend on what else ran on the machine in that minute."""
+    values = []
+    for results in rounds:
+        by = {r.key: r for r in results}
+        crawl, bare = cpu_per_page(by.get("a")), cpu_per_page(by.get("t"))
+        if crawl and bare:
+            values.append(bare / crawl)
+    if not values:
+        return []
+    each = ", ".join(f"{v:.2f}" for v in values)
+    return [
+        "(a)/(t) by CPU, CPU(t)/CPU(a) a page: "
+        + each
+        + (f"; median {statistics.median(values):.2f}" if len(values) > 1 else "")
+    ]
 
 
 def cpu_per_page(result: Result | None) -> float | None:
@@ -851,6 +871,17 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"{key} {CONFIG_NAMES.get(key, key)}: median {statistics.median(rates):.1f} "
                     f"pages/s ({', '.join(f'{v:.1f}' for v in rates)})"
+                )
+            for key in dict.fromkeys(r.key for r in results if not r.skipped):
+                done = [r for r in results if r.key == key and not r.skipped and r.pages]
+                if not done:
+                    continue
+                total = [1000 * r.cpu_total / r.pages for r in done]
+                main_ = [1000 * r.cpu_main / r.pages for r in done]
+                print(
+                    f"{key} CPU ms/page, all processes: median {statistics.median(total):.1f} "
+                    f"({', '.join(f'{v:.1f}' for v in total)}); the process started: "
+                    f"median {statistics.median(main_):.1f}"
                 )
         for line in ratios(rounds):
             print(line)

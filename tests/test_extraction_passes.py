@@ -166,3 +166,208 @@ def test_fast_text_that_is_a_small_share_of_the_page_gets_the_full_cascade() -> 
     short = type("Doc", (), {"text": "x" * 499, "body": body})()
     assert mod._needs_full_pass(short, lxml.html.document_fromstring("<p>x</p>")) is True
     assert mod._needs_full_pass(None, page) is True
+
+
+# -- trafilatura's metadata fallbacks not run where they cannot find anything -------------
+
+# one markup for each way trafilatura's AUTHOR_XPATHS can take an element
+AUTHOR_MARKUPS = [
+    '<a rel="author" href="/by/ann">Ann Writer</a>',
+    '<span id="author">Ann Writer</span>',
+    '<div class="author">Ann Writer</div>',
+    '<span itemprop="author name">Ann Writer</span>',
+    '<div data-testid="AuthorCard">Ann Writer</div>',
+    '<p class="article-authorname">Ann Writer</p>',
+    "<author>Ann Writer</author>",
+    '<div class="byline">Ann Writer</div>',
+    '<span class="username">Ann Writer</span>',
+    '<span class="byl">Ann Writer</span>',
+    '<span class="BBL">Ann Writer</span>',
+    '<span itemprop="creator author">Ann Writer</span>',
+    '<h3 id="zuozhe-box">Ann Writer</h3>',
+    '<p class="posted-by">Ann Writer</p>',
+    '<span class="journalist-name">Ann Writer</span>',
+    '<em data-component="ArticleByline">Ann Writer</em>',
+    '<em id="theAuthor">Ann Writer</em>',
+    '<em class="screenname">Ann Writer</em>',
+    '<em class="staff-writer">Ann Writer</em>',
+    '<em class="Byline-text">Ann Writer</em>',
+]
+
+
+def _tree(body: str, head: str = "") -> Any:
+    import lxml.html
+
+    return lxml.html.document_fromstring(
+        f"<html><head><title>T</title>{head}</head><body><article><p>{'Text. ' * 40}</p>"
+        f"{body}<p>{'More. ' * 40}</p></article></body></html>"
+    )
+
+
+@pytest.mark.parametrize("markup", AUTHOR_MARKUPS)
+def test_author_candidate_covers_what_extract_author_takes(markup: str) -> None:
+    tree = _tree(markup)
+    assert mod.extract_author(tree) == "Ann Writer"
+    assert mod._author_candidate(tree) is True
+
+
+def test_no_author_candidate_no_extract_author(monkeypatch: pytest.MonkeyPatch) -> None:
+    plain = '<p class="note">Ann Writer</p><span id="x" rel="nofollow">Author unknown</span>'
+    tree = _tree(plain)
+    assert mod._author_candidate(tree) is False
+    assert mod.extract_author(tree) is None
+    page = fixture_page(LONG_PARAS).replace('<meta name="author" content="Jane Doe">', "")
+    _forbid(monkeypatch, "extract_author")
+    result = extract_article(page.encode(), URL)
+    assert result.article is not None
+    assert result.article["author"] is None
+
+
+# one markup for each way extract_catstags can take a link: (kind, markup, what it finds)
+CATSTAG_MARKUPS = [
+    ("category", '<div class="post-meta"><a href="/category/world/">World</a></div>', "World"),
+    ("category", '<div class="entry-info x"><a href="/categories/a/">A</a></div>', "A"),
+    ("category", '<div id="postpath"><a href="/category/b/">B</a></div>', "B"),
+    ("category", '<p class="postmeta"><a href="/category/c/">C</a></p>', "C"),
+    ("category", '<p id="filedunder"><a href="/category/d/">D</a></p>', "D"),
+    ("category", '<footer class="entry-footer"><a href="/category/e/">E</a></footer>', "E"),
+    ("category", '<span class="cat-links"><a href="/category/f/">F</a></span>', "F"),
+    ("category", '<li class="post-category"><a href="/category/g/">G</a></li>', "G"),
+    ("category", '<header class="entry-header"><a href="/category/h/">H</a></header>', "H"),
+    ("category", '<div class="row"><a href="/category/i/">I</a></div>', "I"),
+    ("tag", '<div class="tags"><a href="/tag/one/">One</a></div>', "One"),
+    ("tag", '<p class="entry-tags"><a href="/tags/two/">Two</a></p>', "Two"),
+    ("tag", '<div class="jp-relatedposts"><a href="/tag/three/">Three</a></div>', "Three"),
+    ("tag", '<div class="metadata"><a href="/tag/four/">Four</a></div>', "Four"),
+    ("tag", '<section class="topics"><a href="/tag/five/">Five</a></section>', "Five"),
+    ("tag", '<ul class="tags-links"><li><a href="/tag/six/">Six</a></li></ul>', "Six"),
+]
+
+
+@pytest.mark.parametrize(("kind", "markup", "found"), CATSTAG_MARKUPS)
+def test_catstag_links_cover_what_extract_catstags_takes(
+    kind: str, markup: str, found: str
+) -> None:
+    tree = _tree(markup)
+    assert found in mod.extract_catstags(kind, tree)
+    fallback = mod._Fallback(tree, markup, URL, {}, mod._Meta(tree))
+    assert fallback._linked(kind) is True
+    assert found in (fallback.tags() if kind == "tag" else fallback.categories())
+
+
+def test_catstag_links_elsewhere_are_not_searched(monkeypatch: pytest.MonkeyPatch) -> None:
+    markup = (
+        '<ul class="x"><li><a href="/tag/orphan/">Orphan</a></li></ul>'
+        '<div class="post-meta"><a href="/topics/a/">A</a></div>'
+    )
+    tree = _tree(markup)
+    assert mod.extract_catstags("tag", tree) == []
+    assert mod.extract_catstags("category", tree) == []
+    source = markup + "/category/ article:section"
+    fallback = mod._Fallback(tree, source, URL, {}, mod._Meta(tree))
+    _forbid(monkeypatch, "extract_catstags")
+    assert fallback.tags() == []
+    assert fallback.categories() == []
+    # a section meta tag is searched for (categories only)
+    with_meta = _tree(markup, '<meta property="article:section" content="Sport">')
+    monkeypatch.undo()
+    fallback = mod._Fallback(with_meta, source, URL, {}, mod._Meta(with_meta))
+    assert fallback.categories() == mod.extract_catstags("category", with_meta) == ["Sport"]
+
+
+def test_meta_tags_asked_of_trafilatura_only_where_the_page_has_such_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tagged = _tree("", '<meta name="Keywords" content="alpha, beta">')
+    fallback = mod._Fallback(tagged, "", URL, {}, mod._Meta(tagged))
+    assert fallback.tags() == mod.examine_meta(tagged).tags == ["alpha, beta"]
+    plain = _tree("", '<meta name="description" content="alpha, beta">')
+    _forbid(monkeypatch, "examine_meta")
+    assert mod._Fallback(plain, "", URL, {}, mod._Meta(plain)).tags() == []
+
+
+# -- protect_chars: the same tree as the one walk over every text it replaced --------------
+
+
+def _protect_reference(tree: Any, source: str) -> bool:
+    """protect_chars as it was before issue 21's second round (every text translated, or
+    the "&" text nodes found by XPath)."""
+    from lxml.etree import XPath
+
+    import archive.extract.textclean as tc
+
+    if not source.isascii():
+        astral = set(tc._ASTRAL_RE.findall(source))
+        if any(tc._PLACEHOLDER_RE.match(ch) for ch in astral):
+            return False
+        if any(tc._SPECIAL_ASTRAL_RE.match(ch) for ch in astral) or tc._SPECIAL_BMP_RE.search(
+            source
+        ):
+            for el in tree.iter():
+                if el.text:
+                    el.text = el.text.translate(tc._PROTECT_TABLE)
+                if el.tail:
+                    el.tail = el.tail.translate(tc._PROTECT_TABLE)
+            return True
+    amp = XPath("//text()[contains(., '&')][not(parent::script or parent::style)]")
+    for text in amp(tree):
+        parent = text.getparent()
+        if text.is_text:
+            parent.text = parent.text.translate(tc._PROTECT_TABLE)
+        elif text.is_tail:
+            parent.tail = parent.tail.translate(tc._PROTECT_TABLE)
+    return True
+
+
+PROTECT_PAGES = [
+    "<p>AT&amp;T and R&amp;D</p><script>if (a && b) {}</script>&amp; tail"
+    "<style>a::after { content: '&' }</style><!-- a & b --> after & comment",
+    "<p>Soft\u00adhyphen &amp; more</p><script>var s = 'a\u200cb & c';</script>"
+    "<!-- comment & \u00ad --> tail \u200b &amp;",
+    "<p>Tag \U000e0067 char &amp; emoji \U0001f600</p><script>x && y</script>",
+    "<p>Placeholder \U0001d800 &amp;</p>",
+    "<p>Entities &amp;shy; &shy; &#x200B; only</p><script>1 & 2</script>",
+    "<p>caf\u00e9 &amp; cr\u00e8me</p><div>t<br>&amp; after br</div><?pi & ?> x &amp;",
+]
+
+
+@pytest.mark.parametrize("body", PROTECT_PAGES)
+def test_protect_chars_changes_the_tree_as_before(body: str) -> None:
+    import lxml.html
+    from lxml import etree
+
+    source = f"<html><head><title>t &amp; u</title></head><body>{body}</body></html>"
+    ours, reference = (lxml.html.document_fromstring(source) for _ in range(2))
+    special = mod._UNUSUAL_RE.search(source) is not None
+    protected = protect_chars(ours, source, None if special else False)
+    assert protected == _protect_reference(reference, source)
+    assert etree.tostring(ours, encoding="unicode") == etree.tostring(reference, encoding="unicode")
+    text = etree.tostring(ours, method="text", encoding="unicode")
+    assert (unprotect_chars(text) if protected else text) == etree.tostring(
+        lxml.html.document_fromstring(source), method="text", encoding="unicode"
+    )
+
+
+def test_fallback_shortcuts_hold_on_every_fixture_page() -> None:
+    """On every golden page: where the shortcut says trafilatura would find nothing, it
+    finds nothing."""
+    from tests.test_extraction_golden import golden_pages
+
+    checked = 0
+    for _name, url, body, content_type in golden_pages():
+        text, _ = mod.decode_html(body, content_type)
+        tree = mod._parse(text)
+        if tree is None:
+            continue
+        fallback = mod._Fallback(tree, text, url, {}, mod._Meta(tree))
+        if not mod._author_candidate(tree):
+            assert mod.extract_author(tree) is None
+        for kind in ("tag", "category"):
+            if not fallback._linked(kind) and not (
+                kind == "category" and mod._SECTION_META_XPATH(tree)
+            ):
+                assert mod.extract_catstags(kind, tree) == []
+        if mod._META_TAG_NAMES.isdisjoint(mod._Meta(tree).props):
+            assert mod.examine_meta(tree).tags == []
+        checked += 1
+    assert checked > 50

@@ -28,6 +28,7 @@ from trafilatura.metadata import (
     META_URL as _META_URL,
 )
 from trafilatura.metadata import (
+    METANAME_TAG,
     examine_meta,
     extract_author,
     extract_catstags,
@@ -53,6 +54,7 @@ from archive.extract.links import page_links
 from archive.extract.result import EXTRACTOR, NOT_AN_ARTICLE, ExtractionResult
 from archive.extract.sniff import looks_like_html
 from archive.extract.textclean import (
+    SPECIAL_BMP_CLASS,
     clean_text,
     paragraph_text_length,
     protect_chars,
@@ -186,7 +188,11 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
 
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 # characters libxml2 refuses in a Python str (C0 controls but tab/newline/CR, lone surrogates)
-_BAD_CHARS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_BAD_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
+_BAD_CHARS_RE = re.compile(f"[{_BAD_CHARS}]")
+# those, or a character protect_chars looks for (beyond "&" and the astral ones): most pages
+# hold neither, and one scan of the page tells both
+_UNUSUAL_RE = re.compile(f"[{_BAD_CHARS}{SPECIAL_BMP_CLASS}]")
 _WS_RE = re.compile(r"\s+")
 
 
@@ -213,8 +219,11 @@ def _parser() -> lxml.html.HTMLParser:
     return parser
 
 
-def _parse(text: str) -> lxml.html.HtmlElement | None:
-    text = _BAD_CHARS_RE.sub("", _XML_DECL_RE.sub("", text, count=1))
+def _parse(text: str, clean: bool = False) -> lxml.html.HtmlElement | None:
+    """The page parsed; ``clean``: ``text`` is known to hold none of _BAD_CHARS."""
+    text = _XML_DECL_RE.sub("", text, count=1)
+    if not clean:
+        text = _BAD_CHARS_RE.sub("", text)
     if not text.strip():
         return None
     try:
@@ -659,20 +668,80 @@ def _categories(meta: _Meta, rel_links: dict[str, list[str]]) -> list[str]:
     return _dedup(values)
 
 
+# Elements trafilatura's ``extract_author`` could take: each of its AUTHOR_XPATHS asks for an
+# ``author`` element, a child ``rel`` element (``rel='me'``) or a rel, id, class, itemprop,
+# data-testid or data-component value that holds one of these strings (its EXSLT regular
+# expressions, case kept: "author|AuthorName" and "[Aa]uthor" hold "uthor", "[Bb]yline"
+# "yline", @class='byl' "byl"...). Its pruning of a copy of the tree only removes elements:
+# where none is found here, it finds no author. (A walk in Python: an XPath of these
+# contains() took eight times longer.)
+_AUTHOR_ATTRS = ("class", "id", "rel", "itemprop", "data-testid", "data-component")
+_AUTHOR_NEEDLE_RE = re.compile(
+    "uthor|yline|byl|BBL|username|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by"
+    "|journalist-name|screenname|writer"
+)
+
+
+def _author_candidate(tree: lxml.html.HtmlElement) -> bool:
+    """Whether ``extract_author`` could find anything in ``tree`` (see above)."""
+    if next(tree.iter("author", "rel"), None) is not None:
+        return True
+    search = _AUTHOR_NEEDLE_RE.search
+    for el in tree.iter():
+        get = el.get
+        for attr in _AUTHOR_ATTRS:
+            value = get(attr)
+            if value and search(value):
+                return True
+    return False
+
+
+# the links ``extract_catstags`` may take: each of its CATEGORIES_XPATHS and TAGS_XPATHS asks
+# for an ``<a href>`` inside an element whose class (or, for categories, id) holds one of
+# these strings (its tests, case kept: "^(?:post-?info|post-?meta|meta|entry-meta...)",
+# @class='row', @class='tags', contains(@class, 'cat-links'), starts-with(@id, 'postpath')...),
+# and keeps those whose href matches /tag(s)/ or /category/ (/categories/); one XPath for both
+_CATSTAG_LINK_XPATH = XPath("//a[contains(@href, '/tag') or contains(@href, '/categor')]")
+_CATSTAG_HREF_RES = {
+    "tag": re.compile("/tag(?:y|ies|s)?/"),
+    "category": re.compile("/categor(?:y|ies|s)?/"),
+}
+_CATSTAG_CLASSES = {
+    "tag": re.compile("tag|row|jp-relatedposts|entry-utility|meta|topics"),
+    "category": re.compile("post|meta|entry|cat-links|row|tags"),
+}
+_CATSTAG_IDS = {"tag": None, "category": re.compile("postpath|filedunder")}
+# where ``extract_catstags`` looks for categories when no link gives one
+_SECTION_META_XPATH = XPath(
+    'boolean(.//head//meta[@property="article:section" or contains(@name, "subject")][@content])'
+)
+# the meta names (none holds a space) and the property trafilatura's ``examine_meta`` takes
+# tags from
+_META_TAG_NAMES = frozenset({"article:tag", *METANAME_TAG})
+
+
 class _Fallback:
     """trafilatura's metadata of the page, each field computed only when asked for (when
     the page's markup lacks it), the way ``trafilatura.metadata.extract_metadata`` does,
-    on the tree trafilatura is given."""
+    on the tree trafilatura is given. A field trafilatura cannot find on the page (no
+    element its XPaths could take) is not searched for: the same None or [] at once."""
 
     def __init__(
-        self, tree: lxml.html.HtmlElement, source: str, url: str, date_params: dict[str, Any]
+        self,
+        tree: lxml.html.HtmlElement,
+        source: str,
+        url: str,
+        date_params: dict[str, Any],
+        meta: _Meta,
     ) -> None:
         self._tree = tree
         self._source = source
         self._url = url or None
         self._date_params = date_params
+        self._page_meta = meta
         self._head: Document | None = None
         self._base: Document | None = None
+        self._links: list[lxml.html.HtmlElement] | None = None
 
     def _meta_tags(self) -> Document:
         """The meta tags alone (all trafilatura's tags come from there, and JSON-LD never
@@ -701,7 +770,10 @@ class _Fallback:
         return _trim(self._meta().title or extract_title(self._tree))
 
     def author(self) -> str | None:
-        return _trim(self._meta().author or extract_author(self._tree))
+        found = self._meta().author
+        if not found:
+            found = extract_author(self._tree) if _author_candidate(self._tree) else None
+        return _trim(found)
 
     def date(self) -> str | None:
         return _trim(find_date(self._tree, **{**self._date_params, "url": self._page_url()}))
@@ -721,12 +793,36 @@ class _Fallback:
     def description(self) -> str | None:
         return _trim(self._meta().description)
 
+    def _linked(self, kind: str) -> bool:
+        """Whether a link of the page could be one ``extract_catstags`` takes for *kind*:
+        its href as it wants, inside an element of a class (or id) it looks for."""
+        if self._links is None:
+            self._links = _CATSTAG_LINK_XPATH(self._tree)
+        href_re, class_re = _CATSTAG_HREF_RES[kind], _CATSTAG_CLASSES[kind]
+        id_re = _CATSTAG_IDS[kind]
+        for link in self._links:
+            if not href_re.search(link.get("href")):
+                continue
+            for ancestor in link.iterancestors():
+                value = ancestor.get("class")
+                if value and class_re.search(value):
+                    return True
+                value = ancestor.get("id")
+                if id_re is not None and value and id_re.search(value):
+                    return True
+        return False
+
     # extract_catstags takes links whose href holds /tag(s)/ or /category/ (case kept), and
     # for categories, else, meta article:section / name*=subject: a page whose HTML holds
-    # none of these strings gives nothing, and is not searched
+    # none of these strings gives nothing, and is not searched; nor is a page where no
+    # link has such an href (nor, for categories, such a meta tag)
     def tags(self) -> list[str]:
-        found = self._meta_tags().tags
-        if found or "/tag" not in self._source:
+        # examine_meta takes tags from meta tags of a few names: a page without any (the
+        # page's own meta tags hold every name, split and lower-cased) has none
+        found = (
+            self._meta_tags().tags if not _META_TAG_NAMES.isdisjoint(self._page_meta.props) else []
+        )
+        if found or "/tag" not in self._source or not self._linked("tag"):
             return found or []
         return extract_catstags("tag", self._tree)
 
@@ -735,6 +831,8 @@ class _Fallback:
         found = self._meta().categories if "articleSection" in self._source else None
         if found or not any(s in self._source for s in ("/categor", "article:section", "subject")):
             return found or []
+        if not self._linked("category") and not _SECTION_META_XPATH(self._tree):
+            return []
         return extract_catstags("category", self._tree)
 
 
@@ -800,7 +898,8 @@ def extract_article(
             logger.debug("rejected %s: not html", url)
             return ExtractionResult(None, "not html")
         text, encoding = decode_html(body, content_type)
-        tree = _parse(text)
+        unusual = _UNUSUAL_RE.search(text) is not None
+        tree = _parse(text, clean=not unusual)
         if tree is None:
             logger.debug("rejected %s: unparseable HTML", url)
             return ExtractionResult(None, "not html", encoding)
@@ -814,7 +913,7 @@ def extract_article(
         )
         if judged is not None and not judged.is_article:
             return ExtractionResult(None, NOT_AN_ARTICLE, encoding, found, judged)
-        article = _extract(tree, text, url)
+        article = _extract(tree, text, url, unusual)
         if article is None:
             logger.debug("rejected %s: no main text", url)
             return ExtractionResult(None, "no main text", encoding, found, judged)
@@ -825,7 +924,11 @@ def extract_article(
         return ExtractionResult(None, message, encoding)
 
 
-def _extract(tree: lxml.html.HtmlElement, source: str, url: str) -> dict[str, Any] | None:
+def _extract(
+    tree: lxml.html.HtmlElement, source: str, url: str, unusual: bool = True
+) -> dict[str, Any] | None:
+    """The article of the page ``tree`` was parsed from (``source``); ``unusual``: False
+    when ``source`` is known to hold none of _UNUSUAL_RE's characters."""
     # the page's own metadata, read first: the pruning below changes the tree in place
     meta = _Meta(tree)
     headlines = _Headlines(meta, tree)
@@ -842,7 +945,7 @@ def _extract(tree: lxml.html.HtmlElement, source: str, url: str) -> dict[str, An
     options.url = url or None
     options.source = url or None
     work = unwrap_layout_tables(prune_boilerplate(tree))  # bare_extraction copies it
-    protected = protect_chars(work, source)
+    protected = protect_chars(work, source, None if unusual else False)
     document = bare_extraction(work, options=options)
     options.fast = False
     if _needs_full_pass(document, work):
@@ -854,7 +957,7 @@ def _extract(tree: lxml.html.HtmlElement, source: str, url: str) -> dict[str, An
         raw_text = unprotect_chars(raw_text)
 
     # trafilatura's metadata, each field only where the page's markup lacks it
-    fallback = _Fallback(work, source, url, options.date_params)
+    fallback = _Fallback(work, source, url, options.date_params, meta)
     found = _sitenames(meta, headlines, fallback, url)
     sitename = found[0] if found else None
     title = _title(headlines, [*found, *_host_names(url)], fallback)

@@ -44,6 +44,8 @@ _HTML_START_RE = re.compile(
     re.IGNORECASE,
 )
 _HTML_ANYWHERE_RE = re.compile(rb"<(?:html|head|body)[\s>]|<!doctype\s+html", re.IGNORECASE)
+# control bytes other than \t \n \f \r (and ESC, used by ISO-2022): rare in HTML
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
 
 
 def looks_like_html(body: bytes) -> bool:
@@ -64,8 +66,7 @@ def looks_like_html(body: bytes) -> bool:
         return False
     if sample.count(b"\x00") * 20 > len(sample):  # more than 5 % NUL bytes: binary
         return False
-    # control bytes other than \t \n \f \r (and ESC, used by ISO-2022) are rare in HTML
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     if controls * 10 > len(sample):
         return False
     start = _LEADING_JUNK_RE.match(sample)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from archive.extract.titles import key
@@ -62,9 +61,10 @@ _PLACEHOLDER_RE = re.compile(
 
 # protected characters other than "&", and placeholders already in the page; split in a Basic
 # Multilingual Plane class and an astral one, each much faster to search for than the union
-_SPECIAL_BMP_RE = re.compile(
-    "[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _PROTECTED_RANGES[1:] if hi <= 0xFFFF) + "]"
+SPECIAL_BMP_CLASS = "".join(
+    f"{chr(lo)}-{chr(hi)}" for lo, hi in _PROTECTED_RANGES[1:] if hi <= 0xFFFF
 )
+_SPECIAL_BMP_RE = re.compile(f"[{SPECIAL_BMP_CLASS}]")
 _SPECIAL_ASTRAL_RE = re.compile(
     "["
     + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _PROTECTED_RANGES if lo > 0xFFFF)
@@ -72,13 +72,25 @@ _SPECIAL_ASTRAL_RE = re.compile(
     + "]"
 )
 _ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
-_AMP_TEXT_XPATH = XPath("//text()[contains(., '&')][not(parent::script or parent::style)]")
+# every protected character: a text without any is left as it is (translating it would give
+# the same string)
+_PROTECTED_RE = re.compile(
+    "[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _PROTECTED_RANGES) + "]"
+)
+# the elements whose text the XPath //text()[not(parent::script or parent::style)] leaves out
+_RAW_TEXT_TAGS = frozenset({"script", "style"})
 
 
-def protect_chars(tree: HtmlElement, source: str) -> bool:
+def protect_chars(tree: HtmlElement, source: str, special_bmp: bool | None = None) -> bool:
     """Swap protected characters in the text of ``tree`` (in place) for placeholders;
     ``source`` is the HTML the tree was parsed from. Returns False (and changes nothing) if
-    the page already uses the placeholder block."""
+    the page already uses the placeholder block.
+
+    Where ``source`` holds a protected character other than "&", every text and tail of the
+    tree is translated (comments, scripts and styles too); else only the "&" of the text
+    nodes outside scripts and styles. ``special_bmp``: whether ``source`` holds such a
+    character of the Basic Multilingual Plane, when the caller has searched for them
+    already (None: searched here)."""
     if not source.isascii():
         # every character beyond the BMP (one range: a fast scan; the class of the protected
         # astral ranges costs six times more), then the few found are sorted out; a page
@@ -87,26 +99,39 @@ def protect_chars(tree: HtmlElement, source: str) -> bool:
         astral = set(_ASTRAL_RE.findall(source)) if has_astral else set()
         if any(_PLACEHOLDER_RE.match(ch) for ch in astral):
             return False
-        if any(_SPECIAL_ASTRAL_RE.match(ch) for ch in astral) or _SPECIAL_BMP_RE.search(source):
+        if any(_SPECIAL_ASTRAL_RE.match(ch) for ch in astral) or (
+            _SPECIAL_BMP_RE.search(source) is not None if special_bmp is None else special_bmp
+        ):
             for el in tree.iter():
-                if el.text:
-                    el.text = el.text.translate(_PROTECT_TABLE)
-                if el.tail:
-                    el.tail = el.tail.translate(_PROTECT_TABLE)
+                text = el.text
+                if text and _needs_protection(text):
+                    el.text = text.translate(_PROTECT_TABLE)
+                tail = el.tail
+                if tail and _needs_protection(tail):
+                    el.tail = tail.translate(_PROTECT_TABLE)
             return True
-    # only "&" to protect: visit just the text nodes holding one
-    for text in _AMP_TEXT_XPATH(tree):
-        parent = text.getparent()
-        if parent is None:
-            continue
-        if text.is_text:
-            parent.text = parent.text.translate(_PROTECT_TABLE)
-        elif text.is_tail:
-            parent.tail = parent.tail.translate(_PROTECT_TABLE)
+    # only "&" to protect, in the text nodes outside scripts and styles: an element's text
+    # (not a comment's or a processing instruction's), a tail if its parent is no script
+    for el in tree.iter():
+        text = el.text
+        if text and "&" in text and isinstance(el.tag, str) and el.tag not in _RAW_TEXT_TAGS:
+            el.text = text.translate(_PROTECT_TABLE)
+        tail = el.tail
+        if tail and "&" in tail:
+            parent = el.getparent()
+            if parent is not None and parent.tag not in _RAW_TEXT_TAGS:
+                el.tail = tail.translate(_PROTECT_TABLE)
     return True
 
 
+def _needs_protection(text: str) -> bool:
+    """Whether ``text`` holds a protected character (an ASCII text: only "&" can be one)."""
+    return "&" in text if text.isascii() else _PROTECTED_RE.search(text) is not None
+
+
 def unprotect_chars(text: str) -> str:
+    if text.isascii() or _PLACEHOLDER_RE.search(text) is None:
+        return text  # no placeholder: the same string
     return text.translate(_UNPROTECT_TABLE)
 
 
@@ -150,8 +175,6 @@ _BOILERPLATE_WORDS = frozenset(
         "taboola",
     }
 )
-_CLASS_OR_ID_XPATH = XPath("//*[@class or @id]")
-_REL_LINK_XPATH = XPath("//a[@rel]")
 _WORD_SPLIT_RE = re.compile(r"[\s_\-]+")
 # a container this big is not boilerplate, whatever its class says (a wrapper of the article)
 _MAX_PRUNED_TEXT = 1500
@@ -164,23 +187,6 @@ _MAX_TAG_LABEL = 40
 _NON_WORD_RE = re.compile(r"\W+")
 
 
-def _is_boilerplate(el: HtmlElement, seen: dict[str, bool] | None = None) -> bool:
-    """Whether a word of the class or id of ``el`` marks boilerplate; ``seen`` caches the
-    verdict per attribute value (a page repeats the same few classes on many elements)."""
-    for attr in ("class", "id"):
-        value = el.get(attr)
-        if not value:
-            continue
-        verdict = seen.get(value) if seen is not None else None
-        if verdict is None:
-            verdict = not _BOILERPLATE_WORDS.isdisjoint(_WORD_SPLIT_RE.split(value.lower()))
-            if seen is not None:
-                seen[value] = verdict
-        if verdict:
-            return True
-    return False
-
-
 def prune_boilerplate(tree: HtmlElement) -> HtmlElement:
     """Remove (in place) blocks that are boilerplate on news pages: bylines, share boxes,
     related-article lists, tag lists, cookie banners... Returns ``tree``.
@@ -188,16 +194,38 @@ def prune_boilerplate(tree: HtmlElement) -> HtmlElement:
     No block holding most of the page's paragraph text is removed, whatever marks it: that
     block is the article (or holds it), however short it is."""
     doomed: dict[HtmlElement, int] = {}  # element -> text size above which it is kept
-    seen: dict[str, bool] = {}
-    for el in _CLASS_OR_ID_XPATH(tree):
-        if el.tag not in _KEEP_TAGS and _is_boilerplate(el, seen):
-            doomed[el] = _MAX_PRUNED_TEXT
-    for link in _REL_LINK_XPATH(tree):
+    seen: dict[str, bool] = {}  # verdict per class or id value
+    rel_links: list[HtmlElement] = []
+    times: list[HtmlElement] = []
+    # one walk, in document order: the elements whose class or id marks boilerplate, the
+    # <a rel> and the <time> elements (comments and processing instructions have none)
+    for el in tree.iter():
+        tag = el.tag
+        if tag == "a":
+            if el.get("rel") is not None:
+                rel_links.append(el)
+        elif tag == "time":
+            times.append(el)
+        if tag in _KEEP_TAGS:
+            continue
+        for attr in ("class", "id"):
+            value = el.get(attr)
+            if not value:
+                continue
+            verdict = seen.get(value)
+            if verdict is None:
+                verdict = seen[value] = not _BOILERPLATE_WORDS.isdisjoint(
+                    _WORD_SPLIT_RE.split(value.lower())
+                )
+            if verdict:
+                doomed[el] = _MAX_PRUNED_TEXT
+                break
+    for link in rel_links:
         block = _tag_list_block(link)
         if block is not None:
             doomed.setdefault(block, _MAX_PRUNED_TEXT)
     # a short block holding a <time> is a byline / dateline ("By X · Aug 13, 2021")
-    for time_el in tree.iter("time"):
+    for time_el in times:
         block = time_el.getparent()
         while block is not None and block.tag in _INLINE_TAGS:
             block = block.getparent()
