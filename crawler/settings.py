@@ -261,9 +261,9 @@ ARCHIVE_REDIS_URL = os.environ.get("ARCHIVE_REDIS_URL", "")
 #: Render article pages in headless Chromium (Debian's `chromium`, driven by Playwright)
 #: and archive every request they make: `off`, `auto` (only pages whose static HTML looks
 #: like a JavaScript shell: an empty app root, a `noscript` asking for JavaScript, next to
-#: no text; or whose URL a site's `browser_pattern` names) or `always`. A sites file's
-#: `browser:` sets it per site. Chromium starts when a page first needs it. See
-#: [browser.md](browser.md).
+#: no text; or whose URL a site's `browser_pattern` names) or `always` (every article;
+#: listings as with `auto`). A sites file's `browser:` sets it per site. Chromium starts
+#: when a page first needs it. See [browser.md](browser.md).
 ARCHIVE_BROWSER = "off"
 #: Pages rendered at once (1 or 2): each tab costs Chromium 100-300 MB.
 ARCHIVE_BROWSER_TABS = 1

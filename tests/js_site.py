@@ -8,7 +8,10 @@
   ``/static/photo-N.png``) into the page;
 - a static article holds its text in its HTML (one, or all with ``shells=False``);
 - ``frozen`` (with ``frozen=True``): a shell whose inline script never ends;
-- ``private`` (with ``private=True``): a shell whose API path robots.txt disallows.
+- ``private`` (with ``private=True``): a shell whose API path robots.txt disallows;
+- ``hidden`` (with ``hidden=True``): a static article that neither the home page nor the
+  sitemap lists, only ``/more/``, a listing that is a shell (its script writes the links
+  it fetches from ``/api/more.json``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,18 @@ APP_JS = b"""(function () {
       a.paragraphs.forEach(function (p) { html += "<p>" + p + "</p>"; });
       root.innerHTML = html + "</article>";
       document.title = a.title;
+    });
+})();
+"""
+LIST_JS = b"""(function () {
+  fetch(document.body.getAttribute("data-api"))
+    .then(function (r) { return r.json(); })
+    .then(function (list) {
+      var html = "<ul>";
+      list.forEach(function (a) {
+        html += "<li><a href=\\"" + a.path + "\\">" + a.title + "</a></li>";
+      });
+      document.getElementById("root").innerHTML = html + "</ul>";
     });
 })();
 """
@@ -94,7 +109,7 @@ class JsArticle:
     number: int
     slug: str
     title: str
-    kind: str = "shell"  # shell, static, frozen, private
+    kind: str = "shell"  # shell, static, frozen, private, hidden (static, linked only by /more/)
 
     @property
     def path(self) -> str:
@@ -130,7 +145,7 @@ class JsArticle:
 
 
 def default_js_articles(
-    shells: bool = True, frozen: bool = False, private: bool = False
+    shells: bool = True, frozen: bool = False, private: bool = False, hidden: bool = False
 ) -> list[JsArticle]:
     kind = "shell" if shells else "static"
     articles = [
@@ -142,6 +157,8 @@ def default_js_articles(
         articles.append(JsArticle(4, "frozen-page", "A page that never finishes", "frozen"))
     if private:
         articles.append(JsArticle(5, "private-story", "A story behind the wall", "private"))
+    if hidden:
+        articles.append(JsArticle(6, "hidden-gem", "A story only a script lists", "hidden"))
     return articles
 
 
@@ -159,17 +176,33 @@ class JsSite:
         if path == "/robots.txt":
             body = f"User-agent: *\nDisallow: /api/private/\nSitemap: {base_url}/sitemap.xml\n"
             return Response(200, body.encode(), "text/plain")
+        listed = [a for a in self.articles if a.kind != "hidden"]
         if path == "/sitemap.xml":
-            urls = "".join(f"<url><loc>{base_url}{a.path}</loc></url>" for a in self.articles)
+            urls = "".join(f"<url><loc>{base_url}{a.path}</loc></url>" for a in listed)
             xml = (
                 '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
             )
             return Response(200, (xml + urls + "</urlset>").encode(), "application/xml")
         if path == "/":
-            links = "".join(f'<li><a href="{a.path}">{a.title}</a></li>' for a in self.articles)
-            return self._html("Harbour News", f"<h1>Harbour News</h1><ul>{links}</ul>")
+            links = "".join(f'<li><a href="{a.path}">{a.title}</a></li>' for a in listed)
+            more = '<a href="/more/">More stories</a>' if len(listed) < len(self.articles) else ""
+            return self._html("Harbour News", f"<h1>Harbour News</h1><ul>{links}</ul>{more}")
+        if path == "/more/":  # a listing that is a shell: its links come from /api/more.json
+            page = (
+                '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>More'
+                '</title></head><body data-api="/api/more.json"><div id="root"></div>'
+                '<script src="/static/list.js"></script></body></html>'
+            )
+            return Response(200, page.encode(), HTML)
+        if path == "/api/more.json":
+            hidden = [
+                {"path": a.path, "title": a.title} for a in self.articles if a.kind == "hidden"
+            ]
+            return Response(200, json.dumps(hidden).encode(), "application/json")
         if path == "/static/app.js":
             return Response(200, APP_JS, "application/javascript")
+        if path == "/static/list.js":
+            return Response(200, LIST_JS, "application/javascript")
         if path == "/static/app.css":
             return Response(200, APP_CSS, "text/css")
         if path.startswith("/go/"):
@@ -189,7 +222,7 @@ class JsSite:
         article = self._by_path.get(path.rstrip("/"))
         if article is None:
             return Response(404, b"<html><body>Not found</body></html>", HTML)
-        if article.kind == "static":
+        if article.kind in ("static", "hidden"):
             text = "".join(f"<p>{p}</p>" for p in article.paragraphs)
             main = (
                 f'<article><h1>{article.title}</h1><time datetime="{article.date}">'

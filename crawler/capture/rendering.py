@@ -224,6 +224,20 @@ class PageRenderer:
                 return "browser_pattern"
         return shell_reason(response.body)
 
+    def listing_reason(self, response: Response, scope: SiteScope | None) -> str | None:
+        """Why the listing page *response* is rendered, or None: listings are rendered only
+        when their static HTML looks like a shell or the site's ``browser_pattern`` names
+        them (with ``always`` too: a listing is read for its links, which most sites write
+        in their HTML)."""
+        if self.site_mode(scope) == "off" or not looks_like_html(response.body):
+            return None
+        pattern = self._pattern(scope)
+        if pattern is not None:
+            parts = urlsplit(response.url)
+            if pattern.search(f"{parts.path}?{parts.query}" if parts.query else parts.path):
+                return "browser_pattern"
+        return shell_reason(response.body)
+
     def _pattern(self, scope: SiteScope | None) -> re.Pattern[str] | None:
         if scope is None or not scope.options.browser_pattern:
             return None

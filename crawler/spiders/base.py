@@ -446,7 +446,8 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
         return self.request(
             url,
             scope,
-            callback=self.parse_listing,
+            # a crawl that renders pages reads a listing that is a shell in the browser
+            callback=self.parse_listing if self.renderer is None else self.parse_rendered_listing,
             errback=self.download_failed,
             priority=PRIO_LISTING,
             # listing pages have a cap of their own (above), not the host's (hostcap.py)
@@ -628,6 +629,33 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
         if scope is not None and not scope.home_name and scope.home_reads < HOME_READS:
             yield from self.read_home(response, scope, page)
         yield from self.follow(response, self.page_links(response, page))
+
+    async def parse_rendered_listing(self, response: Response) -> AsyncIterator[Request]:
+        """:meth:`parse_listing` in a crawl that renders pages: a listing whose static HTML
+        looks like a JavaScript shell (or whose URL the site's ``browser_pattern`` names)
+        is read from the DOM the browser made, links and site name. Others as before."""
+        scope = self.scope_of(response.url)
+        assert self.renderer is not None
+        render = self.renderer.listing_reason(response, scope)
+        if render is None:
+            for req in self.parse_listing(response):
+                yield req
+            return
+        if scope is not None:
+            self._site_inc(scope, "pages")
+        if self.challenged(response, rendered=True):
+            return
+        rendered = await self.render(response, scope, render)
+        page = (
+            Selector(text=rendered.rendered.html, base_url=response.url)
+            if rendered is not None
+            else self.page_selector(response)
+        )
+        if scope is not None and not scope.home_name and scope.home_reads < HOME_READS:
+            for req in self.read_home(response, scope, page):
+                yield req
+        for req in self.follow(response, self.page_links(response, page)):
+            yield req
 
     def challenged(self, response: Response, error: bool = False, rendered: bool = False) -> bool:
         """Is *response* a bot challenge or block page (archive/extract/challenge.py)? Counted
