@@ -250,13 +250,6 @@ ARCHIVE_PROGRESS = "auto"
 #: costs the crawl its metrics (a warning), not the crawl.
 ARCHIVE_METRICS_PORT = os.environ.get("ARCHIVE_METRICS_PORT", "")
 
-# -- ARCHIVE_REDIS_*: several workers on one frontier (scrapy-redis) ----------------------
-#: A `redis://` URL switches the crawl to the shared Redis scheduler and duplicate
-#: filter (empty: one process, no Redis). Also the environment variable
-#: `ARCHIVE_REDIS_URL`. See "Several machines" in [scheduled-crawls.md](scheduled-crawls.md).
-ARCHIVE_REDIS_URL = os.environ.get("ARCHIVE_REDIS_URL", "")
-#: The name the workers of one run share (empty: the current UTC hour, `YYYYMMDDHH`).
-#: Also the environment variable `ARCHIVE_REDIS_RUN`.
 # -- ARCHIVE_BROWSER_*: pages rendered in headless Chromium --------------------------------
 #: Render article pages in headless Chromium (Debian's `chromium`, driven by Playwright)
 #: and archive every request they make: `off`, `auto` (only pages whose static HTML looks
@@ -287,6 +280,13 @@ ARCHIVE_BROWSER_EXECUTABLE = ""
 #: `USER_AGENT`. Written into the warcinfo record (`http-header-user-agent-browser`).
 ARCHIVE_BROWSER_USER_AGENT = ""
 
+# -- ARCHIVE_REDIS_*: several workers on one frontier (scrapy-redis) ----------------------
+#: A `redis://` URL switches the crawl to the shared Redis scheduler and duplicate
+#: filter (empty: one process, no Redis). Also the environment variable
+#: `ARCHIVE_REDIS_URL`. See "Several machines" in [scheduled-crawls.md](scheduled-crawls.md).
+ARCHIVE_REDIS_URL = os.environ.get("ARCHIVE_REDIS_URL", "")
+#: The name the workers of one run share (empty: the current UTC hour, `YYYYMMDDHH`).
+#: Also the environment variable `ARCHIVE_REDIS_RUN`.
 ARCHIVE_REDIS_RUN = os.environ.get("ARCHIVE_REDIS_RUN", "")
 #: A Redis worker exits once the shared queue has stayed empty this many seconds.
 ARCHIVE_REDIS_IDLE_CLOSE = 10
