@@ -270,9 +270,6 @@ class ArchiveExtension:
     def record_article(self, document: dict[str, Any]) -> Future[Stored]:
         return self._watch(self.recorder.record_article(document))
 
-    def _watch(self, fut: Future[Stored]) -> Future[Stored]:
-        fut.add_done_callback(self._check)
-        return fut
     def record_resource(self, uri: str, content_type: str, payload: bytes) -> Future[Stored]:
         """A ``resource`` record: a rendered page's screenshot, text or page info."""
         return self._watch(self.recorder.record_resource(uri, content_type, payload))
@@ -282,6 +279,9 @@ class ArchiveExtension:
         browser's User-Agent, found as the crawl starts, before its first record)."""
         self._info = [*self._info, *fields]
 
+    def _watch(self, fut: Future[Stored]) -> Future[Stored]:
+        fut.add_done_callback(self._check)
+        return fut
 
     def _check(self, fut: Future[Stored]) -> None:
         exc = fut.exception()
