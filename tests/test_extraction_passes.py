@@ -204,17 +204,54 @@ def _tree(body: str, head: str = "") -> Any:
     )
 
 
+def _skeleton_author(tree: Any) -> str | None:
+    skeleton = mod._author_skeleton(tree)
+    return mod.extract_author(skeleton) if skeleton is not None else None
+
+
 @pytest.mark.parametrize("markup", AUTHOR_MARKUPS)
-def test_author_candidate_covers_what_extract_author_takes(markup: str) -> None:
+def test_author_skeleton_keeps_what_extract_author_takes(markup: str) -> None:
     tree = _tree(markup)
     assert mod.extract_author(tree) == "Ann Writer"
-    assert mod._author_candidate(tree) is True
+    skeleton = mod._author_skeleton(tree)
+    assert skeleton is not None
+    assert len(list(skeleton.iter())) < len(list(tree.iter()))
+    assert mod.extract_author(skeleton) == "Ann Writer"
+
+
+# layouts where what extract_author takes depends on more than the element itself
+AUTHOR_LAYOUTS = [
+    # the first match in document order, not the first found by the walk
+    '<div><rel>me</rel><span class="author">Second Name</span>First Name</div>'
+    '<p class="author">Third Name</p>',
+    '<p class="author"><span class="byline">Inner Name</span> and more</p>',
+    # a match inside what the pruning discards (an ancestor, a figure, a time)
+    '<div class="sidebar"><span class="author">Side Name</span></div>'
+    '<figure><span class="author">Photo Name</span></figure><span class="author">Real Name</span>',
+    '<span class="author"><time>today</time>Name <a class="date">x</a>After Date</span>',
+    # tails of discarded descendants stay in the text, joined as the pruning joins them
+    '<span class="author">Ann<div class="comments">c</div>ette Writer</span>',
+    # too long, too short: the next match is taken
+    f'<span class="author">{"x" * 130}</span><span class="author">ab</span>'
+    '<div class="byline">By Jo Writer</div>',
+    # a name lxml's element factory refuses: the whole page is read
+    '<o:p><span class="author">Office Name</span></o:p>',
+    # rel=me on an element extract_author does not list
+    '<article><rel>me</rel>Not Taken</article><em class="writer">Em Writer</em>',
+]
+
+
+@pytest.mark.parametrize("markup", AUTHOR_LAYOUTS)
+def test_author_skeleton_reads_as_the_whole_page(markup: str) -> None:
+    for tree in (_tree(markup), _tree(f"<div><div>{markup}</div></div>{markup}")):
+        assert _skeleton_author(tree) == mod.extract_author(tree)
+        assert mod.extract_author(tree) is not None
 
 
 def test_no_author_candidate_no_extract_author(monkeypatch: pytest.MonkeyPatch) -> None:
     plain = '<p class="note">Ann Writer</p><span id="x" rel="nofollow">Author unknown</span>'
     tree = _tree(plain)
-    assert mod._author_candidate(tree) is False
+    assert mod._author_skeleton(tree) is None
     assert mod.extract_author(tree) is None
     page = fixture_page(LONG_PARAS).replace('<meta name="author" content="Jane Doe">', "")
     _forbid(monkeypatch, "extract_author")
@@ -360,8 +397,7 @@ def test_fallback_shortcuts_hold_on_every_fixture_page() -> None:
         if tree is None:
             continue
         fallback = mod._Fallback(tree, text, url, {}, mod._Meta(tree))
-        if not mod._author_candidate(tree):
-            assert mod.extract_author(tree) is None
+        assert _skeleton_author(tree) == mod.extract_author(tree)
         for kind in ("tag", "category"):
             if not fallback._linked(kind) and not (
                 kind == "category" and mod._SECTION_META_XPATH(tree)
