@@ -392,7 +392,11 @@ def test_the_rendered_article_replays_with_its_text_and_screenshot(rendered: Cra
             frame.wait_for_selector("article p", timeout=20_000)
             assert frame.locator("article h1").inner_text() == article.title
             assert frame.locator("article p").all_inner_texts() == article.paragraphs
-            assert frame.locator("article img").evaluate("i => i.complete && i.naturalWidth") == 40
+            frame.wait_for_function(  # the image comes after the text: wait for it
+                "() => { const i = document.querySelector('article img');"
+                " return i && i.complete && i.naturalWidth > 0 }"
+            )
+            assert frame.locator("article img").evaluate("i => i.naturalWidth") == 40
             # the reader's page of the article shows the screenshot beside the text
             page.goto(f"{replay.app}/search?q=lantern")
             page.locator("ol.results > li h3 a").first.click()
@@ -401,7 +405,11 @@ def test_the_rendered_article_replays_with_its_text_and_screenshot(rendered: Cra
             shot = page.locator("figure.screenshot img")
             assert shot.count() == 1
             shot.scroll_into_view_if_needed()
-            assert shot.evaluate("i => i.complete && i.naturalWidth") == 1280
+            page.wait_for_function(
+                "() => { const i = document.querySelector('figure.screenshot img');"
+                " return i.complete && i.naturalWidth > 0 }"
+            )
+            assert shot.evaluate("i => i.naturalWidth") == 1280
             context.close()
             browser.close()
     finally:
