@@ -33,7 +33,7 @@ from tests.warcs import Rec, check_record_digests, read_warc
 pytestmark = [pytest.mark.slow, needs_chromium]
 
 ARTICLE_PATTERN = r"/news/\d{4}/\d{2}/\d{2}/[^/]+"
-PAGE_TIMEOUT = 4  # seconds: the frozen page fails twice, 8 s of the crawl
+PAGE_TIMEOUT = 6  # seconds: the frozen page fails twice, 12 s of the crawl (tabs: 2)
 
 
 @dataclass
