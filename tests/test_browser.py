@@ -183,6 +183,19 @@ def test_the_rendered_article_is_searchable(
     assert shown.code == 0 and article.paragraphs[2] in shown.out
     verified = cli(capsys, "--archive-dir", rendered.root, "verify")
     assert verified.code == 0, verified.out
+    # the rendered text and the screenshot, named by their URIs
+    page_url = rendered.url(article.path)
+    text = cli(capsys, "--archive-dir", rendered.root, "show", "urn:text:" + page_url)
+    assert text.code == 0 and "(resource)" in text.out and article.paragraphs[1] in text.out
+    shot = subprocess.run(
+        [sys.executable, "-m", "archive", "--archive-dir", str(rendered.root), "show", "--raw"]
+        + ["urn:screenshot:" + page_url],
+        cwd=REPO,
+        env=crawl_env(),
+        capture_output=True,
+        timeout=60,
+    )
+    assert shot.returncode == 0 and shot.stdout.startswith(b"\x89PNG\r\n\x1a\n"), shot.stderr
 
 
 def test_robots_txt_and_a_frozen_page_in_the_browser(rendered: Crawl) -> None:

@@ -93,7 +93,14 @@ def find(db: sqlite3.Connection, target: str, capture: str | None = None) -> Sho
     if is_record_id(target):
         if capture is not None:
             raise NotFound("--capture picks a capture of a URL, not of a record id")
-        return _find_record(db, target if target.startswith("<") else f"<{target}>")
+        try:
+            return _find_record(db, target if target.startswith("<") else f"<{target}>")
+        except NotFound:
+            # urn:screenshot:URL, urn:text:URL: a rendered page's resource, named by its URI
+            shown = _find_url(db, target.strip("<>"), None)
+            if shown is None:
+                raise
+            return shown
     for url in url_variants(target):
         shown = _find_url(db, url, capture)
         if shown is not None:
@@ -277,6 +284,8 @@ def cmd_show(args: argparse.Namespace, layout: ArchiveLayout) -> int:
         if args.raw:
             if shown.capture is None:
                 raise CommandError(f"the capture of {shown.url} is not in the index")
+            if shown.capture["record_type"] == "resource":
+                return _write_resource(_record_of(layout, shown.capture), shown.url)
             text, _encoding = raw_html(layout, db, shown.capture, max_body(args))
             sys.stdout.write(text)
             return 0
@@ -305,6 +314,8 @@ def cmd_show(args: argparse.Namespace, layout: ArchiveLayout) -> int:
     print()
     if shown.article is not None:
         print(shown.article["text"])
+    elif shown.capture is not None and shown.capture["record_type"] == "resource":
+        _print_resource(layout, shown.capture)
     else:
         print("(no article was extracted from this capture)")
     return 0
@@ -326,3 +337,33 @@ def _print_changes(db: sqlite3.Connection, url: str) -> int:
     for line in changes_text(text_changes(before["text"] or "", after["text"] or "")):
         print(line)
     return 0
+
+
+def _is_text(mime: str | None) -> bool:
+    return (mime or "").split(";")[0].strip().lower().startswith("text/")
+
+
+def _write_resource(record: ArchivedRecord, uri: str) -> int:
+    """``show --raw`` of a resource record (a screenshot, a rendered page's text): its
+    bytes as stored, to stdout; an image is not written to a terminal."""
+    mime = record.header("Content-Type")
+    if not _is_text(mime) and sys.stdout.isatty():
+        raise CommandError(
+            f"{uri} is {mime or 'binary'}: redirect it to a file (show --raw TARGET > FILE)"
+        )
+    sys.stdout.flush()
+    sys.stdout.buffer.write(record.payload)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+def _print_resource(layout: ArchiveLayout, capture: dict[str, Any]) -> None:
+    """The text of a text resource; for an image, how to get its bytes."""
+    if _is_text(capture["mime"]):
+        record = _record_of(layout, capture)
+        print(record.payload.decode("utf-8", "replace"))
+    else:
+        print(
+            f"(a {capture['mime'] or 'binary'} resource of {capture['warc_length']} bytes "
+            f"in the WARC: show --raw {capture['url']} > FILE)"
+        )
