@@ -619,3 +619,10 @@ def test_a_crawl_without_local_copies_stays_whole(
     assert set(rows["captures"]) <= set(after["captures"])
     assert set(rows["articles"]) <= set(after["articles"])
     assert run(capsys, archive, "verify").code == 0
+    # a re-crawl from the archive (ARCHIVE_REPLAY) reads every page from the store
+    replay = run_crawl(
+        archive, site_server.base_url, "-s", "ARCHIVE_REPLAY=1", items_path=tmp_path / "r.jsonl"
+    )
+    assert replay.returncode == 0, replay.stderr[-3000:]
+    assert "archive_replay/missing" not in replay.stderr
+    assert {item["url"] for item in replay.items} >= {url}

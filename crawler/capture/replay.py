@@ -32,7 +32,9 @@ from archive.index.cdxj import whole
 from archive.integrity.killedruns import OrphanResponse
 from archive.layout import ArchiveLayout
 from archive.recorder import Stored
-from archive.warc.reader import ArchivedRecord, WarcReadError, read_record
+from archive.store.s3 import StoreError
+from archive.warc.reader import ArchivedRecord, WarcReadError
+from archive.warc.stored import read_at
 from crawler.capture.middleware import CAPTURE_META
 
 if TYPE_CHECKING:
@@ -87,21 +89,24 @@ class ArchiveReplayMiddleware:
         row = self._connection().execute(_LATEST, (url,)).fetchone()
         if row is None:
             return None
-        record_id, record_type, name, offset, _length, date = row
-        head = read_record(self.layout.warc_path(name), offset)
+        record_id, record_type, name, offset, length, date = row
+        # a WARC file in object storage only (ARCHIVE_STORE_KEEP_LOCAL=false): a ranged GET
+        head = read_at(self.layout, name, offset, length)
         body = head
         if record_type == "revisit":
             refers = head.header("WARC-Refers-To")
             original = (
                 self._connection()
                 .execute(
-                    "SELECT warc_filename, warc_offset FROM captures WHERE record_id = ?", (refers,)
+                    "SELECT warc_filename, warc_offset, warc_length FROM captures "
+                    "WHERE record_id = ?",
+                    (refers,),
                 )
                 .fetchone()
             )
             if original is None:
                 return None
-            body = read_record(self.layout.warc_path(original[0]), original[1])
+            body = read_at(self.layout, *original)
         return head, body, date
 
     async def process_request(self, request: Request) -> Response | None:
@@ -114,7 +119,7 @@ class ArchiveReplayMiddleware:
         assert stats is not None
         try:
             found = await asyncio.to_thread(self._lookup, request.url)
-        except (OSError, sqlite3.Error, WarcReadError) as exc:
+        except (OSError, sqlite3.Error, WarcReadError, StoreError) as exc:
             logger.warning("cannot replay %s: %s", request.url, exc)
             stats.inc_value("archive_replay/errors")
             found = None
@@ -132,10 +137,11 @@ class ArchiveReplayMiddleware:
         """The archived response *orphan*, as it came from the network that day. Flagged
         "cached", so the capture middleware does not archive it again. A record that
         cannot be read is fetched again instead."""
-        path = self.layout.warc_path(orphan.filename)
         try:
-            record = await asyncio.to_thread(read_record, path, orphan.offset)
-        except (OSError, WarcReadError) as exc:
+            record = await asyncio.to_thread(
+                read_at, self.layout, orphan.filename, orphan.offset, orphan.length
+            )
+        except (OSError, WarcReadError, StoreError) as exc:
             logger.warning("cannot read the archived %s, fetching it again: %s", request.url, exc)
             return None
         stored = Stored(
