@@ -25,6 +25,18 @@ needs_pywb = pytest.mark.skipif(
     pywb_program("wayback") is None and not os.environ.get("CI"),
     reason="pywb is not installed (make setup installs it; CI requires it)",
 )
+# headless Chromium as the browser tests launch it: nothing of its own on the network
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 needs_chromium = pytest.mark.skipif(
     shutil.which("chromium") is None and not os.environ.get("CI"),
     reason="chromium is not installed (apt-get install chromium; CI requires it)",

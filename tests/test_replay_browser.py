@@ -18,20 +18,10 @@ import pytest
 from tests.crawling import run_crawl
 from tests.fixture_site import FixtureServer
 from tests.fixture_site.site import LOGO_PATH, STYLESHEET_PATH
-from tests.replay_support import Replay, needs_chromium, needs_pywb, start_replay
+from tests.replay_support import CHROMIUM_ARGS, Replay, needs_chromium, needs_pywb, start_replay
 
 pytestmark = [pytest.mark.slow, needs_pywb, needs_chromium]
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTICLE_ID = 23601  # the one article about irrigation
 
 

@@ -45,6 +45,7 @@ from archive.layout import ArchiveLayout
 from archive.recorder import ArchiveRecorder
 from tests.cli_support import cli_process, exchange, utc
 from tests.crawling import REPO
+from tests.replay_support import CHROMIUM_ARGS as BROWSER_ARGS
 from tests.replay_support import needs_chromium
 from tests.test_wacz_sign import DOMAIN, DomainCa, FakeTsa, flip, rewrite
 
@@ -59,14 +60,7 @@ needs_replaywebpage = pytest.mark.skipif(
 pytestmark = [pytest.mark.slow, needs_chromium, needs_replaywebpage]
 
 CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+    *BROWSER_ARGS,
     # a second wall behind the refusing proxy (Refuser): no name resolves but 127.0.0.1
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
