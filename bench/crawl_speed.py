@@ -26,6 +26,10 @@ warm-up excluded: the bare library at its best). Peak memory =
 highest sum of the RSS (and of the PSS, which counts pages shared after fork once) of
 every process of the tree, sampled every 0.2 s from /proc.
 
+The report gives every configuration's CPU ms/page (all processes of its tree) and, with
+``--rounds``, their medians and (a)/(t) by CPU (CPU(t)/CPU(a) a page, per round): unlike the
+pages/s ratio, it does not depend on what else used the machine's cores in that minute.
+
 ``--memory-check`` runs (a) on a 1,000-page and a 10,000-page site and compares their peaks.
 """
 
