@@ -65,7 +65,12 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 # what Chromium itself asks for (refused all the same), not the pages
-CHROMIUM_OWN = {"CONNECT accounts.google.com:443"}
+# Chromium's own requests (sign-in, its component updater), not the page's
+CHROMIUM_OWN = {"CONNECT accounts.google.com:443", "CONNECT update.googleapis.com:443"}
+REPLAY_INDEX = (
+    b'<!doctype html><html><head><script src="./ui.js"></script></head>'
+    b"<body><replay-app-main></replay-app-main></body></html>"
+)
 ARTICLE_URL = "http://news.test/2024/05/01/helmand-canal"
 ARTICLE_TEXT = "The Helmand canal carried water to four districts for the first time in a decade."
 PAGE = (
@@ -251,6 +256,9 @@ def server(packages: dict[str, Any]) -> Iterator[Files]:
         "/ui.js": (RWP / "ui.js", js),
         "/replay/ui.js": (RWP / "ui.js", js),
         "/replay/sw.js": (RWP / "sw.js", js),
+        # the app's page, which the service worker serves once it controls /replay/; a
+        # frame loaded before it took control (a race, under load) gets it from here
+        "/replay/": (REPLAY_INDEX, "text/html; charset=utf-8"),
     }
     for name, path in packages["files"].items():
         files[f"/{name}.wacz"] = (path, "application/wacz")
