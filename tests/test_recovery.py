@@ -19,8 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from protego import Protego
+from scrapy import Request
+from scrapy.http import HtmlResponse, TextResponse
 
 from archive.integrity.killedruns import killed_run_id, run_files
+from crawler.spiders.ansarpress import AnsarpressSpider
+from crawler.spiders.meta import PRIO_FEED
 from tests.crawling import REPO, crawl_command, crawl_env, run_crawl
 from tests.fixture_site import FixtureServer, NewsSite, default_articles
 from tests.fixture_site.site import FixtureArticle
@@ -280,6 +285,29 @@ def test_files_are_grouped_by_the_run_that_wrote_them() -> None:
             (names[5],),
         ]
     )
+
+
+def test_a_start_page_an_article_links_to_before_robots_txt_stays_a_start_page() -> None:
+    """A killed run's article, extracted from the archive as the next run starts, can be
+    parsed before robots.txt gives the entry points (the robots.txt middleware's own
+    fetch released the article's request while the spider's was still on its way). Its
+    link to the home page claimed the home page as a plain listing, which, bringing
+    nothing new, led on to none of its tags: the article only a tag page lists was not
+    archived (test_faults' rollover-4, once under load). Whoever asks first, the start
+    page is requested once, as a start page."""
+    spider = AnsarpressSpider(base_url="http://news.test/english")
+    links = '<a href="/english">Home</a> <a href="/english/5">Related</a>'
+    url = "http://news.test/english/4"
+    body = f"<html><body><article><p>Text.</p></article>{links}</body></html>"
+    article = HtmlResponse(url, body=body.encode(), request=Request(url))
+    followed = {r.url: r for r in spider.follow(article)}
+    home = followed["http://news.test/english"]
+    assert home.meta.get("start_page") is True
+    assert home.meta["barren"] == 0
+    assert home.priority == PRIO_FEED
+    robots = TextResponse("http://news.test/robots.txt", body=b"User-agent: *\n")
+    entry = [r.url for r in spider.entry_points(Protego.parse("User-agent: *\n"), robots)]
+    assert entry == ["http://news.test/sitemap.xml"]  # the home page is requested already
 
 
 @pytest.mark.slow

@@ -81,7 +81,13 @@ from crawler.spiders.arguments import (
 from crawler.spiders.assets import PageAssets
 from crawler.spiders.discovery import Discovery
 from crawler.spiders.lastmod import LastMod
-from crawler.spiders.meta import DECIDE_META, LISTED_META, PRIO_ARTICLE, PRIO_LISTING
+from crawler.spiders.meta import (
+    DECIDE_META,
+    LISTED_META,
+    PRIO_ARTICLE,
+    PRIO_FEED,
+    PRIO_LISTING,
+)
 from crawler.spiders.recovery import Recovery
 from crawler.spiders.scope import ARTICLE_LIKE, SiteOptions, SiteScope
 from crawler.spiders.urls import LinkMemo, normalize_url, quick_host
@@ -177,6 +183,7 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
         self._challenges: Counter[str] = Counter()
 
     def _index_sites(self) -> None:
+        self._start_pages: set[str] | None = None  # the sites' start URLs may change
         self._by_netloc: dict[str, SiteScope] = {}
         self._by_host: dict[str, list[SiteScope]] = {}
         for scope in self.scopes:
@@ -439,19 +446,41 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
         scope.listings += 1
         return True
 
+    def is_start_page(self, url: str) -> bool:
+        """Is *url* a site's start page (as this run writes URLs)? Asked of many links:
+        the start URLs are worked out once, again after what cleaning a URL does changed
+        (a site moved, decoration parameters learnt)."""
+        if self._start_pages is None:
+            self._start_pages = {start for scope in self.scopes for start in scope.start_urls()}
+        return url in self._start_pages
+
     def listing_request(self, url: str, barren: int) -> Request | None:
+        """The request for a listing page not requested yet in this run, or None. A start
+        page is one whoever links to it first: a page parsed before robots.txt gave the
+        entry points (an article a killed run archived, extracted from the archive at
+        the start) may claim it, and as a plain listing that brought nothing new it
+        would not lead on to the sections and tags only it links to."""
         scope = self.scope_of(url)
-        if scope is None or not self._listing_allowed(url, scope, barren):
+        if scope is None or url in self._requested_listings:
             return None
+        start = self.is_start_page(url)
+        if start:
+            barren = 0
+        if not self._listing_allowed(url, scope, barren):
+            return None
+        meta: dict[str, Any] = {"barren": barren, UNCAPPED: True}
+        if start:
+            meta["start_page"] = True
         return self.request(
             url,
             scope,
             # a crawl that renders pages reads a listing that is a shell in the browser
             callback=self.parse_listing if self.renderer is None else self.parse_rendered_listing,
             errback=self.download_failed,
-            priority=PRIO_LISTING,
+            # a start page early: the most links, and the site's name (read_home)
+            priority=PRIO_FEED if start else PRIO_LISTING,
             # listing pages have a cap of their own (above), not the host's (hostcap.py)
-            meta={"barren": barren, UNCAPPED: True},
+            meta=meta,
         )
 
     def download_failed(self, failure: Any) -> None:
@@ -608,7 +637,7 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
                 urlsplit(url).path == here or url in nexts or is_next_page(response.url, url)
             ):
                 continue
-            if kind == "page":
+            if kind == "page" and not self.is_start_page(url):
                 req = self.article_request(url, barren=barren)
             else:
                 req = self.listing_request(url, barren)
@@ -798,6 +827,7 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
             scope.learn_canonical(response.url, canonical)
             if len(scope.ignored_params) != before:
                 self._link_target.clear()  # links resolved before would keep the parameter
+                self._start_pages = None
                 self._note_decoration(scope)
                 logger.info(
                     "%s: URL parameters %s only decorate pages (rel=canonical)",

@@ -104,11 +104,10 @@ class Discovery(_Spider):
         else:
             yield self.sitemap_request(scope.base_url + "/sitemap.xml")
         for url in scope.start_urls():
+            # None when a page read before robots.txt linked to it: requested as a start
+            # page then (listing_request)
             req = self.listing_request(url, 0)
             if req is not None:
-                req.meta["start_page"] = True
-                # early: the most links, and the site's name (read_home)
-                req.priority = PRIO_FEED
                 yield req
 
     def robots_failed(self, failure: Any) -> Iterator[Request]:
