@@ -52,26 +52,25 @@ def duration_setting(settings: Any, name: str) -> timedelta | None:
 def asset_scope(value: Any) -> str:
     """ARCHIVE_PAGE_ASSETS: "site" (the site's hosts and subdomains), "all" (any host, a
     CDN included) or "off"; booleans read as "site" / "off"."""
-    text = str(value).strip().lower()
-    if text in ("site", "all", "off"):
-        return text
-    if text in ("1", "true", "yes", "on"):
-        return "site"
-    if text in ("0", "false", "no", "none", ""):
-        return "off"
-    raise SettingError(f"ARCHIVE_PAGE_ASSETS must be site, all or off, got {value!r}")
+    return _choice("ARCHIVE_PAGE_ASSETS", value, ("site", "all", "off"), true="site")
 
 
 def browser_mode(value: Any) -> str:
     """ARCHIVE_BROWSER: "off", "auto" or "always"; booleans read as "always" / "off"."""
+    return _choice("ARCHIVE_BROWSER", value, ("off", "auto", "always"), true="always")
+
+
+def _choice(name: str, value: Any, choices: tuple[str, ...], true: str) -> str:
+    """One of *choices* (each including "off"); a boolean reads as *true* / "off"."""
     text = str(value).strip().lower()
-    if text in ("off", "auto", "always"):
+    if text in choices:
         return text
     if text in ("1", "true", "yes", "on"):
-        return "always"
+        return true
     if text in ("0", "false", "no", "none", ""):
         return "off"
-    raise SettingError(f"ARCHIVE_BROWSER must be off, auto or always, got {value!r}")
+    listed = ", ".join(choices[:-1]) + f" or {choices[-1]}"
+    raise SettingError(f"{name} must be {listed}, got {value!r}")
 
 
 def check_settings(settings: Any) -> None:

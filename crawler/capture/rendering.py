@@ -216,12 +216,8 @@ class PageRenderer:
             return None
         if mode == "always":
             return "always"
-        pattern = self._pattern(scope)
-        if pattern is not None:
-            parts = urlsplit(response.url)
-            target = f"{parts.path}?{parts.query}" if parts.query else parts.path
-            if pattern.search(target):
-                return "browser_pattern"
+        if self._named(response.url, scope):
+            return "browser_pattern"
         return shell_reason(response.body)
 
     def listing_reason(self, response: Response, scope: SiteScope | None) -> str | None:
@@ -231,20 +227,21 @@ class PageRenderer:
         in their HTML)."""
         if self.site_mode(scope) == "off" or not looks_like_html(response.body):
             return None
-        pattern = self._pattern(scope)
-        if pattern is not None:
-            parts = urlsplit(response.url)
-            if pattern.search(f"{parts.path}?{parts.query}" if parts.query else parts.path):
-                return "browser_pattern"
+        if self._named(response.url, scope):
+            return "browser_pattern"
         return shell_reason(response.body)
 
-    def _pattern(self, scope: SiteScope | None) -> re.Pattern[str] | None:
+    def _named(self, url: str, scope: SiteScope | None) -> bool:
+        """Does the site's ``browser_pattern`` match *url*'s path (and query)?"""
         if scope is None or not scope.options.browser_pattern:
-            return None
-        name = scope.name
-        if name not in self._patterns:
-            self._patterns[name] = re.compile(scope.options.browser_pattern)
-        return self._patterns[name]
+            return False
+        pattern = self._patterns.get(scope.name)
+        if pattern is None:
+            pattern = self._patterns[scope.name] = re.compile(scope.options.browser_pattern)
+        parts = urlsplit(url)
+        return (
+            pattern.search(f"{parts.path}?{parts.query}" if parts.query else parts.path) is not None
+        )
 
     # -- the crawl's start and end ----------------------------------------------------------
     async def prepare(self) -> list[tuple[str, str]]:
