@@ -37,9 +37,7 @@ import sys
 import tempfile
 import threading
 import timeit
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -92,25 +90,8 @@ def serve(pages: int) -> None:
 class JsSiteProcess(Site):
     def __init__(self, pages: int) -> None:  # noqa: D107 - Site's, another server
         self.pages = pages
-        self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(pages)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline().split(maxsplit=2)
-        if not line or line[0] != "READY":
-            self.proc.kill()
-            raise RuntimeError("the JavaScript site did not start")
-        self.port = int(line[1])
-        self.description = line[2].strip() if len(line) > 2 else ""
-        self.base = f"http://127.0.0.1:{self.port}"
-
-    def stats(self, reset: bool = False) -> dict[str, Any]:
-        url = f"{self.base}/__bench/{'reset' if reset else 'stats'}"
-        with urllib.request.urlopen(url, timeout=10) as resp:
-            return dict(json.loads(resp.read()))
+        cmd = [sys.executable, __file__, "--serve", str(pages)]
+        self._start(cmd, "the JavaScript site", stdin=subprocess.PIPE)
 
     def cpu(self) -> float:
         return cpu_seconds(self.proc.pid)

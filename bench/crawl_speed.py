@@ -182,12 +182,16 @@ class Site:
         cmd = [sys.executable, str(BENCH / "bench_site.py"), "--pages", str(pages)]
         cmd += ["--source", str(source)] if source else ["--synthetic"]
         self.pages = pages
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        self._start(cmd, "the benchmark site")
+
+    def _start(self, cmd: list[str], what: str, **popen: Any) -> None:
+        """Run *cmd* (a server that prints ``READY PORT [DESCRIPTION]``) and wait for it."""
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, **popen)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline().split(maxsplit=2)
         if not line or line[0] != "READY":
             self.proc.kill()
-            raise RuntimeError("the benchmark site did not start")
+            raise RuntimeError(f"{what} did not start")
         self.port = int(line[1])
         self.description = line[2].strip() if len(line) > 2 else ""
         self.base = f"http://127.0.0.1:{self.port}"
