@@ -208,17 +208,11 @@ class PageRenderer:
         return self.mode
 
     def reason(self, response: Response, scope: SiteScope | None) -> str | None:
-        """Why *response* (an article or a page to judge) is rendered, or None."""
-        mode = self.site_mode(scope)
-        if mode == "off":
-            return None
-        if not looks_like_html(response.body):
-            return None
-        if mode == "always":
+        """Why *response* (an article or a page to judge) is rendered, or None: as a
+        listing is (:meth:`listing_reason`), and with ``always`` any HTML page."""
+        if self.site_mode(scope) == "always" and looks_like_html(response.body):
             return "always"
-        if self._named(response.url, scope):
-            return "browser_pattern"
-        return shell_reason(response.body)
+        return self.listing_reason(response, scope)
 
     def listing_reason(self, response: Response, scope: SiteScope | None) -> str | None:
         """Why the listing page *response* is rendered, or None: listings are rendered only
