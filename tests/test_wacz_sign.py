@@ -650,34 +650,31 @@ def test_roots_require_a_timestamp(
     assert "--timestamp-roots goes with --wacz FILE" in result.error_line()
 
 
-def test_a_refused_timestamp_writes_no_package(
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        ({"status": 2}, "refused the request (PKIStatus 2)"),
+        ({"nonce_offset": 1}, "the token does not answer this request (nonce)"),
+    ],
+    ids=["refused", "another-request"],
+)
+def test_a_failed_timestamp_writes_no_package(
     small: Path,
     key: tuple[Path, str],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
+    fault: dict[str, int],
+    message: str,
 ) -> None:
-    monkeypatch.setattr(wacz_sign, "urlopen", FakeTsa(status=2))
+    """A refused timestamp, or a token for another request (its nonce)."""
+    monkeypatch.setattr(wacz_sign, "urlopen", FakeTsa(**fault))
     out = tmp_path / "stamped.wacz"
     result = package(capsys, small, out, "--sign", key[0], "--timestamp-url", "http://tsa.test/")
     assert result.code == 1
-    assert "refused the request (PKIStatus 2)" in result.error_line()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["keys"]
-
-
-def test_a_token_for_another_request_writes_no_package(
-    small: Path,
-    key: tuple[Path, str],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(wacz_sign, "urlopen", FakeTsa(nonce_offset=1))
-    out = tmp_path / "stamped.wacz"
-    result = package(capsys, small, out, "--sign", key[0], "--timestamp-url", "http://tsa.test/")
-    assert result.code == 1
-    assert "the token does not answer this request (nonce)" in result.error_line()
+    assert message in result.error_line()
     assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keys"]
 
 
 # -- the domain-certificate form ---------------------------------------------------------------
