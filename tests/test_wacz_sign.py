@@ -651,10 +651,10 @@ def test_roots_require_a_timestamp(
 
 
 @pytest.mark.parametrize(
-    ("fault", "message"),
+    ("status", "nonce_offset", "message"),
     [
-        ({"status": 2}, "refused the request (PKIStatus 2)"),
-        ({"nonce_offset": 1}, "the token does not answer this request (nonce)"),
+        (2, 0, "refused the request (PKIStatus 2)"),
+        (0, 1, "the token does not answer this request (nonce)"),
     ],
     ids=["refused", "another-request"],
 )
@@ -664,11 +664,12 @@ def test_a_failed_timestamp_writes_no_package(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-    fault: dict[str, int],
+    status: int,
+    nonce_offset: int,
     message: str,
 ) -> None:
     """A refused timestamp, or a token for another request (its nonce)."""
-    monkeypatch.setattr(wacz_sign, "urlopen", FakeTsa(**fault))
+    monkeypatch.setattr(wacz_sign, "urlopen", FakeTsa(status, nonce_offset=nonce_offset))
     out = tmp_path / "stamped.wacz"
     result = package(capsys, small, out, "--sign", key[0], "--timestamp-url", "http://tsa.test/")
     assert result.code == 1
