@@ -125,10 +125,9 @@ class _Cache:
 class _PageLoad:
     """One page in the browser: its document, and what became of each of its requests."""
 
-    def __init__(self, response: Response, scope: SiteScope | None) -> None:
+    def __init__(self, response: Response) -> None:
         self.url = response.url
         self.response = response
-        self.scope = scope
         self.document_served = False
         self.requests: dict[str, dict[str, Any]] = {}
 
@@ -271,9 +270,7 @@ class PageRenderer:
             kill_browser_processes()
 
     # -- a page ---------------------------------------------------------------------------
-    async def render(
-        self, response: Response, scope: SiteScope | None, reason: str
-    ) -> RenderedPage | None:
+    async def render(self, response: Response, reason: str) -> RenderedPage | None:
         """*response*'s page rendered, its requests archived, its screenshot and text
         written; None when it could not be (counted, logged: the page stays archived as
         fetched and is extracted from its static HTML). A failure is retried once."""
@@ -292,7 +289,7 @@ class PageRenderer:
                 count=self._count,
             )
         for attempt in (1, 2):
-            load = _PageLoad(response, scope)
+            load = _PageLoad(response)
             try:
                 rendered = await self.chromium.render(
                     response.url, functools.partial(self._route, load)
@@ -365,7 +362,7 @@ class PageRenderer:
             self.cache.put(response.url, 200, fulfil_headers(response), response.body)
 
     # -- the page's requests ----------------------------------------------------------------
-    def in_scope(self, host: str | None, scope: SiteScope | None) -> bool:
+    def in_scope(self, host: str | None) -> bool:
         """May a rendered page reach *host*? ARCHIVE_PAGE_ASSETS: any host with ``all``,
         else the crawl's sites' hosts and their subdomains."""
         if not host:
@@ -398,7 +395,7 @@ class PageRenderer:
             load.note(url, kind, outcome="refused: not http(s)")
             await route.abort("blockedbyclient")
             return
-        if not self.in_scope(parts.hostname, load.scope):
+        if not self.in_scope(parts.hostname):
             self._count("archive/browser/refused/scope")
             load.note(url, kind, outcome="refused: ARCHIVE_PAGE_ASSETS")
             await route.abort("blockedbyclient")

@@ -674,7 +674,7 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
             self._site_inc(scope, "pages")
         if self.challenged(response, rendered=True):
             return
-        rendered = await self.render(response, scope, render)
+        rendered = await self.render(response, render)
         page = (
             Selector(text=rendered.rendered.html, base_url=response.url)
             if rendered is not None
@@ -739,7 +739,7 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
         if self.extractor is None or unchanged:
             # nothing to extract (this page stays archived all the same): links only
             if render is not None and not unchanged:
-                await self.render(response, scope, render)
+                await self.render(response, render)
             for req in self.follow(response):
                 yield req
             return
@@ -748,7 +748,7 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
             return  # the site has its max_articles (in flight or out): nothing more from it
         rendered = None
         if render is not None and not (decide and self._max_reached(scope)):
-            rendered = await self.render(response, scope, render)
+            rendered = await self.render(response, render)
         result = await self.extract(response, decide, rendered)
         if decide:
             if not self._judged(response, scope, result):
@@ -774,13 +774,11 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
         if self.max_articles and self._articles_out >= self.max_articles:
             raise CloseSpider("max_articles")
 
-    async def render(
-        self, response: Response, scope: SiteScope | None, reason: str
-    ) -> RenderedPage | None:
+    async def render(self, response: Response, reason: str) -> RenderedPage | None:
         """The page of *response* rendered in the browser (crawler/capture/rendering.py),
         or None (it could not be: counted and logged there)."""
         assert self.renderer is not None
-        rendered = await self.renderer.render(response, scope, reason)
+        rendered = await self.renderer.render(response, reason)
         if rendered is not None:  # what the browser fetched is archived: not again
             self._requested_assets.update(rendered.fetched())
         return rendered
