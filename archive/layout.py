@@ -88,6 +88,15 @@ class ArchiveLayout:
         return files
 
 
+def fsync_path(path: Path) -> None:
+    """fsync a file or a directory (after a rename: the directory entry) by its path."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def index_layouts(root: Path) -> list[ArchiveLayout]:
     """The archive's own index first, then the indexes of workers not merged yet."""
     main = ArchiveLayout(Path(root))

@@ -49,7 +49,7 @@ from archive.index.cdxj import cdxj_lines, replayed
 from archive.index.readonly import on_readonly_storage
 from archive.index.rows import HTML_MIMES
 from archive.integrity.wacz_sign import Signer, SignError, load_private_key, sign_digest
-from archive.layout import OPEN_SUFFIX, ArchiveLayout
+from archive.layout import OPEN_SUFFIX, ArchiveLayout, fsync_path
 from archive.lock import LOCK_NAME, ArchiveLocked, busy_writers, exclusive, shared_lock
 from archive.plural import counted
 from archive.store.s3 import (
@@ -62,7 +62,6 @@ from archive.store.s3 import (
 )
 from archive.warc.stored import open_stored
 from archive.warc.warcinfo import package_version
-from archive.warc.writer import fsync_path
 
 WACZ_VERSION = "1.1.1"
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages", "hasText": True}

@@ -23,12 +23,11 @@ from urllib.parse import quote
 from archive.index.builder import Row, RowBuilder
 from archive.index.cdxj import write_cdxj
 from archive.index.sqlite import ArchiveIndex
-from archive.layout import OPEN_SUFFIX, ArchiveLayout
+from archive.layout import OPEN_SUFFIX, ArchiveLayout, fsync_path
 from archive.lock import ArchiveLock, exclusive
 from archive.plural import counted
 from archive.warc.reader import WarcReadError, iter_records
 from archive.warc.stored import WarcSource
-from archive.warc.writer import fsync_path
 
 TMP_SUFFIX = ".tmp"
 _NAME_STAMP = re.compile(r"-(\d{17})-\d{5}-")  # archive.warc.writer.warc_name

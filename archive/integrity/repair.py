@@ -32,12 +32,12 @@ from archive.index.builder import capture_row_of, row_of
 from archive.index.cdxj import cdxj_mismatch, write_cdxj
 from archive.index.sqlite import ArchiveIndex, IndexUnavailable
 from archive.integrity.indexcheck import BadRow, IndexRows, check_rows, index_name, missing_records
-from archive.layout import OPEN_SUFFIX, ArchiveLayout, index_layouts
+from archive.layout import OPEN_SUFFIX, ArchiveLayout, fsync_path, index_layouts
 from archive.lock import ArchiveLock, exclusive
 from archive.warc.members import read_member
 from archive.warc.reader import final_name, read_record
 from archive.warc.scan import FileScan, RecordRef, scan_file
-from archive.warc.writer import RecordLocation, fsync_path
+from archive.warc.writer import RecordLocation
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive.layout import OPEN_SUFFIX, STORED_SUFFIX, ArchiveLayout
+from archive.layout import OPEN_SUFFIX, STORED_SUFFIX, ArchiveLayout, fsync_path
 
 logger = logging.getLogger(__name__)
 
@@ -418,7 +418,7 @@ def write_note(path: Path, note: StoredNote) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
+    fsync_path(path.parent)
 
 
 def remove_local(done: Uploaded, store: StoreURL, endpoint: str | None) -> Path:
@@ -437,16 +437,8 @@ def remove_local(done: Uploaded, store: StoreURL, endpoint: str | None) -> Path:
     )
     write_note(note_path(path), note)
     path.unlink()
-    _fsync_dir(path.parent)
+    fsync_path(path.parent)
     return note_path(path)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def endpoint_for(note: StoredNote) -> str | None:
@@ -522,7 +514,7 @@ def fetch(client: Any, note: StoredNote, dest: Path) -> None:
                 f"bytes, {note.sha256[:16]}…)"
             )
         os.replace(tmp, dest)
-        _fsync_dir(dest.parent)
+        fsync_path(dest.parent)
     except StoreError:
         raise
     except _boto_errors(OSError, ValueError) as exc:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archive import faults
-from archive.layout import OPEN_SUFFIX
+from archive.layout import OPEN_SUFFIX, fsync_path
 from archive.warc.records import WarcRecord, gzip_member, warc_date, warc_fields
 
 
@@ -134,12 +134,3 @@ class WarcFileWriter:
         self.filename = None
         if self.on_close is not None:
             self.on_close(self.directory / name)
-
-
-def fsync_path(path: Path) -> None:
-    """fsync a file or a directory (after a rename: the directory entry) by its path."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
