@@ -47,7 +47,7 @@ from tests.cli_support import cli_process, exchange, utc
 from tests.crawling import REPO
 from tests.replay_support import CHROMIUM_ARGS as BROWSER_ARGS
 from tests.replay_support import needs_chromium
-from tests.test_wacz_sign import DOMAIN, DomainCa, FakeTsa, flip, rewrite
+from tests.test_wacz_sign import DOMAIN, DomainCa, FakeTsa, flip, resign_data, resigned
 
 RWP = REPO / ".node" / "replaywebpage"
 RWP_VERSION = "2.5.3"
@@ -120,53 +120,30 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assert result.code == 0, result.err
     assert cli_process("verify", "--wacz", signed).code == 0
 
-    def tamper(name: str, data: bytes) -> bytes:
-        if name != "datapackage-digest.json":
-            return data
-        digest = json.loads(data)
-        raw = base64.b64decode(digest["signedData"]["signature"])
-        digest["signedData"]["signature"] = base64.b64encode(flip(raw, 10)).decode()
-        return json.dumps(digest).encode()
+    def tamper(data: dict[str, Any]) -> None:
+        raw = base64.b64decode(data["signature"])
+        data["signature"] = base64.b64encode(flip(raw, 10)).decode()
 
-    tampered = base / "tampered.wacz"
-    rewrite(signed, tampered, tamper)
+    tampered = resign_data(signed, base / "tampered.wacz", tamper)
     assert cli_process("verify", "--wacz", tampered).code == 1
 
     older = ec.generate_private_key(ec.SECP256R1())
 
-    def p256(name: str, data: bytes) -> bytes:
-        if name != "datapackage-digest.json":
-            return data
-        digest = json.loads(data)
-        digest["signedData"] = wacz_sign.sign_digest(
-            older, digest["hash"], software="news-web-archiver", version="0"
-        )
-        return json.dumps(digest).encode()
-
-    old = base / "p256.wacz"
-    rewrite(signed, old, p256)
+    old = resigned(signed, base / "p256.wacz", older, software="news-web-archiver", version="0")
     assert cli_process("verify", "--wacz", old).code == 0  # valid, for us
 
     ca = DomainCa()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(wacz_sign, "urlopen", FakeTsa())
         domain_key = wacz_sign.load_private_key(ca.bundle(keys / "domain.pem"))
-
-        def by_domain(name: str, data: bytes) -> bytes:
-            if name != "datapackage-digest.json":
-                return data
-            digest = json.loads(data)
-            digest["signedData"] = wacz_sign.sign_digest(
-                domain_key,
-                digest["hash"],
-                software="news-web-archiver",
-                version="0",
-                timestamp_url="http://tsa.test/",
-            )
-            return json.dumps(digest).encode()
-
-        domain = base / "domain.wacz"
-        rewrite(signed, domain, by_domain)
+        domain = resigned(
+            signed,
+            base / "domain.wacz",
+            domain_key,
+            software="news-web-archiver",
+            version="0",
+            timestamp_url="http://tsa.test/",
+        )
     checked = cli_process(
         "verify", "--wacz", domain, "--domain-roots", ca.root_pem(keys / "ca.pem")
     )

@@ -89,6 +89,48 @@ def rewrite(src: Path, dst: Path, change: Callable[[str, bytes], bytes]) -> None
             zout.writestr(info, change(info.filename, zin.read(info)))
 
 
+def signed_data(package_path: Path) -> dict[str, Any]:
+    with zipfile.ZipFile(package_path) as zf:
+        value: dict[str, Any] = json.loads(zf.read("datapackage-digest.json"))["signedData"]
+    return value
+
+
+def resign_data(src: Path, dst: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    """*src* copied to *dst* with its ``signedData`` changed in place by *change*."""
+
+    def edit(name: str, blob: bytes) -> bytes:
+        if name != "datapackage-digest.json":
+            return blob
+        digest = json.loads(blob)
+        change(digest["signedData"])
+        return json.dumps(digest).encode()
+
+    rewrite(src, dst, edit)
+    return dst
+
+
+def resigned(
+    src: Path,
+    dst: Path,
+    key: ec.EllipticCurvePrivateKey | wacz_sign.DomainKey,
+    *,
+    software: str,
+    version: str,
+    timestamp_url: str | None = None,
+) -> Path:
+    """*src* copied to *dst* with its ``signedData`` made anew by *key* (the hash signed
+    stays the package's own)."""
+
+    def change(data: dict[str, Any]) -> None:
+        new = wacz_sign.sign_digest(
+            key, data["hash"], software=software, version=version, timestamp_url=timestamp_url
+        )
+        data.clear()
+        data.update(new)
+
+    return resign_data(src, dst, change)
+
+
 def flip(data: bytes, at: int | None = None) -> bytes:
     at = len(data) // 2 if at is None else at
     return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
@@ -228,16 +270,11 @@ def test_a_signature_by_another_key_fails(
 ) -> None:
     other = ec.generate_private_key(ec.SECP384R1())
 
-    def resign(name: str, data: bytes) -> bytes:
-        if name != "datapackage-digest.json":
-            return data
-        digest = json.loads(data)
-        forged = wacz_sign.sign_digest(other, digest["hash"], software="x", version="1")
-        digest["signedData"]["signature"] = forged["signature"]  # the publicKey stays
-        return json.dumps(digest).encode()
+    def resign(data: dict[str, Any]) -> None:
+        forged = wacz_sign.sign_digest(other, data["hash"], software="x", version="1")
+        data["signature"] = forged["signature"]  # the publicKey stays
 
-    forged = tmp_path / "forged.wacz"
-    rewrite(signed, forged, resign)
+    forged = resign_data(signed, tmp_path / "forged.wacz", resign)
     line = one_line_failure(verify(capsys, forged))
     assert line == "verify: datapackage-digest.json: the signature does not match its publicKey"
 
@@ -261,20 +298,8 @@ def test_a_package_signed_with_an_older_p256_key_still_verifies(
     the packages they signed still verify, but such a key no longer signs."""
     older = ec.generate_private_key(ec.SECP256R1())
 
-    def resign(name: str, data: bytes) -> bytes:
-        if name != "datapackage-digest.json":
-            return data
-        digest = json.loads(data)
-        digest["signedData"] = wacz_sign.sign_digest(
-            older, digest["hash"], software="x", version="1"
-        )
-        return json.dumps(digest).encode()
-
-    out = tmp_path / "p256.wacz"
-    rewrite(signed, out, resign)
-    with zipfile.ZipFile(out) as zf:
-        data = json.loads(zf.read("datapackage-digest.json"))["signedData"]
-    assert len(base64.b64decode(data["signature"])) == 64
+    out = resigned(signed, tmp_path / "p256.wacz", older, software="x", version="1")
+    assert len(base64.b64decode(signed_data(out)["signature"])) == 64
     result = verify(capsys, out, "--public-key", wacz_sign.public_key_b64(older))
     assert result.code == 0 and "signature valid" in result.err
 
@@ -493,16 +518,11 @@ def stamp(
 def restamp(src: Path, dst: Path, change: Callable[[bytes], bytes]) -> Path:
     """*src* copied to *dst* with its ``timeSignature`` changed by *change(token)*."""
 
-    def edit(name: str, blob: bytes) -> bytes:
-        if name != "datapackage-digest.json":
-            return blob
-        digest = json.loads(blob)
-        token = base64.b64decode(digest["signedData"]["timeSignature"])
-        digest["signedData"]["timeSignature"] = base64.b64encode(change(token)).decode()
-        return json.dumps(digest).encode()
+    def edit(data: dict[str, Any]) -> None:
+        token = base64.b64decode(data["timeSignature"])
+        data["timeSignature"] = base64.b64encode(change(token)).decode()
 
-    rewrite(src, dst, edit)
-    return dst
+    return resign_data(src, dst, edit)
 
 
 @pytest.fixture
@@ -811,24 +831,6 @@ def by_domain(
 ) -> Path:
     bundle = domain_ca.bundle(tmp_path / "domain.pem")
     return stamp(small, (bundle, ""), tmp_path / "domain.wacz", tsa, capsys, monkeypatch)
-
-
-def signed_data(package_path: Path) -> dict[str, Any]:
-    with zipfile.ZipFile(package_path) as zf:
-        value: dict[str, Any] = json.loads(zf.read("datapackage-digest.json"))["signedData"]
-    return value
-
-
-def resign_data(src: Path, dst: Path, change: Callable[[dict[str, Any]], None]) -> Path:
-    def edit(name: str, blob: bytes) -> bytes:
-        if name != "datapackage-digest.json":
-            return blob
-        digest = json.loads(blob)
-        change(digest["signedData"])
-        return json.dumps(digest).encode()
-
-    rewrite(src, dst, edit)
-    return dst
 
 
 def test_a_package_signed_by_a_domain(
