@@ -145,23 +145,29 @@ def _process_table() -> dict[int, tuple[int, str, int]]:
     return table
 
 
-def browser_processes(root: int | None = None) -> dict[int, int]:
-    """pid -> resident bytes of the Chromium processes (and Playwright's driver) started
-    by this process (*root*): its descendants named chrom* or node."""
+def _browser_tree(root: int | None = None) -> dict[int, tuple[str, int]]:
+    """pid -> (command name, resident bytes) of this process's (*root*'s) descendants
+    named chrom* or node."""
     root = os.getpid() if root is None else root
     table = _process_table()
     children: dict[int, list[int]] = {}
     for pid, (ppid, _, _) in table.items():
         children.setdefault(ppid, []).append(pid)
-    found: dict[int, int] = {}
+    found: dict[int, tuple[str, int]] = {}
     todo = list(children.get(root, []))
     while todo:
         pid = todo.pop()
         _, comm, rss = table[pid]
         if comm.startswith(("chrom", "node")):
-            found[pid] = rss
+            found[pid] = (comm, rss)
         todo.extend(children.get(pid, []))
     return found
+
+
+def browser_processes(root: int | None = None) -> dict[int, int]:
+    """pid -> resident bytes of the Chromium processes (and Playwright's driver) started
+    by this process (*root*): its descendants named chrom* or node."""
+    return {pid: rss for pid, (_, rss) in _browser_tree(root).items()}
 
 
 def browser_memory() -> int:
@@ -169,8 +175,8 @@ def browser_memory() -> int:
     set sizes (a page shared by n processes counts 1/n in each), else their RSS."""
     return sum(
         _pss(pid, rss)
-        for pid, rss in browser_processes().items()
-        if not _comm(pid).startswith("node")  # Playwright's driver is not the browser
+        for pid, (comm, rss) in _browser_tree().items()
+        if not comm.startswith("node")  # Playwright's driver is not the browser
     )
 
 
@@ -182,13 +188,6 @@ def _pss(pid: int, rss: int) -> int:
     except (OSError, ValueError, IndexError):
         pass
     return rss
-
-
-def _comm(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return ""
 
 
 def kill_browser_processes() -> int:
@@ -226,7 +225,6 @@ class Chromium:
         self.screenshot = screenshot
         self.count = count
         self.launches = 0
-        self.restarts = 0
         self._playwright: Any = None
         self._browser: Any = None
         self._active = 0
@@ -309,7 +307,6 @@ class Chromium:
             if self._browser is not None and (self._restart_due or not self._connected()):
                 why = self._restart_due or "it disconnected"
                 logger.info("restarting the browser (%s)", why)
-                self.restarts += 1
                 self.count("archive/browser/restarts")
                 await self._shutdown()
             self._restart_due = None
