@@ -26,7 +26,6 @@ import logging
 import os
 import queue
 import threading
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -254,22 +253,10 @@ class UploadCounts:
     removed: list[str] = field(default_factory=list)  # local copies replaced by notes
 
 
-def sync(
-    paths: Iterable[Path], store_url: str | StoreURL, endpoint: str | None = None, **kw: Any
-) -> Iterator[Uploaded | StoreError]:
-    """Upload each of *paths* that the store lacks; yields what came of each."""
-    client = kw.pop("client", None) or s3_client(endpoint)
-    for path in paths:
-        try:
-            yield upload(path, store_url, endpoint, client=client, **kw)
-        except StoreError as exc:
-            yield exc
-
-
 class Uploader:
     """Uploads files handed to :meth:`submit` (from any thread) on a thread of its own;
     :meth:`close` waits for the last one. A failure is logged and counted, never
-    raised: the file stays on disk, and the next :func:`sync` uploads it.
+    raised: the file stays on disk, and the next crawl or ``store sync`` uploads it.
 
     Without ``keep_local`` each file whose object is checked is replaced by its note:
     at once, or, for a file submitted with ``later=True`` (one a crawl may still read:
@@ -732,6 +719,5 @@ __all__ = [
     "write_note",
     "file_digests",
     "s3_client",
-    "sync",
     "upload",
 ]
