@@ -34,6 +34,7 @@ from archive.store.s3 import (
     StoreURL,
     check_bucket,
     check_note,
+    endpoint_for,
     fetch,
     list_objects,
     local_state,
@@ -199,11 +200,7 @@ def _fetch(args: argparse.Namespace, layout: ArchiveLayout, notes: dict[str, Sto
                 continue
             try:
                 note = notes.get(name) or _unnoted(args, notes, endpoint, clients, name)
-                where = (
-                    getattr(args, "endpoint", None)
-                    or os.environ.get("ARCHIVE_S3_ENDPOINT")
-                    or note.endpoint
-                )
+                where = getattr(args, "endpoint", None) or endpoint_for(note)
                 if where not in clients:
                     clients[where] = _client(where, None)
                 fetch(clients[where], note, path)
