@@ -125,7 +125,10 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         data["signature"] = base64.b64encode(flip(raw, 10)).decode()
 
     tampered = resign_data(signed, base / "tampered.wacz", tamper)
-    assert cli_process("verify", "--wacz", tampered).code == 1
+    refused = cli_process("verify", "--wacz", tampered)
+    assert refused.code == 1 and refused.out == (
+        "verify: datapackage-digest.json: the signature does not match its publicKey\n"
+    )
 
     older = ec.generate_private_key(ec.SECP256R1())
 
