@@ -258,12 +258,8 @@ class PageRenderer:
 
     async def spider_closed(self) -> None:
         chromium, self.chromium = self.chromium, None
-        if chromium is None:
-            return
-        stats = self.crawler.stats
-        if stats is not None:
-            stats.set_value("archive/browser/launches", chromium.launches)
-        await chromium.close()
+        if chromium is not None:
+            await chromium.close()
 
     def _kill(self) -> None:
         if self.chromium is not None and self.chromium.running:
