@@ -38,7 +38,6 @@ import logging
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -337,7 +336,7 @@ class PageRenderer:
             return
         info: dict[str, Any] = {
             "url": load.url,
-            "ts": warc_date(datetime.now(UTC)),
+            "ts": warc_date(),
             "reason": reason,
             "userAgent": self.user_agent,
             "urls": load.requests,
