@@ -205,9 +205,6 @@ def upload(
     store = store_url if isinstance(store_url, StoreURL) else StoreURL.parse(store_url)
     client = client or s3_client(endpoint)
     key = key or store.key(path.name)
-    from boto3.exceptions import Boto3Error
-    from botocore.exceptions import BotoCoreError, ClientError
-
     try:
         size = path.stat().st_size
         digests = file_digests(path, _part_size(size, multipart_chunksize))
@@ -228,7 +225,7 @@ def upload(
                 f"{path.name}: the object s3://{store.bucket}/{key} differs from the file "
                 "after the upload (deleted)"
             )
-    except (BotoCoreError, ClientError, Boto3Error, OSError) as exc:
+    except _boto_errors(OSError) as exc:
         raise StoreError(
             f"{path.name}: upload to s3://{store.bucket}/{key} failed: "
             f"{describe(exc, store.bucket, endpoint_of(client))}"
@@ -568,9 +565,7 @@ def check_bucket(client: Any, store: StoreURL) -> None:
     try:
         client.head_bucket(Bucket=store.bucket)
     except _boto_errors() as exc:
-        raise StoreError(
-            f"store {store}: {describe(exc, store.bucket, endpoint_of(client))}"
-        ) from exc
+        raise _store_failed(store, client, exc) from exc
 
 
 def list_objects(client: Any, store: StoreURL) -> list[StoreObject]:
@@ -586,9 +581,7 @@ def list_objects(client: Any, store: StoreURL) -> list[StoreObject]:
                 if "/" not in name and name.endswith(".warc.gz"):
                     out.append(StoreObject(name, str(obj["Key"]), int(obj["Size"])))
     except _boto_errors() as exc:
-        raise StoreError(
-            f"store {store}: {describe(exc, store.bucket, endpoint_of(client))}"
-        ) from exc
+        raise _store_failed(store, client, exc) from exc
     return sorted(out, key=lambda o: o.name)
 
 
@@ -599,9 +592,7 @@ def note_of_object(client: Any, store: StoreURL, name: str) -> StoredNote:
     try:
         head = _head(client, store.bucket, key)
     except _boto_errors() as exc:
-        raise StoreError(
-            f"store {store}: {describe(exc, store.bucket, endpoint_of(client))}"
-        ) from exc
+        raise _store_failed(store, client, exc) from exc
     if head is None:
         raise StoreError(f"{name}: no object s3://{store.bucket}/{key}")
     sha = head.get("Metadata", {}).get("sha256")
@@ -630,14 +621,16 @@ def local_state(client: Any, store: StoreURL, path: Path) -> str:
             return "missing"
         return "both" if _matches(client, store.bucket, key, head, size, digests) else "differs"
     except _boto_errors() as exc:
-        raise StoreError(
-            f"store {store}: {describe(exc, store.bucket, endpoint_of(client))}"
-        ) from exc
+        raise _store_failed(store, client, exc) from exc
 
 
 def _failed(verb: str, note: StoredNote, client: Any, exc: BaseException) -> StoreError:
     reason = describe(exc, note.bucket, endpoint_of(client))
     return StoreError(f"{note.name}: cannot {verb} {note.url}: {reason}")
+
+
+def _store_failed(store: StoreURL, client: Any, exc: BaseException) -> StoreError:
+    return StoreError(f"store {store}: {describe(exc, store.bucket, endpoint_of(client))}")
 
 
 def endpoint_of(client: Any) -> str | None:
