@@ -414,17 +414,17 @@ class PageRenderer:
         fetching = asyncio.get_running_loop().create_future()
         self._fetching[url] = fetching
         try:
-            fetching.set_result(await self._fetch(load, route, kind))
+            fetching.set_result(await self._fetch(load, route, kind, cacheable=True))
         finally:
             del self._fetching[url]
             if not fetching.done():
                 fetching.set_result(None)
 
     async def _fetch(
-        self, load: _PageLoad, route: Any, kind: str
+        self, load: _PageLoad, route: Any, kind: str, cacheable: bool = False
     ) -> tuple[int, dict[str, str], bytes] | None:
-        """Fetch the request of *route* through Scrapy and answer it; the answer, or None
-        when it was refused or failed."""
+        """Fetch the request of *route* through Scrapy and answer it (a *cacheable* one's
+        200 kept in memory); the answer, or None when it was refused or failed."""
         request = route.request
         url = request.url
         scrapy_request = self._request(request, load)
@@ -450,7 +450,7 @@ class PageRenderer:
         headers = fulfil_headers(response)
         load.note(url, kind, status=response.status, outcome="fetched")
         answer = (response.status, headers, response.body)
-        if request.method == "GET" and response.status == 200 and kind in _CACHED_TYPES:
+        if cacheable and response.status == 200:
             self.cache.put(url, *answer)
         await route.fulfill(status=response.status, headers=headers, body=response.body)
         return answer if response.status == 200 else None
