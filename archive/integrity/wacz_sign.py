@@ -453,7 +453,6 @@ def _verify(
                 "(timeSignature) the recommendation requires"
             )
         _verify_timestamp(signed, check, roots)
-        check.timestamped = True
         _verify_domain_chain(chain, check, domain_roots)
         return
     if domain_roots is not None:
@@ -461,7 +460,6 @@ def _verify(
     check.signed_by = _verify_signature(signed, digest["hash"], expected)
     if signed.get("timeSignature"):
         _verify_timestamp(signed, check, roots)
-        check.timestamped = True
     elif roots is not None:
         raise _Differs(f"{DIGEST}: the signature has no timestamp (timeSignature)")
 
@@ -610,6 +608,8 @@ def load_certificates(path: Path) -> list[x509.Certificate]:
 def _verify_timestamp(
     signed: dict[str, Any], check: WaczCheck, roots: list[x509.Certificate] | None
 ) -> None:
+    """The ``timeSignature`` a timestamp of this signature (with *roots*, by an authority
+    that chains to one of them); *check* records it as timestamped, when and by whom."""
     try:
         token = base64.b64decode(signed["timeSignature"], validate=True)
         signature = base64.b64decode(signed["signature"], validate=True)
@@ -623,13 +623,13 @@ def _verify_timestamp(
     if algorithm != SHA256_OID or message != hashed:
         raise _Differs(f"{DIGEST}: timeSignature is not a timestamp of this signature")
     check.stamped_by = _authority(response)
-    if roots is None:
-        return
-    try:
-        VerifierBuilder(roots=list(roots)).build().verify(response, hashed)
-    except VerificationError as exc:
-        raise _Differs(f"{DIGEST}: the timestamp {_why(str(exc))}") from None
-    check.authority_checked = True
+    if roots is not None:
+        try:
+            VerifierBuilder(roots=list(roots)).build().verify(response, hashed)
+        except VerificationError as exc:
+            raise _Differs(f"{DIGEST}: the timestamp {_why(str(exc))}") from None
+        check.authority_checked = True
+    check.timestamped = True
 
 
 def _authority(response: TimeStampResponse) -> str | None:
