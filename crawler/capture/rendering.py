@@ -60,7 +60,7 @@ from crawler.capture.browser import (
 )
 from crawler.capture.middleware import header_list
 from crawler.politeness.hostcap import HostCap
-from crawler.settingchecks import asset_scope, browser_mode
+from crawler.settingchecks import browser_mode
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -159,7 +159,6 @@ class PageRenderer:
         self.crawler = crawler
         self.spider = spider
         self.mode = browser_mode(settings.get("ARCHIVE_BROWSER"))
-        self.assets = asset_scope(settings.get("ARCHIVE_PAGE_ASSETS"))
         self.executable = find_chromium(settings.get("ARCHIVE_BROWSER_EXECUTABLE") or "")
         self.user_agent = settings.get("ARCHIVE_BROWSER_USER_AGENT") or ""
         self.crawler_agent = str(settings.get("USER_AGENT") or "")
@@ -362,7 +361,7 @@ class PageRenderer:
         else the crawl's sites' hosts and their subdomains."""
         if not host:
             return False
-        if self.assets == "all":
+        if self.spider.capture_assets == "all":
             return True
         return bool(self.spider.is_site_host(host))
 
