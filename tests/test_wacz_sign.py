@@ -62,6 +62,10 @@ def key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, str]:
     path.parent.mkdir()
     result = cli(capsys, "--archive-dir", tmp_path / "nowhere", "keygen", path)
     assert result.code == 0, result.err
+    assert result.out.count("\n") == 1
+    assert result.err == (
+        f"keygen: wrote the private key {path} (mode 0600); the public key is above\n"
+    )
     return path, result.out.strip()
 
 
@@ -159,7 +163,9 @@ def test_keygen_writes_an_owner_only_key_and_prints_the_public_key(
     assert public == wacz_sign.public_key_b64(private)
     # never replaced
     again = cli(capsys, "--archive-dir", path.parent / "nowhere", "keygen", path)
-    assert again.code == 1 and "exists" in again.error_line()
+    assert again.code == 1
+    assert again.error_line() == f"error: {path} exists: will not replace a key"
+    assert again.out == ""
 
 
 def test_keygen_refuses_the_archive_directory(
