@@ -654,7 +654,13 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
             self._site_inc(scope, "pages")
         if self.challenged(response):
             return  # its links are the challenge's: the next run asks for the page again
-        page = self.page_selector(response)  # one parse for the site's name and the links
+        # one parse for the site's name and the links
+        yield from self._read_listing(response, scope, self.page_selector(response))
+
+    def _read_listing(
+        self, response: Response, scope: SiteScope | None, page: Selector | None
+    ) -> Iterator[Request]:
+        """The requests of a listing page parsed as *page*: the site's name, its links."""
         if scope is not None and not scope.home_name and scope.home_reads < HOME_READS:
             yield from self.read_home(response, scope, page)
         yield from self.follow(response, self.page_links(response, page))
@@ -680,10 +686,7 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
             if rendered is not None
             else self.page_selector(response)
         )
-        if scope is not None and not scope.home_name and scope.home_reads < HOME_READS:
-            for req in self.read_home(response, scope, page):
-                yield req
-        for req in self.follow(response, self.page_links(response, page)):
+        for req in self._read_listing(response, scope, page):
             yield req
 
     def challenged(self, response: Response, error: bool = False, rendered: bool = False) -> bool:
