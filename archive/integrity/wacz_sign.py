@@ -499,14 +499,15 @@ def _verify_signature(
         ) from None
     if not isinstance(key, ec.EllipticCurvePublicKey):
         raise _Differs(f"{DIGEST}: the publicKey is not an ECDSA key")
-    if expected is not None and public_key_b64(expected) != public_key_b64(key):
+    signer = fingerprint(signed["publicKey"])
+    if expected is not None and expected != key:
         raise _Differs(
-            f"{DIGEST}: signed by key {fingerprint(signed['publicKey'])}, "
+            f"{DIGEST}: signed by key {signer}, "
             f"not by the expected key {fingerprint(public_key_b64(expected))}"
         )
     if not _ecdsa_valid(key, signature, digest):
         raise _Differs(f"{DIGEST}: the signature does not match its publicKey")
-    return fingerprint(signed["publicKey"])
+    return signer
 
 
 def _ecdsa_valid(key: ec.EllipticCurvePublicKey, signature: bytes, digest: str) -> bool:
