@@ -48,7 +48,13 @@ from archive.cli.progressbar import progress
 from archive.index.cdxj import cdxj_lines, replayed
 from archive.index.readonly import on_readonly_storage
 from archive.index.rows import HTML_MIMES
-from archive.integrity.wacz_sign import Signer, SignError, load_private_key, sign_digest
+from archive.integrity.wacz_sign import (
+    Signer,
+    SignError,
+    load_private_key,
+    package_hash,
+    sign_digest,
+)
 from archive.layout import OPEN_SUFFIX, ArchiveLayout, fsync_path
 from archive.lock import LOCK_NAME, ArchiveLocked, busy_writers, exclusive, shared_lock
 from archive.plural import counted
@@ -149,7 +155,7 @@ def write_wacz(
             report.pages = pages.count - 1  # the header line
             package = _json_bytes(datapackage(report.resources, title or _title(layout)))
             _write_bytes(zf, "datapackage.json", package)
-            digest: dict[str, Any] = {"path": "datapackage.json", "hash": _sha256(package)}
+            digest: dict[str, Any] = {"path": "datapackage.json", "hash": package_hash(package)}
             if signer is not None:
                 digest["signedData"] = signer(digest["hash"])
             _write_bytes(zf, "datapackage-digest.json", _json_bytes(digest))
@@ -328,10 +334,6 @@ class _Counter:
 
 def _json_bytes(data: dict[str, Any]) -> bytes:
     return json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
-
-
-def _sha256(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def _title(layout: ArchiveLayout) -> str:

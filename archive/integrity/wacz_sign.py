@@ -428,7 +428,7 @@ def _verify(
     digest = _json(_read(zf, DIGEST), DIGEST)
     if digest.get("path") != DATAPACKAGE or not isinstance(digest.get("hash"), str):
         raise _Differs(f"{DIGEST}: no hash of {DATAPACKAGE}")
-    if _sha256(package) != digest["hash"]:
+    if package_hash(package) != digest["hash"]:
         raise _Differs(f"{DATAPACKAGE}: its hash differs from the one in {DIGEST}")
     resources = _json(package, DATAPACKAGE).get("resources")
     if not isinstance(resources, list):
@@ -681,7 +681,8 @@ def _json(data: bytes, name: str) -> dict[str, Any]:
     return value
 
 
-def _sha256(data: bytes) -> str:
+def package_hash(data: bytes) -> str:
+    """A WACZ digest value: ``sha256:`` and the hex SHA-256 of *data*."""
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
@@ -707,6 +708,7 @@ __all__ = [
     "DomainKey",
     "load_certificates",
     "load_public_key",
+    "package_hash",
     "public_key_b64",
     "sign_digest",
     "timestamp_request",
