@@ -12,7 +12,7 @@ import pytest
 
 from archive.extract.article import extract_article
 from archive.extract.language import text_language
-from archive.extract.titles import domain_name, site_from_title, strip_site
+from archive.extract.titles import domain_name, key, site_from_title, strip_site
 
 PAGES = Path(__file__).parent / "pages"
 
@@ -251,3 +251,9 @@ def test_text_language_keeps_a_declaration_on_short_or_close_text() -> None:
     ) * 3
     assert text_language("da", norwegian) == "da"  # close languages: the page decides
     assert text_language("en", "") == "en"
+
+
+def test_key_keeps_exactly_the_letters_and_digits_of_every_code_point() -> None:
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    assert key(every) == "".join(ch for ch in every.casefold() if ch.isalnum())
+    assert key("Ünïcode_News – 2021!") == "ünïcodenews2021"

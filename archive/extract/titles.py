@@ -42,9 +42,14 @@ _HOST_PORT_RE = re.compile(r"^[\w.-]+:\d+$")
 _MIN_HEAD_KEY = 4
 
 
+# what str.isalnum() refuses: re's \w is isalnum() or "_" for every code point (checked
+# over all of them), so this removes exactly the characters that are not letters or digits
+_NOT_ALNUM_RE = re.compile(r"[\W_]+")
+
+
 def key(value: str) -> str:
     """Comparison key: case-folded letters and digits only."""
-    return "".join(ch for ch in value.casefold() if ch.isalnum())
+    return _NOT_ALNUM_RE.sub("", value.casefold())
 
 
 def _segments(title: str) -> tuple[list[str], list[str]]:
