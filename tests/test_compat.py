@@ -166,6 +166,30 @@ def test_new_crawler() -> None:
     )
 
 
+def test_leave_out_extensions() -> None:
+    """Scrapy's EXTENSIONS_BASE still names the classes crawler/run/overhead.py leaves
+    out, and one set to None there is left out unimported (a class of EXTENSIONS set to
+    None is imported all the same: the reason for the change)."""
+    from scrapy.settings import Settings, default_settings
+
+    from crawler.run.overhead import IDLE_EXTENSIONS
+
+    for path in IDLE_EXTENSIONS.values():
+        assert default_settings.EXTENSIONS_BASE.get(path) == 0, changed(
+            f"EXTENSIONS_BASE: no {path}"
+        )
+    absent = "tests.no_such_module.Extension"
+    settings = Settings({"EXTENSIONS_BASE": {**default_settings.EXTENSIONS_BASE, absent: 0}})
+    with pytest.raises(ModuleNotFoundError):  # named in EXTENSIONS: imported, even if None
+        Settings({"EXTENSIONS": {absent: None}}).get_component_priority_dict_with_base("EXTENSIONS")
+    compat.leave_out_extensions(settings, [absent, "tests.not_in_the_base.Extension"])
+    assert settings.getdict("EXTENSIONS_BASE")[absent] is None
+    assert "tests.not_in_the_base.Extension" not in settings.getdict("EXTENSIONS_BASE")
+    enabled = settings.get_component_priority_dict_with_base("EXTENSIONS")
+    assert absent not in enabled, changed("EXTENSIONS_BASE: a class set to None")
+    assert dict(enabled) == default_settings.EXTENSIONS_BASE
+
+
 def test_process_pool_processes() -> None:
     """archive/extract/pool.py kills the workers of a pool it gives up on through the
     executor's ``_processes`` (a dict of pid to process, kept after shutdown): a private

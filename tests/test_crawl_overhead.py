@@ -24,25 +24,57 @@ from tests.crawling import REPO
 @pytest.mark.slow
 def test_crawl_process_imports_only_what_it_uses() -> None:
     """trafilatura (the workers') and scrapy-redis (the Redis mode's) cost ~0.4 s at
-    every start when imported. (aiohttp, which Scrapy's remote control imports even when
-    it is off, is no longer kept out: that took a private trim of EXTENSIONS_BASE and
-    bought no measurable crawl speed, see crawler/compat.py.)"""
+    every start when imported; aiohttp, which Scrapy's remote control imports even when
+    it is off, 0.1 s (the crawl command leaves it out: drop_idle_extensions)."""
     code = """
 import sys
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
 from scrapy.utils.project import get_project_settings
+from crawler.run.overhead import drop_idle_extensions
 settings = get_project_settings()
+drop_idle_extensions(settings)
 for name in ("EXTENSIONS", "DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "ITEM_PIPELINES"):
     for path in build_component_list(settings.get_component_priority_dict_with_base(name)):
         load_object(path)
 import crawler.spiders.ansarpress, crawler.commands.crawl
-print(",".join(m for m in ("trafilatura", "scrapy_redis") if m in sys.modules))
+print(",".join(m for m in ("trafilatura", "scrapy_redis", "aiohttp") if m in sys.modules))
 """
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == ""
+
+
+REMOTE_CONTROL = "scrapy.extensions.remote_control.RemoteControl"
+TELNET = "scrapy.extensions.telnet.TelnetConsole"
+
+
+@pytest.mark.parametrize(
+    ("settings", "left_out"),
+    [
+        ({}, {REMOTE_CONTROL, TELNET}),  # the project's: both off
+        ({"REMOTE_CONTROL_ENABLED": True}, {TELNET}),
+        ({"REMOTE_CONTROL_ENABLED": "True", "TELNETCONSOLE_ENABLED": True}, set()),
+        # named in EXTENSIONS: Scrapy's to build (and to leave out if it is off)
+        ({"EXTENSIONS": {REMOTE_CONTROL: 5, TELNET: None}}, set()),
+    ],
+)
+def test_idle_extensions_left_out(settings: dict[str, object], left_out: set[str]) -> None:
+    """An extension whose setting is off is left out of the crawl's extensions, as
+    Scrapy's NotConfigured left it; the others are as Scrapy builds them."""
+    from scrapy.settings import Settings
+
+    from crawler.run.overhead import drop_idle_extensions
+
+    project = Settings()
+    project.setmodule(project_settings, priority="project")
+    project.setdict(settings, priority="cmdline")
+    before = dict(project.get_component_priority_dict_with_base("EXTENSIONS"))
+    drop_idle_extensions(project)
+    after = dict(project.get_component_priority_dict_with_base("EXTENSIONS"))
+    assert after == {k: v for k, v in before.items() if k not in left_out}
+    assert set(before) - set(after) == left_out
 
 
 @pytest.mark.parametrize(

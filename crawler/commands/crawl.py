@@ -25,6 +25,7 @@ from archive.layout import ArchiveLayout
 from archive.lock import EXIT_LOCKED, ArchiveLock, ArchiveLocked
 from crawler.archiving.extraction import start_forkserver, yield_to_workers
 from crawler.run.outcome import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, crawl_exit_status
+from crawler.run.overhead import drop_idle_extensions
 from crawler.run.quietstart import quiet_startup
 from crawler.run.stopsignals import StopSignals
 
@@ -124,6 +125,7 @@ class Command(ScrapyCrawl):
                 fail(f"cannot use archive directory {root}: {exc}", EXIT_FAILED)
             if held:
                 fail(f"another crawl is writing to {root}; try again later", EXIT_LOCKED)
+        drop_idle_extensions(self.settings)  # before the crawler loads its extensions
         crawler = new_crawler(self, spname)
         locked = watch_start(self.crawler_process.crawl(crawler, **opts.spargs))
         self.stops.replay(crawler)

@@ -1,9 +1,12 @@
-"""A per-request cost of Scrapy's that buys nothing in this crawl.
+"""Costs of the crawl process that buy nothing in this crawl.
 
 Scrapy's root logger lets every record through and filters at the handler, so the DEBUG
 lines "Crawled (200) ..." and "Scraped from ..." were built (a LogRecord, the request's
 flags, the item) for every page and then dropped. QuietLogFormatter does not build them
 unless LOG_LEVEL is DEBUG. (Scrapy's public LogFormatter interface: no private name.)
+
+At start-up: Scrapy's extensions that are off are still imported, to raise NotConfigured
+(the remote control's module imports aiohttp, 0.1 s): :func:`drop_idle_extensions`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from scrapy.logformatter import LogFormatter, LogFormatterResult
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from scrapy.settings import Settings
 
 
 class QuietLogFormatter(LogFormatter):
@@ -37,3 +41,22 @@ class QuietLogFormatter(LogFormatter):
 
     def scraped(self, *args: Any, **kwargs: Any) -> LogFormatterResult | None:  # type: ignore[override]
         return super().scraped(*args, **kwargs) if self.debug else None
+
+
+# Scrapy's extensions that do nothing unless their setting turns them on, by setting
+IDLE_EXTENSIONS = {
+    "REMOTE_CONTROL_ENABLED": "scrapy.extensions.remote_control.RemoteControl",
+    "TELNETCONSOLE_ENABLED": "scrapy.extensions.telnet.TelnetConsole",
+}
+
+
+def drop_idle_extensions(settings: Settings) -> None:
+    """Leave out, unimported, the extensions of :data:`IDLE_EXTENSIONS` whose setting is
+    off: imported, they would only raise NotConfigured, with no message (no log line is
+    lost; neither is listed as enabled). One whose setting is on stays, and so does one
+    that EXTENSIONS names. Call before the crawler is made."""
+    from crawler import compat  # Scrapy's HTTP client: not imported with this module
+
+    compat.leave_out_extensions(
+        settings, [path for name, path in IDLE_EXTENSIONS.items() if not settings.getbool(name)]
+    )
