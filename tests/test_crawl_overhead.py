@@ -77,6 +77,28 @@ def test_idle_extensions_left_out(settings: dict[str, object], left_out: set[str
     assert set(before) - set(after) == left_out
 
 
+def test_gc_paused_for_the_start_and_frozen_for_the_crawl() -> None:
+    import gc
+
+    from crawler.run.overhead import GC_THRESHOLD, gc_for_crawl, pause_gc
+
+    threshold, enabled = gc.get_threshold(), gc.isenabled()
+    frozen = gc.get_freeze_count()
+    try:
+        pause_gc()
+        assert not gc.isenabled()
+        made_at_start = [[] for _ in range(10)]  # lists: objects the collector tracks
+        gc_for_crawl()
+        assert gc.isenabled()
+        assert gc.get_threshold() == (GC_THRESHOLD, *threshold[1:])
+        assert gc.get_freeze_count() >= frozen + len(made_at_start)
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+        if not enabled:
+            gc.disable()
+
+
 @pytest.mark.parametrize(
     ("settings", "logged"),
     [

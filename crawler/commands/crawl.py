@@ -25,7 +25,7 @@ from archive.layout import ArchiveLayout
 from archive.lock import EXIT_LOCKED, ArchiveLock, ArchiveLocked
 from crawler.archiving.extraction import start_forkserver, yield_to_workers
 from crawler.run.outcome import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, crawl_exit_status
-from crawler.run.overhead import drop_idle_extensions
+from crawler.run.overhead import drop_idle_extensions, gc_for_crawl, pause_gc
 from crawler.run.quietstart import quiet_startup
 from crawler.run.stopsignals import StopSignals
 
@@ -81,6 +81,7 @@ class Command(ScrapyCrawl):
         if self.settings.getbool("ARCHIVE_EXTRACT_ENABLED"):
             start_forkserver()  # before Scrapy builds the crawler, not after
             yield_to_workers()  # then: the forkserver keeps the normal policy
+        pause_gc()  # until the engine runs (gc_for_crawl, in run)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -100,6 +101,8 @@ class Command(ScrapyCrawl):
         # imported here, not at the top: the spider's imports (Scrapy's HTTP client among
         # them, 0.2 s) then come after process_options has started the forkserver, and
         # overlap its import of trafilatura instead of delaying it
+        from scrapy import signals
+
         from crawler.compat import new_crawler
         from crawler.distributed.redis import RedisModeUnavailable, check_redis_mode
         from crawler.settingchecks import check_settings
@@ -127,6 +130,7 @@ class Command(ScrapyCrawl):
                 fail(f"another crawl is writing to {root}; try again later", EXIT_LOCKED)
         drop_idle_extensions(self.settings)  # before the crawler loads its extensions
         crawler = new_crawler(self, spname)
+        crawler.signals.connect(gc_for_crawl, signal=signals.engine_started)
         locked = watch_start(self.crawler_process.crawl(crawler, **opts.spargs))
         self.stops.replay(crawler)
         self.crawler_process.start()

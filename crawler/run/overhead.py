@@ -6,11 +6,15 @@ flags, the item) for every page and then dropped. QuietLogFormatter does not bui
 unless LOG_LEVEL is DEBUG. (Scrapy's public LogFormatter interface: no private name.)
 
 At start-up: Scrapy's extensions that are off are still imported, to raise NotConfigured
-(the remote control's module imports aiohttp, 0.1 s): :func:`drop_idle_extensions`.
+(the remote control's module imports aiohttp, 0.1 s): :func:`drop_idle_extensions`. And
+Python's garbage collector walks, again and again, a heap that the start-up filled with
+what lives as long as the process (modules, classes, settings: 100,000 objects), while the
+crawl itself leaves next to no cyclic garbage: :func:`pause_gc` and :func:`gc_for_crawl`.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -60,3 +64,27 @@ def drop_idle_extensions(settings: Settings) -> None:
     compat.leave_out_extensions(
         settings, [path for name, path in IDLE_EXTENSIONS.items() if not settings.getbool(name)]
     )
+
+
+#: the youngest generation's threshold during the crawl (Python's: 700). A page's
+#: handling makes and drops containers by the thousand, and at 700 a collection ran
+#: every few milliseconds to find nothing (~450 gen-0 and ~50 gen-1 collections in the
+#: 1,000-article benchmark crawl; the same peak memory at 7000)
+GC_THRESHOLD = 7000
+
+
+def pause_gc() -> None:
+    """No garbage collection while the crawl starts (imports, the crawler, the spider):
+    what it makes lives as long as the process, and a collection would only walk it (a
+    full one: 50-100 ms). Undone by :func:`gc_for_crawl`."""
+    gc.disable()
+
+
+def gc_for_crawl() -> None:
+    """Once the engine runs: what the start-up made goes to the collector's permanent
+    generation (``gc.freeze``), where collections do not walk it, and the collector runs
+    again, less often (:data:`GC_THRESHOLD`)."""
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, older, oldest)
+    gc.enable()
