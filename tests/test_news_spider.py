@@ -483,6 +483,36 @@ class TinySite:
         return Response(404, b"not found\n", html)
 
 
+def test_page_assets_come_with_their_page_not_after_every_article(tmp_path: Path) -> None:
+    """A sitemap queues forty articles at once; one at a time, 0.1 s apart, the stylesheet
+    the first article names is fetched as soon as that page is read (its links come from
+    the extraction), not after the forty (a replay shows a page with the stylesheet of its
+    day; a crawl cut short leaves none of its pages without it)."""
+    site = build_site("newssitemap", 40)
+    with FixtureServer(site) as server:  # type: ignore[arg-type]
+        run = run_news(
+            tmp_path / "archive",
+            "-a",
+            f"url={server.base_url}/",
+            "-s",
+            "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+            "-s",
+            "DOWNLOAD_DELAY=0.1",
+            "-s",
+            "DOWNLOAD_DELAY_JITTER=0",
+            items_path=tmp_path / "items.jsonl",
+        )
+        log = server.requests
+    check_exit(run)
+    assert len(run.items) == 40
+    paths = [e.path_with_query for e in log]
+    articles = article_requests(site, server.base_url, log)
+    assert len(articles) == 40
+    assert paths.count("/static/site.css") == 1
+    # before the thirtieth article: 2.9 s after the first, whatever the machine's load
+    assert paths.index("/static/site.css") < paths.index(articles[29]), paths
+
+
 def gaps(times: list[tuple[float, str]]) -> list[float]:
     moments = sorted(t for t, _ in times)
     return [b - a for a, b in zip(moments, moments[1:], strict=False)]
