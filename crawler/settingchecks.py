@@ -4,6 +4,7 @@ by the components that read them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -58,6 +59,13 @@ def asset_scope(value: Any) -> str:
 def browser_mode(value: Any) -> str:
     """ARCHIVE_BROWSER: "off", "auto" or "always"; booleans read as "always" / "off"."""
     return _choice("ARCHIVE_BROWSER", value, ("off", "auto", "always"), true="always")
+
+
+def renders_pages(settings: Any, site_modes: Iterable[str | None]) -> bool:
+    """Does any site of the crawl render pages: its own ``browser`` option (*site_modes*,
+    None where a site has none), else ARCHIVE_BROWSER, is not "off"."""
+    default = browser_mode(settings.get("ARCHIVE_BROWSER"))
+    return any((mode or default) != "off" for mode in site_modes)
 
 
 def _choice(name: str, value: Any, choices: tuple[str, ...], true: str) -> str:

@@ -60,7 +60,7 @@ from crawler.capture.browser import (
 )
 from crawler.capture.middleware import header_list
 from crawler.politeness.hostcap import HostCap
-from crawler.settingchecks import browser_mode
+from crawler.settingchecks import browser_mode, renders_pages
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -191,8 +191,7 @@ class PageRenderer:
     @classmethod
     def wanted(cls, crawler: Crawler, scopes: list[SiteScope]) -> bool:
         """Does any site of the crawl render pages?"""
-        default = browser_mode(crawler.settings.get("ARCHIVE_BROWSER"))
-        return any((scope.options.browser or default) != "off" for scope in scopes)
+        return renders_pages(crawler.settings, (scope.options.browser for scope in scopes))
 
     def _count(self, key: str, n: int = 1) -> None:
         if self.crawler.stats is not None:

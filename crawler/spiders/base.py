@@ -64,13 +64,12 @@ from archive.warc.exchange import PreviousCapture
 from crawler.archiving.extraction import ExtractionPool
 from crawler.archiving.items import ArticleItem
 from crawler.capture.middleware import CAPTURE_META, EXTRACTED_META, PREVIOUS_META
-from crawler.capture.rendering import PageRenderer, RenderedPage
 from crawler.politeness.hostcap import UNCAPPED
 from crawler.politeness.robots import (
     ROBOTS_META,
 )
 from crawler.run.outcome import SITE_COUNT_STAT
-from crawler.settingchecks import asset_scope, duration_setting
+from crawler.settingchecks import asset_scope, duration_setting, renders_pages
 from crawler.spiders.arguments import (
     SpiderArgumentError,
     check_argument_names,
@@ -96,6 +95,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
     from crawler.archiving.extensions import ArchiveExtension
+    from crawler.capture.rendering import PageRenderer, RenderedPage
 
 logger = logging.getLogger(__name__)
 
@@ -215,7 +215,10 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
         spider.recheck_gone_after = duration_setting(settings, "ARCHIVE_RECHECK_GONE_AFTER")
         spider.capture_assets = asset_scope(settings.get("ARCHIVE_PAGE_ASSETS"))
         spider.set_download_slots(settings)
-        if PageRenderer.wanted(crawler, spider.scopes):
+        if renders_pages(settings, (scope.options.browser for scope in spider.scopes)):
+            # imported only then: the browser's module is a tenth of the spider's imports
+            from crawler.capture.rendering import PageRenderer
+
             spider.renderer = PageRenderer(crawler, spider)
         if settings.getbool("ARCHIVE_EXTRACT_ENABLED"):
             spider.extractor = ExtractionPool.from_crawler(crawler)
