@@ -18,19 +18,16 @@ from __future__ import annotations
 import io
 import shutil
 import tempfile
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archive.layout import ArchiveLayout
-from archive.store.s3 import (
-    Clients,
-    ObjectReader,
-    StoredNote,
-    fetch,
-    open_object,
-    read_range,
-)
 from archive.warc.members import read_member
 from archive.warc.reader import ArchivedRecord, WarcReadError, parse_record, read_record
+
+if TYPE_CHECKING:
+    from archive.store.s3 import Clients, ObjectReader, StoredNote
 
 #: bytes asked for a record whose length the index does not give (a run report); more
 #: (four times as many, again) when its gzip member goes on past them
@@ -38,7 +35,21 @@ FIRST_READ = 256 * 1024
 #: the attempts of each request when a command reads the store
 READ_ATTEMPTS = 3
 
-_clients = Clients(READ_ATTEMPTS)
+# archive.store.s3 is imported when a file in the store only is first read, not with
+# this module: a crawl reads its own files from warc/ (8 ms of every crawl's start-up)
+_clients: Clients | None = None
+_clients_lock = threading.Lock()
+
+
+def _store_clients() -> Clients:
+    """The store's clients of every reader in this process, made when first needed."""
+    global _clients
+    with _clients_lock:
+        if _clients is None:
+            from archive.store.s3 import Clients
+
+            _clients = Clients(READ_ATTEMPTS)
+        return _clients
 
 
 def stored_note(layout: ArchiveLayout, filename: str) -> StoredNote | None:
@@ -46,7 +57,11 @@ def stored_note(layout: ArchiveLayout, filename: str) -> StoredNote | None:
     if layout.warc_path(filename).exists():
         return None
     path = layout.stored_path(filename)
-    return StoredNote.read(path) if path.exists() else None
+    if not path.exists():
+        return None
+    from archive.store.s3 import StoredNote
+
+    return StoredNote.read(path)
 
 
 def read_at(
@@ -59,7 +74,9 @@ def read_at(
     note = stored_note(layout, filename)
     if note is None:
         return read_record(layout.warc_path(filename), offset)
-    client = _clients.of(note)
+    from archive.store.s3 import read_range
+
+    client = _store_clients().of(note)
     want = length if length else FIRST_READ
     while True:
         data = read_range(client, note, offset, want)
@@ -104,7 +121,9 @@ class WarcSource:
         if self._tmpdir is None:
             self._tmpdir = Path(tempfile.mkdtemp(prefix="news-archive-fetch-"))
         dest = self._tmpdir / filename
-        fetch(_clients.of(note), note, dest)
+        from archive.store.s3 import fetch
+
+        fetch(_store_clients().of(note), note, dest)
         self._fetched = dest
         self.fetched.append(filename)
         return dest
@@ -130,18 +149,20 @@ class WarcSource:
 def open_stored(layout: ArchiveLayout, filename: str) -> tuple[StoredNote, ObjectReader]:
     """The note of the store-only file *filename* and its object, to be read as a
     stream (the caller checks the bytes against the note, and closes it)."""
+    from archive.store.s3 import StoredNote, open_object
+
     note = StoredNote.read(layout.stored_path(filename))
-    return note, open_object(_clients.of(note), note)
+    return note, open_object(_store_clients().of(note), note)
 
 
 def check_stored(layout: ArchiveLayout, filename: str) -> str | None:
     """``None`` when the object of the store-only file *filename* is there with the
     size and SHA-256 of its note, else what is wrong (one phrase). Raises
     :class:`~archive.store.s3.StoreError` when the store cannot be asked."""
-    from archive.store.s3 import check_note
+    from archive.store.s3 import StoredNote, check_note
 
     note = StoredNote.read(layout.stored_path(filename))
-    return check_note(_clients.of(note), note)
+    return check_note(_store_clients().of(note), note)
 
 
 __all__ = ["WarcSource", "check_stored", "open_stored", "read_at", "stored_note"]

@@ -29,7 +29,6 @@ from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, ArchiveLocked
 from archive.plural import counted
 from archive.recorder import ArchiveRecorder, Stored
-from archive.store.s3 import Uploader, closed_warc_files
 from archive.warc.exchange import HttpExchange
 from archive.warc.reader import WarcReadError
 from archive.warc.records import warc_date
@@ -46,6 +45,8 @@ T = TypeVar("T")
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+
+    from archive.store.s3 import Uploader
 
 logger = logging.getLogger(__name__)
 
@@ -211,6 +212,8 @@ class ArchiveExtension:
         """Upload each WARC file as the writer closes it, after those closed before
         this run that the store lacks (a crash, a failed upload: docs/storage.md)."""
         settings = self.crawler.settings
+        from archive.store.s3 import Uploader, closed_warc_files  # ARCHIVE_STORE's only
+
         try:
             self.uploader = Uploader(
                 settings_store(self.crawler),

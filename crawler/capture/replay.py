@@ -32,7 +32,6 @@ from archive.index.cdxj import whole
 from archive.integrity.killedruns import OrphanResponse
 from archive.layout import ArchiveLayout
 from archive.recorder import Stored
-from archive.store.s3 import StoreError
 from archive.warc.reader import ArchivedRecord, WarcReadError
 from archive.warc.stored import read_at
 from crawler.capture.middleware import CAPTURE_META
@@ -117,6 +116,8 @@ class ArchiveReplayMiddleware:
             return None
         stats = self.crawler.stats
         assert stats is not None
+        from archive.store.s3 import StoreError  # a WARC file may be in the store only
+
         try:
             found = await asyncio.to_thread(self._lookup, request.url)
         except (OSError, sqlite3.Error, WarcReadError, StoreError) as exc:
@@ -137,6 +138,10 @@ class ArchiveReplayMiddleware:
         """The archived response *orphan*, as it came from the network that day. Flagged
         "cached", so the capture middleware does not archive it again. A record that
         cannot be read is fetched again instead."""
+        # imported here, not with the module: the store's module is for the crawls that
+        # read a file in the store only (this one, if its orphan's file is there)
+        from archive.store.s3 import StoreError
+
         try:
             record = await asyncio.to_thread(
                 read_at, self.layout, orphan.filename, orphan.offset, orphan.length
