@@ -133,6 +133,11 @@ def test_startup_report_is_filtered_and_the_stats_dump_off_on_a_terminal() -> No
     cmdline.set("STATS_DUMP", True, priority="cmdline")
     quiet_startup(cmdline, stream=Terminal())
     assert cmdline.getbool("STATS_DUMP")
+    # the versions are not looked up for the "Versions:" line the filter drops
+    assert settings.getlist("LOG_VERSIONS") == []
+    debug = Settings({"LOG_LEVEL": "DEBUG"})
+    quiet_startup(debug, stream=Terminal())
+    assert "lxml" in debug.getlist("LOG_VERSIONS")  # shown: Scrapy's list
 
     def passes(name: str, level: int, msg: str) -> bool:
         record = logging.LogRecord(name, level, __file__, 1, msg, None, None)

@@ -4,7 +4,8 @@ At start Scrapy logs about 70 lines at INFO: its banner and the versions of its
 dependencies, the add-ons, extensions, middlewares and pipelines enabled, and the
 settings overridden. They bury what matters (an error, the summary) and say nothing
 a run report does not (crawler/archiving/extensions.py). Below INFO (``-s LOG_LEVEL=DEBUG``)
-they are all kept. On a terminal (stderr, no LOG_FILE) the stats Scrapy dumps at the
+they are all kept; above, the dependencies' versions are not even looked up
+(LOG_VERSIONS empty). On a terminal (stderr, no LOG_FILE) the stats Scrapy dumps at the
 end are off too, so that the summary is the last thing shown; under cron and systemd
 they stay in the log.
 """
@@ -58,6 +59,8 @@ def quiet_startup(settings: Settings, stream: TextIO | None = None) -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, StartupReportFilter) for f in logger.filters):
             logger.addFilter(StartupReportFilter(prefixes))
+    # the "Versions:" record is dropped: nor are the versions looked up for it (5 ms)
+    settings.set("LOG_VERSIONS", [], priority="default")
     stream = stream or sys.stderr
     if not settings.get("LOG_FILE") and stream.isatty():
         settings.set("STATS_DUMP", False, priority="default")
