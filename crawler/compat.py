@@ -30,9 +30,10 @@ public ``engine.scheduler``, not ``engine._slot``.
 - :func:`leave_out_extensions`: a change to ``EXTENSIONS_BASE``, which Scrapy's
   documentation says not to change, so that an extension that is off is not even
   imported: Scrapy imports every class ``EXTENSIONS`` names, those set to None too, not
-  those of ``EXTENSIONS_BASE`` set to None. Its one use, the remote control that is off
-  (``REMOTE_CONTROL_ENABLED``, crawler/run/overhead.py), spares every crawl's start-up
-  its import of aiohttp: 0.1 s of the 0.9 s before the spider opens.
+  those of ``EXTENSIONS_BASE`` set to None. Used for the remote control and the telnet
+  console when their settings leave them off (crawler/run/overhead.py): it spares every
+  crawl's start-up the remote control's import of aiohttp, 0.1 s of the 0.9 s before
+  the spider opens.
 """
 
 from __future__ import annotations
