@@ -16,6 +16,9 @@ OPEN_SUFFIX = ".open"
 # a WARC file uploaded to object storage and then removed from warc/ leaves
 # NAME.warc.gz.stored behind: where its object is, its size and SHA-256 (archive/store/)
 STORED_SUFFIX = ".stored"
+# which closed WARC files were found whole in which store (size, mtime, inode, SHA-256):
+# a cache that spares a crawl's start hashing them again (archive/store/record.py)
+STORE_RECORD_NAME = "store-checked.sqlite3"
 
 
 def default_archive_dir() -> Path:
@@ -48,6 +51,11 @@ class ArchiveLayout:
     @property
     def cdxj_path(self) -> Path:
         return self.home / CDXJ_NAME
+
+    @property
+    def store_record_path(self) -> Path:
+        """The upload record of ``warc/``: beside it, shared by the workers as it is."""
+        return self.root / STORE_RECORD_NAME
 
     def worker_layouts(self) -> list[ArchiveLayout]:
         """The per-worker indexes found under ``workers/``."""

@@ -220,10 +220,23 @@ def test_a_crawl_uploads_every_closed_warc_file_and_the_next_resumes(
         body, meta = stored(endpoint, bucket, f"pfx/{path.name}") or (b"", {})
         assert sha256(body) == sha256(path.read_bytes()) == meta["sha256"], path.name
     assert f"{len(files)} WARC files uploaded, 0 there already" in run.stderr
-    # one lost from the store (a crash before its upload): the next crawl uploads it
+    record = archive / "store-checked.sqlite3"
+    assert record.exists()
+    # the next crawl takes the files checked as there already on the upload record's
+    # word: an object deleted behind the archive's back is not noticed (store sync does)
     s3_client(endpoint).delete_object(Bucket=bucket, Key=f"pfx/{files[0].name}")
+    run = run_crawl(archive, site_server.base_url, *store)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert f"{len(files)} WARC files taken as there already on the upload record" in run.stderr
+    assert f"uploaded, {len(files)} there already" in run.stderr
+    assert stored(endpoint, bucket, f"pfx/{files[0].name}") is None
+    # without the record (a crash before the upload leaves no row; or deleted to force a
+    # full check) the next crawl hashes every file and uploads the one missing
+    record.unlink()
+    closed = len(closed_warc_files(archive / "warc"))  # and the second crawl's
     run = run_crawl(archive, site_server.base_url, *store)
     assert run.returncode == 0, run.stderr[-3000:]
     body, _ = stored(endpoint, bucket, f"pfx/{files[0].name}") or (b"", {})
     assert sha256(body) == sha256(files[0].read_bytes())
-    assert f"{len(files) - 1} there already" in run.stderr
+    assert f"uploaded, {closed - 1} there already" in run.stderr
+    assert "taken as there already on the upload record" not in run.stderr

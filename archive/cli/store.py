@@ -14,6 +14,11 @@ The store is ``--store s3://BUCKET/PREFIX``, else ``$ARCHIVE_STORE``, else the o
 archive's notes name; the endpoint ``--endpoint``, else ``$ARCHIVE_S3_ENDPOINT``, else
 the notes'. A missing bucket, refused or missing credentials, an endpoint that does not
 answer: one line, exit 1.
+
+``status`` and ``sync`` hash every local file and ask the store about each: they never
+trust the upload record (``store-checked.sqlite3``, archive/store/record.py), they
+correct it — a file found whole is noted there, one missing or different is dropped
+from it, so that the next crawl uploads it again.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from archive.cli.common import CommandError, UsageError
 from archive.layout import OPEN_SUFFIX, ArchiveLayout
 from archive.lock import exclusive
 from archive.plural import counted
+from archive.store.record import UploadRecord
 from archive.store.s3 import (
     StoredNote,
     StoreError,
@@ -35,6 +41,7 @@ from archive.store.s3 import (
     check_bucket,
     check_note,
     endpoint_for,
+    endpoint_of,
     fetch,
     list_objects,
     local_state,
@@ -113,12 +120,13 @@ def _status(args: argparse.Namespace, layout: ArchiveLayout, notes: dict[str, St
     store = _store(args, notes)
     client = _client(_endpoint(args, notes), store)
     states: dict[str, tuple[str, str]] = {}
+    record = UploadRecord(layout.store_record_path)
     try:
         for path in layout.warc_files():
             if path.name.endswith(OPEN_SUFFIX):
                 states[path.name] = ("open", "being written, or left by a crash: not uploaded")
                 continue
-            state = local_state(client, store, path)
+            state = local_state(client, store, path, record)
             states[path.name] = {
                 "both": ("both", ""),
                 "missing": ("local-only", ""),
@@ -132,6 +140,8 @@ def _status(args: argparse.Namespace, layout: ArchiveLayout, notes: dict[str, St
                 states[obj.name] = ("unknown", "in the store, not in this archive")
     except StoreError as exc:
         raise CommandError(str(exc)) from None
+    finally:
+        record.close()
     for name in sorted(states):
         state, detail = states[name]
         print(f"{state:<10}  {name}" + (f"  ({detail})" if detail else ""))
@@ -156,20 +166,26 @@ def _upload_all(
     layout: ArchiveLayout, store: StoreURL, endpoint: str | None, client: Any, *, remove: bool
 ) -> int:
     counts: Counter[str] = Counter()
-    for path in layout.warc_files(include_open=False):
-        try:
-            done = upload(path, store, client=client)
-        except StoreError as exc:
-            print(f"store: {exc}", file=sys.stderr)
-            counts["failed"] += 1
-            continue
-        counts["there already" if done.skipped else "uploaded"] += 1
-        if not done.skipped:
-            print(f"uploaded  {path.name}  (SHA-256 {done.sha256})")
-        if remove:
-            remove_local(done, store, endpoint)
-            print(f"removed   {path.name}  (in the store only now)")
-            counts["removed locally"] += 1
+    record = UploadRecord(layout.store_record_path)
+    try:
+        for path in layout.warc_files(include_open=False):
+            try:
+                # hashed and asked for, whatever the record says; the record is told
+                done = upload(path, store, client=client, record=record)
+            except StoreError as exc:
+                print(f"store: {exc}", file=sys.stderr)
+                counts["failed"] += 1
+                continue
+            counts["there already" if done.skipped else "uploaded"] += 1
+            if not done.skipped:
+                print(f"uploaded  {path.name}  (SHA-256 {done.sha256})")
+            if remove:
+                remove_local(done, store, endpoint)
+                record.forget(path.name, store.bucket, done.key, endpoint_of(client))
+                print(f"removed   {path.name}  (in the store only now)")
+                counts["removed locally"] += 1
+    finally:
+        record.close()
     opened = [p for p in layout.warc_files() if p.name.endswith(OPEN_SUFFIX)]
     parts = [
         f"{counted(counts['uploaded'], 'WARC file')} uploaded",

@@ -10,7 +10,11 @@ checksum has the object read back and hashed instead. An ``.open`` file (being w
 is never uploaded.
 
 :class:`Uploader` does the uploads on a thread of its own, in the order given, for a
-crawl: a failure is logged in one line and counted, and the uploads go on.
+crawl: a failure is logged in one line and counted, and the uploads go on. It trusts the
+archive's upload record (``store-checked.sqlite3``, :mod:`archive.store.record`): a file
+the record says was found whole in this very object, and that has not changed since
+(size, mtime, inode), is neither hashed nor asked about again. :func:`upload` itself
+never trusts the record, only writes to it what it checked.
 
 Credentials are boto3's usual ones: ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY``
 (``AWS_SESSION_TOKEN``), ``AWS_PROFILE`` and ``~/.aws/credentials``, ``~/.aws/config``,
@@ -32,7 +36,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive.layout import OPEN_SUFFIX, STORED_SUFFIX, ArchiveLayout, fsync_path
+from archive.layout import OPEN_SUFFIX, STORED_SUFFIX, WARC_SUBDIR, ArchiveLayout, fsync_path
+from archive.plural import counted
+from archive.store.record import FileState, UploadRecord
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +151,7 @@ class Uploaded:
     sha256: str
     skipped: bool  # the object was there already, same size and SHA-256
     checksum: str | None = None  # the server's ChecksumSHA256 of the object, if it keeps one
+    recorded: bool = False  # skipped on the upload record's word: not hashed, not asked
 
 
 def _head(client: Any, bucket: str, key: str) -> dict[str, Any] | None:
@@ -194,29 +201,56 @@ def upload(
     multipart_threshold: int = MULTIPART_THRESHOLD,
     multipart_chunksize: int = MULTIPART_CHUNKSIZE,
     key: str | None = None,
+    record: UploadRecord | None = None,
 ) -> Uploaded:
     """Upload the closed WARC file *path* to the store (as *key*, default the store's
     prefix + its name), unless it is there already; raise :class:`StoreError` when it
     could not be, or came out different. An upload cut off leaves no object (a multipart
-    one is aborted; a new object replaces an old one of its name only once complete)."""
+    one is aborted; a new object replaces an old one of its name only once complete).
+
+    The file is always hashed and the object always asked for: *record* is not read,
+    only told the outcome (the file found whole in the object, or not)."""
     path = Path(path)
     if path.name.endswith(OPEN_SUFFIX):
         raise StoreError(f"{path.name}: an .open WARC file is being written, not uploaded")
     store = store_url if isinstance(store_url, StoreURL) else StoreURL.parse(store_url)
     client = client or s3_client(endpoint)
     key = key or store.key(path.name)
+    where = (store.bucket, key, endpoint_of(client))
     try:
-        size = path.stat().st_size
-        digests = file_digests(path, _part_size(size, multipart_chunksize))
+        done = _upload(path, store, key, client, multipart_threshold, multipart_chunksize)
+    except Exception:
+        if record is not None:
+            record.forget(path.name, *where)
+        raise
+    if record is not None:
+        record.remember(path, done.state, *where, done.uploaded.sha256, done.uploaded.checksum)
+    return done.uploaded
+
+
+@dataclass(frozen=True)
+class _Done:
+    uploaded: Uploaded
+    state: FileState  # the file's when it was hashed
+
+
+def _upload(
+    path: Path, store: StoreURL, key: str, client: Any, threshold: int, chunksize: int
+) -> _Done:
+    try:
+        state = FileState.of(path.stat())
+        size = state.size
+        digests = file_digests(path, _part_size(size, chunksize))
         head = _head(client, store.bucket, key)
         if head is not None and _matches(client, store.bucket, key, head, size, digests):
-            return Uploaded(path, key, size, digests.sha256, True, head.get("ChecksumSHA256"))
+            there = Uploaded(path, key, size, digests.sha256, True, head.get("ChecksumSHA256"))
+            return _Done(there, state)
         client.upload_file(
             str(path),
             store.bucket,
             key,
             ExtraArgs={"Metadata": {"sha256": digests.sha256}, "ChecksumAlgorithm": "SHA256"},
-            Config=_transfer_config(multipart_threshold, multipart_chunksize),
+            Config=_transfer_config(threshold, chunksize),
         )
         head = _head(client, store.bucket, key)
         if head is None or not _matches(client, store.bucket, key, head, size, digests):
@@ -230,7 +264,17 @@ def upload(
             f"{path.name}: upload to s3://{store.bucket}/{key} failed: "
             f"{describe(exc, store.bucket, endpoint_of(client))}"
         ) from exc
-    return Uploaded(path, key, size, digests.sha256, False, head.get("ChecksumSHA256"))
+    sent = Uploaded(path, key, size, digests.sha256, False, head.get("ChecksumSHA256"))
+    return _Done(sent, state)
+
+
+def record_of(warc_dir: Path) -> UploadRecord | None:
+    """The upload record of the archive whose ``warc/`` is *warc_dir* (None for a
+    directory that is not an archive's ``warc/``)."""
+    warc_dir = Path(warc_dir)
+    if warc_dir.name != WARC_SUBDIR:
+        return None
+    return UploadRecord(ArchiveLayout(warc_dir.parent).store_record_path)
 
 
 def closed_warc_files(warc_dir: Path) -> list[Path]:
@@ -248,6 +292,8 @@ class UploadCounts:
     present: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)  # local copies replaced by notes
+    # of ``present``: those the upload record vouched for (not hashed, not asked about)
+    recorded: list[str] = field(default_factory=list)
 
 
 class Uploader:
@@ -257,7 +303,13 @@ class Uploader:
 
     Without ``keep_local`` each file whose object is checked is replaced by its note:
     at once, or, for a file submitted with ``later=True`` (one a crawl may still read:
-    a file of an earlier run, whose responses a recovery reads back), in :meth:`close`."""
+    a file of an earlier run, whose responses a recovery reads back), in :meth:`close`.
+
+    With ``use_record`` (the default) a file of an archive's ``warc/`` that its upload
+    record says was found whole in this object, unchanged since, counts as there already
+    without being hashed or asked about; the record is told of every file checked. A file
+    to be replaced by its note is still asked about (one ``HEAD``, not hashed): a local
+    copy goes only once the store has just been seen to hold it."""
 
     def __init__(
         self,
@@ -266,12 +318,15 @@ class Uploader:
         *,
         client: Any = None,
         keep_local: bool = True,
+        use_record: bool = True,
         **kw: Any,
     ) -> None:
         self.store = StoreURL.parse(store_url)
         self.endpoint = endpoint or None
         # False: a file whose object is checked is replaced by its NAME.stored note
         self.keep_local = keep_local
+        self.use_record = use_record
+        self._records: dict[Path, UploadRecord | None] = {}  # by warc/ (uploader thread's)
         self._client = client
         self._kw = kw
         self.counts = UploadCounts()
@@ -291,6 +346,13 @@ class Uploader:
             for done in self._later:
                 self._remove(done)
             self._later.clear()
+            self._close_records()
+        if self.counts.recorded:
+            logger.info(
+                "store: %s taken as there already on the upload record's word "
+                "(not hashed; `news-archive store sync` checks them all)",
+                counted(len(self.counts.recorded), "WARC file"),
+            )
         return self.counts
 
     def _remove(self, done: Uploaded) -> None:
@@ -300,28 +362,80 @@ class Uploader:
             logger.warning("store: %s: the local copy stays: %s", done.path.name, exc)
             return
         self.counts.removed.append(done.path.name)
+        record = self._records.get(done.path.parent)
+        if record is not None:
+            record.forget(done.path.name, self.store.bucket, done.key, endpoint_of(self._client))
+
+    def _record_for(self, path: Path) -> UploadRecord | None:
+        if not self.use_record:
+            return None
+        if path.parent not in self._records:
+            self._records[path.parent] = record_of(path.parent)
+        return self._records[path.parent]
+
+    def _recorded(self, path: Path, record: UploadRecord | None) -> Uploaded | None:
+        """The file as the upload record vouches for it (None: to be checked in full).
+        Without ``keep_local`` the object is asked for first (a ``HEAD``): a local copy
+        is not removed on the record's word alone."""
+        if record is None or path.name.endswith(OPEN_SUFFIX):
+            return None
+        key = self.store.key(path.name)
+        endpoint = endpoint_of(self._client)
+        seen = record.verified(path, self.store.bucket, key, endpoint)
+        if seen is None:
+            return None
+        done = Uploaded(path, key, seen.state.size, seen.sha256, True, seen.checksum, recorded=True)
+        if not self.keep_local:
+            note = StoredNote(
+                path.name,
+                self.store.bucket,
+                key,
+                endpoint,
+                seen.state.size,
+                seen.sha256,
+                seen.checksum,
+            )
+            if check_note(self._client, note) is not None:  # gone, or changed: in full
+                record.forget(path.name, self.store.bucket, key, endpoint)
+                return None
+        return done
 
     def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
-            path, later = item
-            try:
-                if self._client is None:
-                    self._client = s3_client(self.endpoint)
-                done = upload(path, self.store, client=self._client, **self._kw)
-            except Exception as exc:  # noqa: BLE001 - a failed upload never stops a crawl
-                self.counts.failed.append(path.name)
-                logger.warning("store: %s", exc if isinstance(exc, StoreError) else repr(exc))
-                continue
-            (self.counts.present if done.skipped else self.counts.uploaded).append(path.name)
-            if not done.skipped:
-                logger.info(
-                    "store: uploaded %s as %s", path.name, f"s3://{self.store.bucket}/{done.key}"
-                )
-            if not self.keep_local:
-                if later:
-                    self._later.append(done)
-                else:
-                    self._remove(done)
+        try:
+            while (item := self._queue.get()) is not None:
+                self._one(*item)
+        finally:
+            self._close_records()
+
+    def _close_records(self) -> None:
+        for record in self._records.values():
+            if record is not None:
+                record.close()
+
+    def _one(self, path: Path, later: bool) -> None:
+        try:
+            if self._client is None:
+                self._client = s3_client(self.endpoint)
+            record = self._record_for(path)
+            done = self._recorded(path, record) or upload(
+                path, self.store, client=self._client, record=record, **self._kw
+            )
+        except Exception as exc:  # noqa: BLE001 - a failed upload never stops a crawl
+            self.counts.failed.append(path.name)
+            logger.warning("store: %s", exc if isinstance(exc, StoreError) else repr(exc))
+            return
+        if done.recorded:
+            self.counts.recorded.append(path.name)
+        (self.counts.present if done.skipped else self.counts.uploaded).append(path.name)
+        if not done.skipped:
+            logger.info(
+                "store: uploaded %s as %s", path.name, f"s3://{self.store.bucket}/{done.key}"
+            )
+        if not self.keep_local:
+            if later:
+                self._later.append(done)
+            else:
+                self._remove(done)
 
 
 # -- WARC files kept in the store only ---------------------------------------------------------
@@ -609,19 +723,30 @@ def note_of_object(client: Any, store: StoreURL, name: str) -> StoredNote:
     )
 
 
-def local_state(client: Any, store: StoreURL, path: Path) -> str:
+def local_state(
+    client: Any, store: StoreURL, path: Path, record: UploadRecord | None = None
+) -> str:
     """How the store holds the local file *path*: ``both`` (same size and SHA-256),
-    ``differs`` or ``missing``."""
+    ``differs`` or ``missing``. Always hashed and asked for; *record* (not read) is told
+    the outcome."""
     key = store.key(path.name)
+    where = (store.bucket, key, endpoint_of(client))
     try:
-        size = path.stat().st_size
-        digests = file_digests(path, _part_size(size, MULTIPART_CHUNKSIZE))
+        state = FileState.of(path.stat())
+        digests = file_digests(path, _part_size(state.size, MULTIPART_CHUNKSIZE))
         head = _head(client, store.bucket, key)
-        if head is None:
-            return "missing"
-        return "both" if _matches(client, store.bucket, key, head, size, digests) else "differs"
+        whole = head is not None and _matches(client, store.bucket, key, head, state.size, digests)
     except _boto_errors() as exc:
         raise _store_failed(store, client, exc) from exc
+    if record is not None:
+        if whole and head is not None:
+            checksum = head.get("ChecksumSHA256")
+            record.remember(path, state, *where, digests.sha256, checksum)
+        else:
+            record.forget(path.name, *where)
+    if head is None:
+        return "missing"
+    return "both" if whole else "differs"
 
 
 def _failed(verb: str, note: StoredNote, client: Any, exc: BaseException) -> StoreError:
@@ -708,6 +833,7 @@ __all__ = [
     "noted_size",
     "open_object",
     "read_range",
+    "record_of",
     "remove_local",
     "write_note",
     "file_digests",
