@@ -352,3 +352,46 @@ def test_store_sync_and_status_check_for_real_and_correct_the_record(
     hashed.clear()
     assert start(warc_dir, store, endpoint).recorded == [first, second, third]
     assert hashed == []
+
+
+def test_a_record_that_cannot_be_opened_is_left_out(
+    warc_dir: Path,
+    endpoint: str,
+    bucket: str,
+    hashed: list[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Something else where the record should be (as a read-only directory would make
+    it): one warning, every file checked in full, nothing fails."""
+    (warc_dir.parent / RECORD).mkdir()
+    with caplog.at_level(logging.WARNING, logger="archive.store"):
+        counts = start(warc_dir, f"s3://{bucket}/o", endpoint)
+        again = start(warc_dir, f"s3://{bucket}/o", endpoint)
+    assert counts.uploaded == names(warc_dir) and not counts.failed
+    assert again.present == names(warc_dir) and not again.recorded and not again.failed
+    assert hashed == names(warc_dir) * 2
+    problems = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(problems) == 2  # one per uploader
+    assert all(r.exc_info is None and "is not used" in r.getMessage() for r in problems)
+    assert (warc_dir.parent / RECORD).is_dir()
+
+
+def test_two_uploaders_share_the_record(
+    warc_dir: Path, endpoint: str, bucket: str, hashed: list[str]
+) -> None:
+    """The workers of a distributed crawl share warc/ and so the record: both start at
+    once, neither fails, and the rows of both are there for the next start."""
+    for i in range(6, 16):
+        (warc_dir / f"crawl-{i:02d}.warc.gz").write_bytes(os.urandom(3000))
+    store = f"s3://{bucket}/w"
+    uploaders = [Uploader(store, endpoint) for _ in range(2)]
+    for path in s3.closed_warc_files(warc_dir):
+        for uploader in uploaders:
+            uploader.submit(path, later=True)
+    for uploader in uploaders:
+        counts = uploader.close(timeout=60)
+        assert not counts.failed
+        assert sorted(counts.uploaded + counts.present) == names(warc_dir)
+    hashed.clear()
+    assert start(warc_dir, store, endpoint).recorded == names(warc_dir)
+    assert hashed == []
