@@ -395,3 +395,34 @@ def test_two_uploaders_share_the_record(
     hashed.clear()
     assert start(warc_dir, store, endpoint).recorded == names(warc_dir)
     assert hashed == []
+
+
+def test_store_status_names_a_local_file_it_cannot_read(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    warc_dir: Path,
+    endpoint: str,
+    bucket: str,
+) -> None:
+    """One line and exit 1, not a traceback (as root, permissions cannot make it so)."""
+    first, _, _ = names(warc_dir)
+
+    def unreadable(path: Path, part_size: int) -> Digests:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(s3, "file_digests", unreadable)
+    status = run(
+        capsys,
+        warc_dir.parent,
+        "store",
+        "status",
+        "--store",
+        f"s3://{bucket}/s",
+        "--endpoint",
+        endpoint,
+    )
+    assert status.code == 1
+    assert (
+        status.err.strip().splitlines()[-1].endswith(f"{first}: cannot read it: Permission denied")
+    )
+    assert "Traceback" not in status.err

@@ -738,6 +738,8 @@ def local_state(
         whole = head is not None and _matches(client, store.bucket, key, head, state.size, digests)
     except _boto_errors() as exc:
         raise _store_failed(store, client, exc) from exc
+    except OSError as exc:  # the local file, unreadable
+        raise StoreError(f"{path.name}: cannot read it: {exc.strerror or exc}") from exc
     if record is not None:
         if whole and head is not None:
             checksum = head.get("ChecksumSHA256")
