@@ -56,6 +56,25 @@ def index_error(exc: sqlite3.Error, path: Path) -> IndexUnavailable:
     return IndexUnavailable(f"cannot read the index {path}: {message}")
 
 
+def index_started(path: Path, timeout: float = 5.0) -> bool:
+    """Whether *path* holds an index: False when there is no file, or only a database
+    without tables (a first crawl killed as it created it: the schema is one
+    transaction); True for anything else, a file that is no database included (the
+    caller's read then says it is corrupt)."""
+    if not Path(path).is_file():
+        return False
+    try:
+        db = connect_index_readonly(Path(path), timeout)
+    except sqlite3.Error:
+        return True
+    try:
+        return db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is not None
+    except sqlite3.Error:
+        return True
+    finally:
+        db.close()
+
+
 def connect_readonly(path: Path, timeout: float = 5.0) -> sqlite3.Connection:
     """A read-only connection (``mode=ro``; ``immutable`` on read-only storage, see
     :mod:`archive.index.readonly`) to an index, checked to be usable."""

@@ -6,6 +6,7 @@ index can be rebuilt from the WARC files.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -192,10 +193,18 @@ class ArchiveIndex:
                 self.db = connect_index_readonly(self.path, timeout)
             else:
                 self.db = sqlite3.connect(self.path, timeout=timeout)
-                self.db.execute("PRAGMA journal_mode=WAL")
-                self.db.execute("PRAGMA synchronous=NORMAL")
-                self.db.executescript(_SCHEMA)
-                self.db.commit()
+                try:
+                    self.db.execute("PRAGMA journal_mode=WAL")
+                    self.db.execute("PRAGMA synchronous=NORMAL")
+                    # the whole schema or none of it: a crawl killed as it creates a
+                    # new index leaves one without tables (a new index to its next
+                    # run), never one with some (which commands take for corrupt)
+                    self.db.executescript(f"BEGIN;\n{_SCHEMA}\nCOMMIT;")
+                except sqlite3.Error:
+                    with contextlib.suppress(sqlite3.Error):
+                        self.db.rollback()
+                    self.db.close()  # no connection left holding a lock
+                    raise
             self.db.row_factory = sqlite3.Row
         except sqlite3.Error as exc:
             raise IndexUnavailable(f"cannot open index {self.path}: {exc}") from exc

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archive.access import connect_readonly
+from archive.access import connect_readonly, index_started
 from archive.index.sqlite import table_exists
 from archive.layout import ArchiveLayout, index_layouts
 from archive.warc.reader import read_record
@@ -113,7 +113,7 @@ def killed_runs(layout: ArchiveLayout, timeout: float = 10.0) -> list[KilledRun]
 def _open_indexes(root: Path, timeout: float) -> list[sqlite3.Connection]:
     dbs = []
     for other in index_layouts(root):
-        if other.index_path.exists():
+        if index_started(other.index_path, timeout):
             dbs.append(connect_readonly(other.index_path, timeout))
     return dbs
 

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive.access import IndexLocked, connect_readonly, index_error
+from archive.access import IndexLocked, connect_readonly, index_error, index_started
 from archive.index.builder import capture_row_of, row_of
 from archive.index.cdxj import cdxj_mismatch, write_cdxj
 from archive.index.sqlite import ArchiveIndex, IndexUnavailable
@@ -137,7 +137,8 @@ def _repair(
             scan = _close_open_file(path, report, on_bytes)
             if scan is not None:
                 scans[scan.filename] = scan
-    rows = IndexRows.read(layout, timeout) if layout.index_path.exists() else None
+    started = index_started(layout.index_path, timeout)
+    rows = IndexRows.read(layout, timeout) if started else None
     others = _other_indexes(layout, timeout, report)
     files = {final_name(p): p for p in layout.warc_files()}
     indexes = [i for i in (rows, *others) if i is not None]
@@ -164,7 +165,7 @@ def _repair(
     missing = missing_records(scans.values(), indexed)
     if bad or missing or (rows is None and scans):
         _fix_index(layout, bad, missing, scans, files, report)
-    if layout.index_path.exists():
+    if index_started(layout.index_path, timeout):
         _refresh_cdxj(layout, timeout, report)
 
 
@@ -196,7 +197,7 @@ def _other_indexes(layout: ArchiveLayout, timeout: float, report: RepairReport) 
     is not missing."""
     out = []
     for other in index_layouts(layout.root):
-        if other.home == layout.home or not other.index_path.exists():
+        if other.home == layout.home or not index_started(other.index_path, timeout):
             continue
         try:
             out.append(IndexRows.read(other, timeout))
