@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import pytest
 import archive.store.s3 as s3
 from archive.layout import ArchiveLayout
 from archive.store.s3 import Digests, UploadCounts, Uploader, s3_client
-from tests.cli_support import cli
+from tests.test_store_archive import _quiet_server, run  # noqa: F401 - a fixture
 from tests.test_store_s3 import (  # noqa: F401 - the fixtures
     CuttingProxy,
     bucket,
@@ -295,19 +294,6 @@ def test_without_local_copies_a_recorded_file_is_asked_about_before_it_goes(
     layout = ArchiveLayout(warc_dir.parent)
     assert layout.warc_files(include_open=False) == []
     assert layout.stored_names() == [first, second, third]
-
-
-def run(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> Any:
-    return cli(capsys, "--archive-dir", root, *args)
-
-
-@pytest.fixture(autouse=True)
-def _quiet_server() -> Iterator[None]:
-    logger = logging.getLogger("werkzeug")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    yield
-    logger.setLevel(level)
 
 
 def test_store_sync_and_status_check_for_real_and_correct_the_record(
