@@ -271,6 +271,13 @@ ARCHIVE_BROWSER_RESTART_PAGES = 100
 ARCHIVE_BROWSER_MAX_MEMORY_MB = 1024
 #: Archive a full-page screenshot of each rendered page (`urn:screenshot:URL`, PNG).
 ARCHIVE_BROWSER_SCREENSHOT = True
+#: Screens (900 px each) a rendered page is scrolled down once loaded, so that what it
+#: loads only when scrolled into view (lazy images, a feed's next items) is requested and
+#: archived too: a screen at a time, its new requests settled after each (at most 2 s),
+#: until the bottom, this many screens, or two thirds of `ARCHIVE_BROWSER_PAGE_TIMEOUT`;
+#: then back to the top for the screenshot. `9` goes as far as the screenshot (8,000 px);
+#: `0` or `off`: no scrolling.
+ARCHIVE_BROWSER_SCROLL = 9
 #: MiB of the static resources (scripts, stylesheets, images, fonts) rendered pages
 #: fetched that are kept in memory for the next pages, instead of fetching them again.
 ARCHIVE_BROWSER_CACHE_MB = 32

@@ -11,7 +11,14 @@
 - ``private`` (with ``private=True``): a shell whose API path robots.txt disallows;
 - ``hidden`` (with ``hidden=True``): a static article that neither the home page nor the
   sitemap lists, only ``/more/``, a listing that is a shell (its script writes the links
-  it fetches from ``/api/more.json``).
+  it fetches from ``/api/more.json``);
+- ``lazy`` (with ``lazy=True``): a static article whose picture, 4,000 pixels down, is
+  only requested (``/static/lazy-N.png``) when an IntersectionObserver sees it on screen,
+  and whose ``<img loading=lazy>`` below it (``/static/below-N.png``) Chromium loads when
+  it comes near the screen;
+- ``feed`` (with ``feed=True``): a shell whose "more stories" feed never ends: each time
+  its bottom comes on screen, ``/api/feed.json?page=N`` is fetched and 1,000 pixels more
+  are added.
 """
 
 from __future__ import annotations
@@ -34,6 +41,40 @@ APP_JS = b"""(function () {
       root.innerHTML = html + "</article>";
       document.title = a.title;
     });
+})();
+"""
+# lazily loaded: an image whose data-src becomes its src once on screen; a feed that
+# fetches its next page each time its end (the sentinel) comes on screen
+LAZY_JS = b"""(function () {
+  var seen = new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) {
+      if (!e.isIntersecting) return;
+      e.target.src = e.target.getAttribute("data-src");
+      seen.unobserve(e.target);
+    });
+  });
+  document.querySelectorAll("img[data-src]").forEach(function (img) { seen.observe(img); });
+})();
+"""
+FEED_JS = b"""(function () {
+  var feed = document.getElementById("feed"), end = document.getElementById("feed-end");
+  var page = 0, busy = false;
+  new IntersectionObserver(function (entries) {
+    if (!entries[0].isIntersecting || busy) return;
+    busy = true;
+    page += 1;
+    fetch("/api/feed.json?page=" + page)
+      .then(function (r) { return r.json(); })
+      .then(function (items) {
+        items.forEach(function (item) {
+          var block = document.createElement("section");
+          block.style.minHeight = "500px";
+          block.textContent = item.text;
+          feed.appendChild(block);
+        });
+        busy = false;
+      });
+  }).observe(end);
 })();
 """
 LIST_JS = b"""(function () {
@@ -109,7 +150,9 @@ class JsArticle:
     number: int
     slug: str
     title: str
-    kind: str = "shell"  # shell, static, frozen, private, hidden (static, linked only by /more/)
+    # shell, static, frozen, private, hidden (static, linked only by /more/), lazy (static,
+    # a picture loaded when scrolled into view), feed (a shell with an endless feed)
+    kind: str = "shell"
 
     @property
     def path(self) -> str:
@@ -134,6 +177,12 @@ class JsArticle:
         return f"/static/photo-{self.number}.png"
 
     @property
+    def lazy_paths(self) -> list[str]:
+        """A lazy article's pictures below the first screen: the one a script loads when
+        it is on screen, the ``loading=lazy`` one."""
+        return [f"/static/lazy-{self.number}.png", f"/static/below-{self.number}.png"]
+
+    @property
     def paragraphs(self) -> list[str]:
         """Five paragraphs, the first naming the article's own word."""
         out = []
@@ -145,7 +194,12 @@ class JsArticle:
 
 
 def default_js_articles(
-    shells: bool = True, frozen: bool = False, private: bool = False, hidden: bool = False
+    shells: bool = True,
+    frozen: bool = False,
+    private: bool = False,
+    hidden: bool = False,
+    lazy: bool = False,
+    feed: bool = False,
 ) -> list[JsArticle]:
     kind = "shell" if shells else "static"
     articles = [
@@ -159,6 +213,10 @@ def default_js_articles(
         articles.append(JsArticle(5, "private-story", "A story behind the wall", "private"))
     if hidden:
         articles.append(JsArticle(6, "hidden-gem", "A story only a script lists", "hidden"))
+    if lazy:
+        articles.append(JsArticle(7, "lazy-pictures", "Pictures further down the quay", "lazy"))
+    if feed:
+        articles.append(JsArticle(8, "endless-feed", "A feed that never ends", "feed"))
     return articles
 
 
@@ -201,6 +259,16 @@ class JsSite:
             return Response(200, json.dumps(hidden).encode(), "application/json")
         if path == "/static/app.js":
             return Response(200, APP_JS, "application/javascript")
+        if path == "/static/lazy.js":
+            return Response(200, LAZY_JS, "application/javascript")
+        if path == "/static/feed.js":
+            return Response(200, FEED_JS, "application/javascript")
+        if path == "/api/feed.json":
+            page = query.partition("page=")[2] or "0"
+            items = [
+                {"text": f"Feed page {page}, story {n}: more from the harbour."} for n in (1, 2)
+            ]
+            return Response(200, json.dumps(items).encode(), "application/json")
         if path == "/static/list.js":
             return Response(200, LIST_JS, "application/javascript")
         if path == "/static/app.css":
@@ -208,7 +276,7 @@ class JsSite:
         if path.startswith("/go/"):
             location = base_url + "/static/" + path.removeprefix("/go/")
             return Response(302, b"", HTML, headers=[("Location", location)], compressible=False)
-        if path.startswith("/static/photo-"):
+        if path.startswith(("/static/photo-", "/static/lazy-", "/static/below-")):
             return Response(200, _png(40, 30, (30, 90, 160)), "image/png", compressible=False)
         for article in self.articles:
             if path == article.api_path:
@@ -222,12 +290,20 @@ class JsSite:
         article = self._by_path.get(path.rstrip("/"))
         if article is None:
             return Response(404, b"<html><body>Not found</body></html>", HTML)
-        if article.kind in ("static", "hidden"):
+        if article.kind in ("static", "hidden", "lazy"):
             text = "".join(f"<p>{p}</p>" for p in article.paragraphs)
             main = (
                 f'<article><h1>{article.title}</h1><time datetime="{article.date}">'
                 f'{article.date}</time><img alt="" src="{article.image_path}">{text}</article>'
             )
+            if article.kind == "lazy":  # 4,000 pixels down: off the first screens
+                scripted, native = article.lazy_paths
+                main += (
+                    '<div style="height:4000px"></div><figure><img alt="" width="40" '
+                    f'height="30" data-src="{scripted}"></figure><div style="height:1500px">'
+                    f'</div><img alt="" width="40" height="30" loading="lazy" src="{native}">'
+                    '<script src="/static/lazy.js"></script>'
+                )
             return self._html(article.title, main)
         return self._shell(article)
 
@@ -240,14 +316,19 @@ class JsSite:
         return Response(200, page.encode(), HTML)
 
     def _shell(self, article: JsArticle) -> Response:
-        frozen = "<script>for (;;) {}</script>" if article.kind == "frozen" else ""
+        extra = "<script>for (;;) {}</script>" if article.kind == "frozen" else ""
+        if article.kind == "feed":  # below the article, past the first screen
+            extra = (
+                '<div style="height:1500px"></div><div id="feed"></div><div id="feed-end">'
+                '</div><script src="/static/feed.js"></script>'
+            )
         page = (
             '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Harbour News'
             '</title><meta property="og:type" content="article">'
             f'<meta property="article:published_time" content="{article.date}T08:00:00Z">'
             '<link rel="stylesheet" href="/static/app.css"></head>'
             f'<body data-api="{article.api_path}"><noscript>Please enable JavaScript to read '
-            f'this article.</noscript><div id="root"></div>{frozen}'
+            f'this article.</noscript><div id="root"></div>{extra}'
             '<script src="/static/app.js"></script></body></html>'
         )
         return Response(200, page.encode(), HTML)

@@ -7,11 +7,13 @@ origins refused."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -23,6 +25,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
+from crawler.capture.browser import SCROLL_SCREENS
 from tests.cli_support import cli
 from tests.crawling import REPO, crawl_env
 from tests.fixture_site import FixtureServer
@@ -91,9 +94,11 @@ def crawl(tmp: Path, server: FixtureServer, site: JsSite, *settings: str, sites:
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
-    """``browser: auto`` on a site of two shell articles, a static one, a frozen shell
-    and a shell whose API robots.txt disallows."""
-    site = JsSite(default_js_articles(frozen=True, private=True, hidden=True))
+    """``browser: auto`` on a site of two shell articles, a static one, a frozen shell, a
+    shell whose API robots.txt disallows, a static article with pictures loaded when
+    scrolled into view (rendered: ``browser_pattern`` names it) and a shell with an
+    endless feed."""
+    site = JsSite(default_js_articles(frozen=True, private=True, hidden=True, lazy=True, feed=True))
     with FixtureServer(site) as server:  # type: ignore[arg-type]
         done = crawl(
             tmp_path_factory.mktemp("browser"),
@@ -101,7 +106,10 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
             site,
             f"ARCHIVE_BROWSER_PAGE_TIMEOUT={PAGE_TIMEOUT}",
             "ARCHIVE_BROWSER_TABS=2",
-            sites=f"    browser: auto\n    article_pattern: '{ARTICLE_PATTERN}'\n",
+            sites=(
+                f"    browser: auto\n    article_pattern: '{ARTICLE_PATTERN}'\n"
+                "    browser_pattern: '/lazy-'\n"
+            ),
         )
         yield done
 
@@ -161,7 +169,7 @@ def test_a_shell_article_is_archived_as_the_browser_loaded_it(rendered: Crawl) -
     # the article, extracted from the DOM after the scripts ran, refers to the page's response
     items = {item["url"]: item for item in rendered.items}
     # (the hidden one is linked only by a listing that is a shell: found once rendered)
-    extracted = ("shell", "static", "hidden")
+    extracted = ("shell", "static", "hidden", "lazy", "feed")
     assert set(items) == {rendered.url(a.path) for a in site.articles if a.kind in extracted}
     item = items[page_url]
     assert item["title"] == article.title
@@ -215,7 +223,8 @@ def test_robots_txt_and_a_frozen_page_in_the_browser(rendered: Crawl) -> None:
     stats = rendered.stats()
     assert stats["archive/browser/failed"] == 1
     assert stats["archive/browser/retries"] == 1
-    assert stats["archive/browser/pages"] == 4  # two shells, the private one, /more/
+    # two shells, the private one, /more/, the lazy one, the feed
+    assert stats["archive/browser/pages"] == 6
     assert stats["finish_reason"] == "finished"
     assert "urn:screenshot:" + rendered.url(frozen.path) not in resources
     error = json.loads(resources["urn:pageinfo:" + rendered.url(frozen.path)].payload)["error"]
@@ -225,11 +234,72 @@ def test_robots_txt_and_a_frozen_page_in_the_browser(rendered: Crawl) -> None:
     ]  # archived as fetched
 
 
+def indexed(crawl: Crawl, url: str) -> list[tuple[str, int | None]]:
+    """(record type, status) of *url*'s captures in the crawl's index."""
+    with contextlib.closing(sqlite3.connect(crawl.root / "index.sqlite3")) as db:
+        return list(db.execute("SELECT record_type, status FROM captures WHERE url = ?", (url,)))
+
+
+def test_scrolling_archives_what_a_page_loads_into_view(rendered: Crawl) -> None:
+    """The lazy article's pictures, 4,000 and 5,500 pixels down, are requested only once
+    the page is scrolled there: they are archived, indexed, and in the page's pageinfo."""
+    article = rendered.site.article("lazy-pictures")
+    page_url = rendered.url(article.path)
+    records = rendered.records()
+    responses = {r.h("WARC-Target-URI"): r for r in records if r.type == "response"}
+    resources = {r.h("WARC-Target-URI"): r for r in records if r.type == "resource"}
+    info = json.loads(resources["urn:pageinfo:" + page_url].payload)
+    assert info["reason"] == "browser_pattern"
+    for path in article.lazy_paths:
+        url = rendered.url(path)
+        assert url in responses, path
+        response = responses[url]
+        assert response.http is not None and response.http.get_statuscode() == "200"
+        check_record_digests(response)
+        assert ("response", 200) in indexed(rendered, url)
+        assert info["urls"].get(url) == {"type": "image", "status": 200, "outcome": "fetched"}
+    # down to the bottom (over 6,000 pixels: the first screen shown at load, 6 more)
+    assert info["scroll"]["stopped"] == "bottom" and info["scroll"]["screens"] >= 5, info
+    # back at the top for the screenshot: the page's first pixels are its background
+    shot = resources["urn:screenshot:" + page_url].payload
+    assert shot.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_an_endless_feed_is_scrolled_within_its_bounds(rendered: Crawl) -> None:
+    """The feed adds 1,000 pixels each time its end comes on screen: the scroll stops at
+    ARCHIVE_BROWSER_SCROLL screens (or two thirds of the page's time limit), the page is
+    archived whole and in time, and the crawl finishes."""
+    assert rendered.returncode == 0, rendered.stderr[-3000:]
+    article = rendered.site.article("endless-feed")
+    page_url = rendered.url(article.path)
+    feed = [e.query for e in rendered.server.requests if e.path == "/api/feed.json"]
+    assert 2 <= len(feed) <= SCROLL_SCREENS + 1, feed
+    assert feed == [f"page={n}" for n in range(1, len(feed) + 1)]
+    resources = {r.h("WARC-Target-URI"): r for r in rendered.records() if r.type == "resource"}
+    info = json.loads(resources["urn:pageinfo:" + page_url].payload)
+    assert "error" not in info and info["seconds"] < PAGE_TIMEOUT
+    assert info["scroll"]["stopped"] in ("screens", "time"), info
+    assert 1 <= info["scroll"]["screens"] <= SCROLL_SCREENS
+    fetched = [url for url in info["urls"] if "/api/feed.json" in url]
+    assert len(fetched) == len(feed)
+    assert "urn:screenshot:" + page_url in resources
+    assert "Feed page 1, story 1" in resources["urn:text:" + page_url].payload.decode()
+    assert rendered.stats()["archive/browser/scrolled"] >= info["scroll"]["screens"]
+
+
 def test_auto_leaves_a_site_without_shells_alone_and_always_renders_it(tmp_path: Path) -> None:
-    site = JsSite(default_js_articles(shells=False))
+    """... and with ARCHIVE_BROWSER_SCROLL off, nothing below the first screens loads."""
+    site = JsSite(default_js_articles(shells=False, lazy=True))
     with FixtureServer(site) as server:  # type: ignore[arg-type]
         auto = crawl(tmp_path / "auto", server, site, "ARCHIVE_BROWSER=auto")
-        always = crawl(tmp_path / "always", server, site, "ARCHIVE_BROWSER=always")
+        server.clear_log()
+        always = crawl(
+            tmp_path / "always",
+            server,
+            site,
+            "ARCHIVE_BROWSER=always",
+            "ARCHIVE_BROWSER_SCROLL=off",
+        )
     # auto: Chromium never started, nothing rendered
     assert auto.returncode == 0, auto.stderr[-3000:]
     assert len(auto.items) == len(site.articles)
@@ -244,6 +314,20 @@ def test_auto_leaves_a_site_without_shells_alone_and_always_renders_it(tmp_path:
     assert {"urn:screenshot:" + always.url(a.path) for a in site.articles} <= shots
     texts = {i["url"]: i["text"] for i in auto.items}
     assert {i["url"]: i["text"] for i in always.items} == texts
+    # not scrolled: the browser asked for neither of the lazy article's pictures, and the
+    # one only a script names was never fetched (the loading=lazy one is a page asset
+    # of the static HTML: fetched as such)
+    lazy = site.article("lazy-pictures")
+    scripted = always.url(lazy.lazy_paths[0])
+    paths = {e.path for e in server.requests}
+    assert lazy.path in paths and lazy.lazy_paths[0] not in paths
+    records = always.records()
+    assert scripted not in {r.h("WARC-Target-URI") for r in records if r.type == "response"}
+    assert indexed(always, scripted) == []
+    resources = {r.h("WARC-Target-URI"): r for r in records if r.type == "resource"}
+    info = json.loads(resources["urn:pageinfo:" + always.url(lazy.path)].payload)
+    assert not {always.url(p) for p in lazy.lazy_paths} & set(info["urls"])
+    assert "scroll" not in info and "archive/browser/scrolled" not in always.stats()
 
 
 def descendants(pid: int) -> dict[int, str]:

@@ -10,7 +10,7 @@ request that escaped interception (a redirect Chromium follows by itself) fails 
 of reaching a server. Service workers are blocked, WebSockets refused.
 
 Bounds: ``tabs`` pages at once (one browser context each, closed after the page); a
-page gets ``page_timeout`` seconds in all (load, settle, DOM, text, screenshot); the
+page gets ``page_timeout`` seconds in all (load, settle, scroll, DOM, text, screenshot); the
 browser is restarted after ``max_pages`` pages, when its processes' memory (RSS, summed)
 passes ``max_memory_mb``, and after a crash or a page it could not close. A failure is a
 :class:`RenderFailed` of that page alone.
@@ -69,6 +69,22 @@ _HEIGHT_JS = (
 )
 #: pixels of a page's screenshot, from its top: the rest of a longer page is left out
 SCREENSHOT_HEIGHT = 8000
+#: screens scrolled by default: as far down as the screenshot goes
+SCROLL_SCREENS = -(-SCREENSHOT_HEIGHT // VIEWPORT["height"])
+#: after a scroll step, the page's new requests are waited for: at least QUIET seconds
+#: without a request starting or in flight, at most STEP seconds
+SCROLL_QUIET_SECONDS = 0.25
+SCROLL_STEP_SECONDS = 2.0
+#: the scroll ends by this share of the page's time limit, the rest left to the DOM, the
+#: text and the screenshot
+SCROLL_DEADLINE_SHARE = 2 / 3
+# one screen down at once (not smoothly, whatever the page's CSS): where it was, where it is
+_SCROLL_JS = """() => {
+  const before = window.scrollY;
+  window.scrollBy({top: window.innerHeight, left: 0, behavior: "instant"});
+  return [before, window.scrollY];
+}"""
+_TOP_JS = '() => window.scrollTo({top: 0, left: 0, behavior: "instant"})'
 
 Route = Callable[[Any], Awaitable[None]]
 
@@ -91,6 +107,8 @@ class Rendered:
     text: str  # what the page shows as text (innerText)
     screenshot: bytes | None  # full page, PNG
     seconds: float
+    scrolled: int = 0  # screens scrolled down
+    scroll_end: str = ""  # why the scroll stopped: bottom, screens, time
 
 
 def find_chromium(configured: str = "") -> str | None:
@@ -214,6 +232,7 @@ class Chromium:
         max_pages: int = 100,
         max_memory_mb: float = 1024,
         screenshot: bool = True,
+        scroll_screens: int = SCROLL_SCREENS,
         count: Callable[[str], None] = lambda key: None,
     ) -> None:
         self.executable = executable
@@ -223,6 +242,7 @@ class Chromium:
         self.max_pages = max_pages
         self.max_memory = int(max_memory_mb * 2**20)
         self.screenshot = screenshot
+        self.scroll_screens = max(0, scroll_screens)
         self.count = count
         self.launches = 0
         self._playwright: Any = None
@@ -279,10 +299,15 @@ class Chromium:
     async def _load(self, page: Any, url: str, started: float) -> Rendered:
         from playwright.async_api import Error as PlaywrightError
 
+        traffic = _Traffic(page)
         await page.goto(url, wait_until="load", timeout=0)  # bounded by page_timeout
         settle = min(SETTLE_SECONDS, max(0.5, self.page_timeout / 3))
         with contextlib.suppress(PlaywrightError):  # still busy: take what is there
             await page.wait_for_load_state("networkidle", timeout=settle * 1000)
+        scrolled, scroll_end = 0, ""
+        if self.scroll_screens:
+            deadline = started + self.page_timeout * SCROLL_DEADLINE_SHARE
+            scrolled, scroll_end = await self._scroll(page, traffic, deadline)
         html = await page.content()
         text = await page.evaluate(_TEXT_JS)
         shot = None
@@ -293,7 +318,35 @@ class Chromium:
             clip = {"x": 0, "y": 0, "width": VIEWPORT["width"]}
             clip["height"] = max(1, min(int(height or 0), SCREENSHOT_HEIGHT))
             shot = await page.screenshot(full_page=True, clip=clip, type="png", timeout=0)
-        return Rendered(page.url, html, str(text or ""), shot, time.monotonic() - started)
+        return Rendered(
+            page.url,
+            html,
+            str(text or ""),
+            shot,
+            time.monotonic() - started,
+            scrolled,
+            scroll_end,
+        )
+
+    async def _scroll(self, page: Any, traffic: _Traffic, deadline: float) -> tuple[int, str]:
+        """Scroll *page* down a screen at a time, its new requests (lazy images, a feed's
+        next items) settled after each step, until a step no longer moves it (the bottom,
+        and nothing more came), ``scroll_screens`` screens, or *deadline*; then back to
+        the top. The screens scrolled, and why it stopped."""
+        steps, end = 0, "screens"
+        while steps < self.scroll_screens:
+            if time.monotonic() >= deadline:
+                end = "time"
+                break
+            before, after = await page.evaluate(_SCROLL_JS)
+            if after <= before:
+                end = "bottom"
+                break
+            steps += 1
+            await traffic.settle(min(deadline, time.monotonic() + SCROLL_STEP_SECONDS))
+        if steps:
+            await page.evaluate(_TOP_JS)
+        return steps, end
 
     def _connected(self) -> bool:
         return self._browser is not None and bool(self._browser.is_connected())
@@ -389,6 +442,34 @@ class Chromium:
             self._closed = True
             await self._shutdown(driver=True)
             self._cond.notify_all()
+
+
+class _Traffic:
+    """The requests of a page in flight, and when the last one started."""
+
+    def __init__(self, page: Any) -> None:
+        self.pending: set[Any] = set()
+        self.last = time.monotonic()
+        page.on("request", self._started)
+        page.on("requestfinished", self._ended)
+        page.on("requestfailed", self._ended)
+
+    def _started(self, request: Any) -> None:
+        self.pending.add(request)
+        self.last = time.monotonic()
+
+    def _ended(self, request: Any) -> None:
+        self.pending.discard(request)
+
+    async def settle(self, until: float) -> None:
+        """Wait for SCROLL_QUIET_SECONDS without a request in flight or starting (a
+        script that reacts to the scroll gets that long to ask), at most *until*."""
+        start = time.monotonic()
+        while (now := time.monotonic()) < until:
+            quiet = now - max(self.last, start)
+            if not self.pending and quiet >= SCROLL_QUIET_SECONDS:
+                return
+            await asyncio.sleep(min(0.05, until - now))
 
 
 async def _refuse_websocket(ws: Any) -> None:

@@ -14,6 +14,10 @@ counts them, and ARCHIVE_PAGE_ASSETS decides which hosts a page may reach: ``sit
 their subdomains, ``all`` any host. What Scrapy hands back (content decoded) is what
 the browser is given with ``route.fulfill``.
 
+Once loaded, a page is scrolled down a screen at a time (ARCHIVE_BROWSER_SCROLL
+screens at most, :meth:`crawler.capture.browser.Chromium._scroll`), so that what it
+loads when scrolled into view is requested, routed and archived as the rest.
+
 The page's document is not fetched again: the browser gets the response the spider
 already has (and archived). A static resource this run fetched for an earlier page (the
 same app.js on every article) comes from memory (``ARCHIVE_BROWSER_CACHE_MB``), not the
@@ -49,6 +53,7 @@ from archive.extract.shell import shell_reason
 from archive.extract.sniff import looks_like_html
 from archive.warc.records import warc_date
 from crawler.capture.browser import (
+    SCROLL_SCREENS,
     BrowserUnavailable,
     Chromium,
     Rendered,
@@ -60,7 +65,7 @@ from crawler.capture.browser import (
 )
 from crawler.capture.middleware import header_list
 from crawler.politeness.hostcap import HostCap
-from crawler.settingchecks import browser_mode, renders_pages
+from crawler.settingchecks import SettingError, browser_mode, renders_pages
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -134,6 +139,27 @@ class _PageLoad:
         self.requests.setdefault(url, {"type": kind, **info})
 
 
+def scroll_screens(value: Any) -> int:
+    """ARCHIVE_BROWSER_SCROLL: the screens a rendered page is scrolled down, 0 for none;
+    ``on``/``off`` (and booleans) read as the default / 0."""
+    if isinstance(value, bool):
+        return SCROLL_SCREENS if value else 0
+    text = str(value if value is not None else "").strip().lower()
+    if text in ("on", "true", "yes"):
+        return SCROLL_SCREENS
+    if text in ("off", "false", "no", "", "0"):
+        return 0
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise SettingError(
+            f"ARCHIVE_BROWSER_SCROLL must be a number of screens (0: off), on or off, got {value!r}"
+        )
+    return number
+
+
 def fulfil_headers(response: Response) -> dict[str, str]:
     """A Scrapy response's headers for ``route.fulfill``: the body is decoded, so no
     framing or content coding; a repeated header joined (Set-Cookie by newlines)."""
@@ -167,6 +193,7 @@ class PageRenderer:
         self.restart_pages = settings.getint("ARCHIVE_BROWSER_RESTART_PAGES")
         self.max_memory_mb = settings.getfloat("ARCHIVE_BROWSER_MAX_MEMORY_MB")
         self.screenshot = settings.getbool("ARCHIVE_BROWSER_SCREENSHOT")
+        self.scroll = scroll_screens(settings.get("ARCHIVE_BROWSER_SCROLL"))
         self.cache = _Cache(int(settings.getfloat("ARCHIVE_BROWSER_CACHE_MB") * 2**20))
         self._cap: HostCap | None = None
         self.chromium: Chromium | None = None
@@ -279,6 +306,7 @@ class PageRenderer:
                 max_pages=self.restart_pages,
                 max_memory_mb=self.max_memory_mb,
                 screenshot=self.screenshot,
+                scroll_screens=self.scroll,
                 count=self._count,
             )
         for attempt in (1, 2):
@@ -303,6 +331,8 @@ class PageRenderer:
                 return None
             page = RenderedPage(rendered, reason, load.requests)
             self._count("archive/browser/pages")
+            if rendered.scrolled:
+                self._count("archive/browser/scrolled", rendered.scrolled)
             self._record(page, load)
             logger.debug(
                 "rendered %s (%s) in %.1f s, %d requests",
@@ -342,6 +372,8 @@ class PageRenderer:
         if rendered is not None:
             info["finalUrl"] = rendered.url
             info["seconds"] = round(rendered.seconds, 3)
+            if self.scroll:
+                info["scroll"] = {"screens": rendered.scrolled, "stopped": rendered.scroll_end}
         if error is not None:
             info["error"] = error
         payload = json.dumps(info, ensure_ascii=False, sort_keys=True).encode("utf-8")
