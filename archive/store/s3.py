@@ -173,23 +173,109 @@ def _read_back(client: Any, bucket: str, key: str) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class Expected:
+    """The bytes an object should hold: their size, SHA-256 (hex), and the checksums
+    known to stand for them besides the whole-object one (the composite the file's own
+    parts give, ``BASE64-N``; the server's checksum a note recorded after a checked
+    upload)."""
+
+    size: int
+    sha256: str
+    composites: tuple[str, ...] = ()
+
+    @classmethod
+    def of_file(cls, size: int, d: Digests) -> Expected:
+        return cls(size, d.sha256, (f"{d.composite}-{d.parts}",))
+
+    @classmethod
+    def of_note(cls, note: StoredNote) -> Expected:
+        return cls(note.size, note.sha256, (note.checksum,) if note.checksum else ())
+
+
+def _composite_parts(head: dict[str, Any]) -> str | None:
+    """The number of parts (as text) when the object's checksum is a composite one,
+    ``""`` when a composite of an unknown number of parts, None when of the whole object.
+
+    S3 says which in ``ChecksumType`` and writes a composite as ``BASE64-N``; a server
+    that does neither (moto's HEAD writes a composite bare) still gives a multipart
+    object the ETag ``"MD5-N"``: a bare checksum of such an object is a composite one."""
+    kind = head.get("ChecksumType")
+    _, dash, parts = str(head.get("ChecksumSHA256") or "").partition("-")
+    if kind == "FULL_OBJECT":
+        return None
+    if dash:
+        return parts
+    _, etag_dash, etag_parts = str(head.get("ETag") or "").strip('"').rpartition("-")
+    if etag_dash and etag_parts.isdigit():
+        return etag_parts
+    return "" if kind == "COMPOSITE" else None
+
+
+def _checksum_says(head: dict[str, Any], want: Expected) -> bool | None:
+    """What the server's ``ChecksumSHA256`` says of the object: True (these bytes),
+    False (other bytes), None (nothing: none kept, or a composite of parts this archive
+    cannot compute, which only the bytes read back can settle). A whole-object checksum
+    is compared with the SHA-256 only, a composite one with the composites known to
+    stand for these bytes only."""
+    checksum = head.get("ChecksumSHA256")
+    if not checksum:
+        return None
+    value = str(checksum).partition("-")[0]
+    parts = _composite_parts(head)
+    if parts is None:
+        return value == base64.b64encode(bytes.fromhex(want.sha256)).decode()
+    for known in want.composites:
+        known_value, _, known_parts = known.partition("-")
+        if known_value == value and (not parts or not known_parts or known_parts == parts):
+            return True
+    return None
+
+
+def object_differs(
+    client: Any, bucket: str, key: str, head: dict[str, Any] | None, want: Expected
+) -> str | None:
+    """``None`` when the object *head* describes holds the bytes *want* describes, else
+    what is wrong with it (one phrase). The one rule of every check (upload, ``store
+    status``, ``verify``, the upload record's removal check):
+
+    1. there, with the size;
+    2. the SHA-256 its uploader put in its metadata (``x-amz-meta-sha256``): the same
+       (an object without it is not one of ours: it differs);
+    3. the server's own ``ChecksumSHA256``: a whole-object one settles it (the SHA-256,
+       or other bytes); a composite one known to stand for these bytes (of the file's
+       own parts, or the one the note recorded) says these bytes;
+    4. else (no checksum kept, a composite of other part sizes) the object read back
+       and hashed.
+
+    Raises what boto3 raises when the store cannot be asked."""
+    where = f"s3://{bucket}/{key}"
+    if head is None:
+        return f"its object {where} is missing"
+    size = head.get("ContentLength")
+    if size != want.size:
+        return f"its object {where} differs: {size} bytes, not {want.size}"
+    meta = head.get("Metadata", {}).get("sha256")
+    if not meta:
+        return f"its object {where} differs: no SHA-256 in its metadata"
+    if meta != want.sha256:
+        return f"its object {where} differs: another SHA-256 in its metadata"
+    said = _checksum_says(head, want)
+    if said is True:
+        return None
+    if said is False:
+        return f"its object {where} differs: the server's SHA-256 is another"
+    if _read_back(client, bucket, key) != want.sha256:
+        return f"its object {where} differs: its bytes have another SHA-256"
+    return None
+
+
 def _matches(
     client: Any, bucket: str, key: str, head: dict[str, Any], size: int, d: Digests
 ) -> bool:
-    """Whether the object *head* describes holds the file's bytes: size, the SHA-256 of
-    its metadata and the server's own checksum (or, without one, its bytes read back)."""
-    if head.get("ContentLength") != size or head.get("Metadata", {}).get("sha256") != d.sha256:
-        return False
-    checksum = head.get("ChecksumSHA256")
-    if checksum:
-        # S3 writes a composite one as "BASE64-PARTS"
-        value = checksum.split("-")[0]
-        if value in (d.whole, d.composite):
-            return True
-        if "-" not in checksum:
-            return False
-        # a composite of parts of another size than ours (another uploader): read it back
-    return _read_back(client, bucket, key) == d.sha256
+    """Whether the object *head* describes holds the file's bytes (:func:`object_differs`
+    with the file's size, SHA-256 and composite checksum)."""
+    return object_differs(client, bucket, key, head, Expected.of_file(size, d)) is None
 
 
 def upload(
@@ -564,28 +650,12 @@ class Clients:
 
 
 def check_note(client: Any, note: StoredNote) -> str | None:
-    """``None`` when the object of *note* is there with its size and SHA-256, else what
-    is wrong with it (one phrase). Raises :class:`StoreError` when the store cannot be
-    asked."""
+    """``None`` when the object of *note* holds the bytes the note describes (the rule of
+    :func:`object_differs`, as for a local file), else what is wrong with it (one
+    phrase). Raises :class:`StoreError` when the store cannot be asked."""
     try:
         head = _head(client, note.bucket, note.key)
-        if head is None:
-            return f"its object {note.url} is missing"
-        size = head.get("ContentLength")
-        if size != note.size:
-            return f"its object {note.url} differs: {size} bytes, not {note.size}"
-        if head.get("Metadata", {}).get("sha256") != note.sha256:
-            return f"its object {note.url} differs: another SHA-256 in its metadata"
-        checksum = head.get("ChecksumSHA256")
-        whole = base64.b64encode(bytes.fromhex(note.sha256)).decode()
-        if checksum and (checksum == note.checksum or checksum == whole):
-            return None
-        if checksum and "-" not in checksum:
-            return f"its object {note.url} differs: the server's SHA-256 is another"
-        # no checksum kept, or a composite one not noted: read it back
-        if _read_back(client, note.bucket, note.key) != note.sha256:
-            return f"its object {note.url} differs: its bytes have another SHA-256"
-        return None
+        return object_differs(client, note.bucket, note.key, head, Expected.of_note(note))
     except _boto_errors() as exc:
         raise _failed("read", note, client, exc) from exc
 
@@ -814,6 +884,7 @@ def describe(exc: BaseException, bucket: str | None = None, endpoint: str | None
 
 __all__ = [
     "Clients",
+    "Expected",
     "ObjectReader",
     "StoreError",
     "StoreObject",
@@ -831,6 +902,7 @@ __all__ = [
     "list_objects",
     "local_state",
     "note_of_object",
+    "object_differs",
     "note_path",
     "noted_size",
     "open_object",
