@@ -52,16 +52,47 @@ def _store_clients() -> Clients:
         return _clients
 
 
+# the parsed notes of store-only files, by the note's path, with the (mtime, size, inode)
+# they were read at: a replay or `show --history` reads many records of one file, and
+# each read checks the note is still there and unchanged (a stat) rather than parse it
+_notes: dict[str, tuple[tuple[int, int, int], StoredNote]] = {}
+_notes_lock = threading.Lock()
+
+
 def stored_note(layout: ArchiveLayout, filename: str) -> StoredNote | None:
-    """The note of *filename* when it is in the store only (no file in ``warc/``)."""
+    """The note of *filename* when it is in the store only (no file in ``warc/``).
+
+    Parsed once per note and kept while the note stays as it was (its modification
+    time, size and inode): a note rewritten is read again, a note gone (``store fetch``
+    brought the file back) is forgotten. The local file is looked for first, at every
+    call: once it is back it is what is read. Safe from several threads (the replay
+    application's)."""
     if layout.warc_path(filename).exists():
         return None
     path = layout.stored_path(filename)
-    if not path.exists():
+    key = str(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        with _notes_lock:
+            _notes.pop(key, None)
         return None
-    from archive.store.s3 import StoredNote
+    stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    with _notes_lock:
+        cached = _notes.get(key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        from archive.store.s3 import StoredNote, StoreError
 
-    return StoredNote.read(path)
+        try:
+            note = StoredNote.read(path)
+        except StoreError:
+            _notes.pop(key, None)
+            if not path.exists() and layout.warc_path(filename).exists():
+                return None  # fetched back between the stat and the read
+            raise
+        _notes[key] = (stamp, note)
+        return note
 
 
 def read_at(
