@@ -25,6 +25,7 @@ from archive.store.s3 import (
     _matches,
     _transfer_config,
     check_note,
+    fetch,
     local_state,
     s3_client,
     upload,
@@ -135,26 +136,31 @@ def test_a_note_cannot_vouch_for_a_whole_object_checksum_of_other_bytes(
     assert local_state(client, store, path) == "differs"
 
 
-def test_an_object_without_the_sha256_metadata_differs_for_both(
-    tmp_path: Path, endpoint: str, bucket: str
+@pytest.mark.parametrize("checksum", [True, False], ids=["server-checksum", "no-checksum"])
+def test_an_object_without_the_sha256_metadata_is_judged_by_its_bytes(
+    tmp_path: Path, endpoint: str, bucket: str, checksum: bool
 ) -> None:
-    """The file's very bytes, uploaded by another tool (no ``x-amz-meta-sha256``): not
-    one of ours as uploaded, for both checks (``store sync`` replaces it); ``verify``
-    says what is missing rather than "another SHA-256"."""
+    """The file's very bytes uploaded by another tool (no ``x-amz-meta-sha256``). Before,
+    ``store status`` said ``differs`` and ``verify`` called the file lost, while ``store
+    fetch`` (which hashes the bytes) brought it back whole; now both checks go by the
+    bytes (the server's checksum, else read back), and other bytes still differ."""
     client = s3_client(endpoint)
     store = StoreURL(bucket, "")
     path = tmp_path / "a.warc.gz"
     path.write_bytes(os.urandom(1000))
-    sha = sha256(path.read_bytes())
-    client.put_object(
-        Bucket=bucket, Key=path.name, Body=path.read_bytes(), ChecksumAlgorithm="SHA256"
-    )
-    assert local_state(client, store, path) == "differs"
-    assert check_note(client, _note(client, bucket, path, sha, None)) == (
-        f"its object s3://{bucket}/{path.name} differs: no SHA-256 in its metadata"
-    )
-    assert not upload(path, store, client=client).skipped
+    data = path.read_bytes()
+    sha = sha256(data)
+    extra = {"ChecksumAlgorithm": "SHA256"} if checksum else {}
+    client.put_object(Bucket=bucket, Key=path.name, Body=data, **extra)
+    note = _note(client, bucket, path, sha, None)
     assert local_state(client, store, path) == "both"
+    assert check_note(client, note) is None
+    assert upload(path, store, client=client).skipped
+    fetch(client, note, tmp_path / "fetched.warc.gz")
+    assert (tmp_path / "fetched.warc.gz").read_bytes() == data
+    client.put_object(Bucket=bucket, Key=path.name, Body=os.urandom(1000), **extra)
+    assert local_state(client, store, path) == "differs"
+    assert check_note(client, note) is not None
 
 
 class _Reader:

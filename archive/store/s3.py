@@ -240,8 +240,9 @@ def object_differs(
     status``, ``verify``, the upload record's removal check):
 
     1. there, with the size;
-    2. the SHA-256 its uploader put in its metadata (``x-amz-meta-sha256``): the same
-       (an object without it is not one of ours: it differs);
+    2. the SHA-256 its uploader put in its metadata (``x-amz-meta-sha256``): another
+       says other bytes; none (another tool uploaded it) says nothing, the bytes decide
+       as they do for ``store fetch``, ``reindex`` and ``wacz``, which hash them;
     3. the server's own ``ChecksumSHA256``: a whole-object one settles it (the SHA-256,
        or other bytes); a composite one known to stand for these bytes (of the file's
        own parts, or the one the note recorded) says these bytes;
@@ -256,9 +257,7 @@ def object_differs(
     if size != want.size:
         return f"its object {where} differs: {size} bytes, not {want.size}"
     meta = head.get("Metadata", {}).get("sha256")
-    if not meta:
-        return f"its object {where} differs: no SHA-256 in its metadata"
-    if meta != want.sha256:
+    if meta and meta != want.sha256:
         return f"its object {where} differs: another SHA-256 in its metadata"
     said = _checksum_says(head, want)
     if said is True:
