@@ -8,6 +8,7 @@ changes, and a file fetched back is read from ``warc/``. Against moto's S3 serve
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from pathlib import Path
@@ -118,3 +119,26 @@ def test_a_store_only_file_s_note_is_parsed_once_for_all_its_records(
     with pytest.raises(s3.StoreError, match=f"cannot read s3://{bucket}/n/{first}"):
         read_all(first)
     assert parses[f"{first}.stored"] == parsed[f"{first}.stored"] + 1
+
+
+def test_a_note_with_a_sha256_that_is_not_one_is_one_line(
+    capsys: pytest.CaptureFixture[str], archive: Path, endpoint: str, bucket: str
+) -> None:
+    """A note edited by hand (its SHA-256 not 64 hex digits): ``store status`` and
+    ``show --raw`` say so in one line, ``verify`` reports it; never a traceback (before,
+    the server's checksum was compared with ``bytes.fromhex`` of it: ValueError)."""
+    move_to_store(archive, f"s3://{bucket}/h", endpoint)
+    layout = ArchiveLayout(archive)
+    first = layout.stored_names()[0]
+    path = layout.stored_path(first)
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "sha256": "not-a-sha256"}))
+    status = run(capsys, archive, "store", "status")
+    assert status.code == 1
+    assert status.error_line() == (
+        f"error: {first}.stored: unreadable note of a stored file: its sha256 is not "
+        "64 hex digits: 'not-a-sha256'"
+    )
+    verify = run(capsys, archive, "verify")
+    assert verify.code == 1 and "Traceback" not in verify.err
+    assert "unreadable note of a stored file: its sha256 is not 64 hex digits" in verify.out

@@ -563,13 +563,16 @@ class StoredNote:
         """The note at *path*; :class:`StoreError` for one that cannot be read."""
         try:
             data = json.loads(Path(path).read_text("utf-8"))
+            sha = str(data["sha256"])
+            if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+                raise ValueError(f"its sha256 is not 64 hex digits: {sha[:80]!r}")
             return cls(
                 name=str(data["name"]),
                 bucket=str(data["bucket"]),
                 key=str(data["key"]),
                 endpoint=data.get("endpoint") or None,
                 size=int(data["size"]),
-                sha256=str(data["sha256"]),
+                sha256=sha,
                 checksum=data.get("checksum") or None,
                 uploaded=str(data.get("uploaded") or ""),
             )
