@@ -69,14 +69,20 @@ def test_a_composite_of_other_part_sizes_is_read_back_by_both_checks(
     sha = sha256(path.read_bytes())
     _put(client, bucket, path.name, path, 5 * MIB, sha)
     note = _note(client, bucket, path, sha, _checksum(client, bucket, path.name))
-    assert check_note(client, note) is None  # its note's own composite: HEAD alone
+    reads: list[str] = []
+    client.meta.events.register("before-call.s3.GetObject", lambda **kw: reads.append("GET"))
+    assert check_note(client, note) is None
+    assert reads == []  # its note's own composite: HEAD alone
     assert local_state(client, store, path) == "both"
     assert upload(path, store, client=client).skipped  # not uploaded again
+    assert len(reads) == 2  # a composite of 5 MiB parts, not the 16 MiB ones: read back
     _put(client, bucket, path.name, path, 6 * MIB, sha)
     assert _checksum(client, bucket, path.name) != note.checksum
+    reads.clear()
     assert check_note(client, note) is None
     assert check_note(client, _note(client, bucket, path, sha, None)) is None
     assert local_state(client, store, path) == "both"
+    assert len(reads) == 3
 
 
 def test_a_whole_object_checksum_is_never_taken_for_a_composite(
