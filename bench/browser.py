@@ -9,7 +9,8 @@ Two local sites, each in a process of its own, on 127.0.0.1:
 - the real-page site (bench/bench_site.py: the AEB evaluation pages, or synthetic ones),
   no JavaScript shell on it: ``scrapy crawl ansarpress`` with ARCHIVE_BROWSER ``off`` and
   ``auto``, alternately, ``--rounds`` times each (the medians, and their ratio: ``auto``
-  must cost less than 10 % over ``off``); then ``always`` over ``--always-pages`` articles;
+  must cost less than 10 % over ``off``); then ``always`` over ``--always-pages`` articles,
+  and again with ARCHIVE_BROWSER_SCROLL=0 (what scrolling the rendered pages costs);
 - a site of ``--js-pages`` JavaScript-shell articles (tests/js_site.py: each fetches its
   text from ``/api/...json`` after load), crawled by ``scrapy crawl news`` with ``off``
   (shells archived, nothing extracted), ``auto`` and ``always``.
@@ -105,15 +106,15 @@ class JsSiteProcess(Site):
 
 # -- the runs -----------------------------------------------------------------------------------
 def crawl_static(
-    site: Site, workdir: Path, mode: str, max_articles: int = 0, key: str = ""
+    site: Site, workdir: Path, mode: str, max_articles: int = 0, key: str = "", *settings: str
 ) -> Result:
     archive = workdir / f"archive-{key or mode}"
     shutil.rmtree(archive, ignore_errors=True)
-    cmd = scrapy_cmd(site, archive, f"ARCHIVE_BROWSER={mode}")
+    cmd = scrapy_cmd(site, archive, f"ARCHIVE_BROWSER={mode}", *settings)
     if max_articles:
         cmd += ["-a", f"max_articles={max_articles}"]
     result = run(key or f"static-{mode}", cmd, site, workdir, cwd=REPO, env=scrapy_env())
-    result.label = f"real-page site, {mode}"
+    result.label = f"real-page site, {mode}" + "".join(f", {s}" for s in settings)
     rendered_count(result, workdir / f"{key or f'static-{mode}'}.stderr")
     shutil.rmtree(archive, ignore_errors=True)
     return result
@@ -209,6 +210,14 @@ def main(argv: list[str] | None = None) -> int:
                 offs.append(crawl_static(site, workdir, "off", key=f"static-off-{n + 1}"))
                 autos.append(crawl_static(site, workdir, "auto", key=f"static-auto-{n + 1}"))
             always = crawl_static(site, workdir, "always", args.always_pages)
+            unscrolled = crawl_static(
+                site,
+                workdir,
+                "always",
+                args.always_pages,
+                "static-always-noscroll",
+                "ARCHIVE_BROWSER_SCROLL=0",
+            )
         finally:
             site.close()
         js = JsSiteProcess(args.js_pages)
@@ -219,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             js.close()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    results = [*offs, *autos, always, *js_results]
+    results = [*offs, *autos, always, unscrolled, *js_results]
     print()
     print(
         "| run | article pages served | rendered | articles | wall s | pages/s | articles/s "
@@ -243,6 +252,14 @@ def main(argv: list[str] | None = None) -> int:
         f"always on the real-page site: {rendered_rate:.2f} pages rendered/s, peak PSS "
         f"{always.peak_pss / 2**20:.0f} MB"
     )
+    rendered = always.extra.get("rendered", 0)
+    if rendered and unscrolled.extra.get("rendered", 0):
+        gain = always.wall / rendered - unscrolled.wall / unscrolled.extra["rendered"]
+        print(
+            f"scrolling (ARCHIVE_BROWSER_SCROLL default against 0): {gain:+.2f} s of wall time "
+            f"per rendered page ({always.wall:.1f} s against {unscrolled.wall:.1f} s for "
+            f"{rendered} pages)"
+        )
     print(shell_test_cost(source))
     return 0
 
