@@ -445,29 +445,30 @@ class Chromium:
 
 
 class _Traffic:
-    """The requests of a page in flight, and when the last one started."""
+    """The requests of a page in flight (when each started), and when the last started."""
 
     def __init__(self, page: Any) -> None:
-        self.pending: set[Any] = set()
+        self.pending: dict[Any, float] = {}
         self.last = time.monotonic()
         page.on("request", self._started)
         page.on("requestfinished", self._ended)
         page.on("requestfailed", self._ended)
 
     def _started(self, request: Any) -> None:
-        self.pending.add(request)
-        self.last = time.monotonic()
+        self.last = self.pending[request] = time.monotonic()
 
     def _ended(self, request: Any) -> None:
-        self.pending.discard(request)
+        self.pending.pop(request, None)
 
     async def settle(self, until: float) -> None:
-        """Wait for SCROLL_QUIET_SECONDS without a request in flight or starting (a
-        script that reacts to the scroll gets that long to ask), at most *until*."""
+        """Wait until SCROLL_QUIET_SECONDS pass without a request starting and none that
+        started meanwhile is in flight (a script that reacts to the scroll gets that long
+        to ask; a request that never ends, a long poll, holds up one step only), at most
+        *until*."""
         start = time.monotonic()
         while (now := time.monotonic()) < until:
-            quiet = now - max(self.last, start)
-            if not self.pending and quiet >= SCROLL_QUIET_SECONDS:
+            busy = any(began >= start for began in self.pending.values())
+            if not busy and now - max(self.last, start) >= SCROLL_QUIET_SECONDS:
                 return
             await asyncio.sleep(min(0.05, until - now))
 
