@@ -72,7 +72,7 @@ SCREENSHOT_HEIGHT = 8000
 #: screens scrolled by default: as far down as the screenshot goes
 SCROLL_SCREENS = -(-SCREENSHOT_HEIGHT // VIEWPORT["height"])
 #: after a scroll step, the page's new requests are waited for: at least QUIET seconds
-#: without a request starting or in flight, at most STEP seconds
+#: without a request starting, none of the step's in flight, at most STEP seconds
 SCROLL_QUIET_SECONDS = 0.25
 SCROLL_STEP_SECONDS = 2.0
 #: the scroll ends by this share of the page's time limit, the rest left to the DOM, the
@@ -108,7 +108,7 @@ class Rendered:
     screenshot: bytes | None  # full page, PNG
     seconds: float
     scrolled: int = 0  # screens scrolled down
-    scroll_end: str = ""  # why the scroll stopped: bottom, screens, time
+    scroll_end: str = ""  # why the scroll stopped: bottom, screens, time, failed: ...
 
 
 def find_chromium(configured: str = "") -> str | None:
@@ -307,7 +307,10 @@ class Chromium:
         scrolled, scroll_end = 0, ""
         if self.scroll_screens:
             deadline = started + self.page_timeout * SCROLL_DEADLINE_SHARE
-            scrolled, scroll_end = await self._scroll(page, traffic, deadline)
+            try:
+                scrolled, scroll_end = await self._scroll(page, traffic, deadline)
+            except PlaywrightError as exc:  # a script navigated away: take what is there
+                scroll_end = f"failed: {_one_line(exc)}"[:200]
         html = await page.content()
         text = await page.evaluate(_TEXT_JS)
         shot = None
