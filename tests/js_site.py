@@ -18,7 +18,9 @@
   it comes near the screen;
 - ``feed`` (with ``feed=True``): a shell whose "more stories" feed never ends: each time
   its bottom comes on screen, ``/api/feed.json?page=N`` is fetched and 1,000 pixels more
-  are added.
+  are added;
+- ``busy`` (with ``busy=True``): a shell 3,000 pixels high that never stops loading: it
+  fetches ``/api/tick.json?n=N`` every 150 ms for as long as it is open.
 """
 
 from __future__ import annotations
@@ -75,6 +77,11 @@ FEED_JS = b"""(function () {
         busy = false;
       });
   }).observe(end);
+})();
+"""
+BUSY_JS = b"""(function () {
+  var n = 0;
+  setInterval(function () { n += 1; fetch("/api/tick.json?n=" + n); }, 150);
 })();
 """
 LIST_JS = b"""(function () {
@@ -151,7 +158,8 @@ class JsArticle:
     slug: str
     title: str
     # shell, static, frozen, private, hidden (static, linked only by /more/), lazy (static,
-    # a picture loaded when scrolled into view), feed (a shell with an endless feed)
+    # a picture loaded when scrolled into view), feed (a shell with an endless feed), busy
+    # (a shell that never stops loading)
     kind: str = "shell"
 
     @property
@@ -200,6 +208,7 @@ def default_js_articles(
     hidden: bool = False,
     lazy: bool = False,
     feed: bool = False,
+    busy: bool = False,
 ) -> list[JsArticle]:
     kind = "shell" if shells else "static"
     articles = [
@@ -217,6 +226,8 @@ def default_js_articles(
         articles.append(JsArticle(7, "lazy-pictures", "Pictures further down the quay", "lazy"))
     if feed:
         articles.append(JsArticle(8, "endless-feed", "A feed that never ends", "feed"))
+    if busy:
+        articles.append(JsArticle(9, "busy-ticker", "A ticker that never rests", "busy"))
     return articles
 
 
@@ -263,6 +274,10 @@ class JsSite:
             return Response(200, LAZY_JS, "application/javascript")
         if path == "/static/feed.js":
             return Response(200, FEED_JS, "application/javascript")
+        if path == "/static/busy.js":
+            return Response(200, BUSY_JS, "application/javascript")
+        if path == "/api/tick.json":
+            return Response(200, b'{"ok": true}', "application/json")
         if path == "/api/feed.json":
             page = query.partition("page=")[2] or "0"
             items = [
@@ -322,6 +337,8 @@ class JsSite:
                 '<div style="height:1500px"></div><div id="feed"></div><div id="feed-end">'
                 '</div><script src="/static/feed.js"></script>'
             )
+        if article.kind == "busy":
+            extra = '<div style="height:3000px"></div><script src="/static/busy.js"></script>'
         page = (
             '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Harbour News'
             '</title><meta property="og:type" content="article">'

@@ -97,8 +97,10 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
     """``browser: auto`` on a site of two shell articles, a static one, a frozen shell, a
     shell whose API robots.txt disallows, a static article with pictures loaded when
     scrolled into view (rendered: ``browser_pattern`` names it) and a shell with an
-    endless feed."""
-    site = JsSite(default_js_articles(frozen=True, private=True, hidden=True, lazy=True, feed=True))
+    endless feed, and a shell that never stops loading."""
+    site = JsSite(
+        default_js_articles(frozen=True, private=True, hidden=True, lazy=True, feed=True, busy=True)
+    )
     with FixtureServer(site) as server:  # type: ignore[arg-type]
         done = crawl(
             tmp_path_factory.mktemp("browser"),
@@ -169,7 +171,7 @@ def test_a_shell_article_is_archived_as_the_browser_loaded_it(rendered: Crawl) -
     # the article, extracted from the DOM after the scripts ran, refers to the page's response
     items = {item["url"]: item for item in rendered.items}
     # (the hidden one is linked only by a listing that is a shell: found once rendered)
-    extracted = ("shell", "static", "hidden", "lazy", "feed")
+    extracted = ("shell", "static", "hidden", "lazy", "feed", "busy")
     assert set(items) == {rendered.url(a.path) for a in site.articles if a.kind in extracted}
     item = items[page_url]
     assert item["title"] == article.title
@@ -223,8 +225,8 @@ def test_robots_txt_and_a_frozen_page_in_the_browser(rendered: Crawl) -> None:
     stats = rendered.stats()
     assert stats["archive/browser/failed"] == 1
     assert stats["archive/browser/retries"] == 1
-    # two shells, the private one, /more/, the lazy one, the feed
-    assert stats["archive/browser/pages"] == 6
+    # two shells, the private one, /more/, the lazy one, the feed, the busy one
+    assert stats["archive/browser/pages"] == 7
     assert stats["finish_reason"] == "finished"
     assert "urn:screenshot:" + rendered.url(frozen.path) not in resources
     error = json.loads(resources["urn:pageinfo:" + rendered.url(frozen.path)].payload)["error"]
@@ -285,6 +287,20 @@ def test_an_endless_feed_is_scrolled_within_its_bounds(rendered: Crawl) -> None:
     assert "urn:screenshot:" + page_url in resources
     assert "Feed page 1, story 1" in resources["urn:text:" + page_url].payload.decode()
     assert rendered.stats()["archive/browser/scrolled"] >= info["scroll"]["screens"]
+
+
+def test_a_page_that_never_stops_loading_is_scrolled_within_its_time(rendered: Crawl) -> None:
+    """A page that fetches something every 150 ms, for ever: each scroll step waits for
+    quiet that never comes, so the scroll ends at two thirds of the page's time limit and
+    the page is archived within it."""
+    article = rendered.site.article("busy-ticker")
+    page_url = rendered.url(article.path)
+    resources = {r.h("WARC-Target-URI"): r for r in rendered.records() if r.type == "resource"}
+    info = json.loads(resources["urn:pageinfo:" + page_url].payload)
+    assert "error" not in info and info["seconds"] < PAGE_TIMEOUT, info
+    assert info["scroll"]["stopped"] == "time" and info["scroll"]["screens"] >= 1, info
+    assert "urn:screenshot:" + page_url in resources
+    assert article.paragraphs[1] in resources["urn:text:" + page_url].payload.decode()
 
 
 def test_auto_leaves_a_site_without_shells_alone_and_always_renders_it(tmp_path: Path) -> None:
