@@ -81,10 +81,32 @@ def _choice(name: str, value: Any, choices: tuple[str, ...], true: str) -> str:
     raise SettingError(f"{name} must be {listed}, got {value!r}")
 
 
+def scroll_screens(value: Any, default: int) -> int:
+    """ARCHIVE_BROWSER_SCROLL: the screens a rendered page is scrolled down, 0 for none;
+    ``on`` (and True) reads as *default*, ``off`` (and False) as 0."""
+    if isinstance(value, bool):
+        return default if value else 0
+    text = str(value if value is not None else "").strip().lower()
+    if text in ("on", "true", "yes"):
+        return default
+    if text in ("off", "false", "no", "", "0"):
+        return 0
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise SettingError(
+            f"ARCHIVE_BROWSER_SCROLL must be a number of screens (0: off), on or off, got {value!r}"
+        )
+    return number
+
+
 def check_settings(settings: Any) -> None:
     """Every setting above, checked (raises SettingError, one line)."""
     for name in DURATION_SETTINGS:
         duration_setting(settings, name)
     asset_scope(settings.get("ARCHIVE_PAGE_ASSETS"))
     browser_mode(settings.get("ARCHIVE_BROWSER"))
+    scroll_screens(settings.get("ARCHIVE_BROWSER_SCROLL"), 0)
     max_pages_per_host(settings)

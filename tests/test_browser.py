@@ -529,19 +529,3 @@ def test_the_rendered_article_replays_with_its_text_and_screenshot(rendered: Cra
         assert replay.stop() == 0
     assert guard.refused == [], guard.refused
     assert rendered.server.requests == [], "the live site was reached during replay"
-
-
-def test_archive_browser_scroll_reads_screens_on_and_off() -> None:
-    from crawler.capture.rendering import scroll_screens
-    from crawler.settingchecks import SettingError
-
-    assert [scroll_screens(v) for v in ("off", "0", 0, False, "", None)] == [0] * 6
-    assert [scroll_screens(v) for v in ("on", True, "9", 3)] == [
-        SCROLL_SCREENS,
-        SCROLL_SCREENS,
-        9,
-        3,
-    ]
-    for wrong in ("-1", "many", -2):
-        with pytest.raises(SettingError, match="ARCHIVE_BROWSER_SCROLL"):
-            scroll_screens(wrong)

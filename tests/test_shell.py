@@ -10,9 +10,9 @@ from scrapy.http import Headers, HtmlResponse
 
 from archive.discover.sites import SitesError, load_sites
 from archive.extract.shell import shell_reason
-from crawler.capture.browser import browser_user_agent
+from crawler.capture.browser import SCROLL_SCREENS, browser_user_agent
 from crawler.capture.rendering import _Cache, fulfil_headers
-from crawler.settingchecks import SettingError, browser_mode
+from crawler.settingchecks import SettingError, browser_mode, check_settings, scroll_screens
 from tests.js_site import JsSite, default_js_articles
 
 PROSE = "<p>" + " ".join(["The council met on Thursday to weigh the harbour plans."] * 12) + "</p>"
@@ -84,6 +84,22 @@ def test_browser_modes_and_the_sites_file(tmp_path: Path) -> None:
     sites.write_text("sites:\n  - url: https://b.example/\n    browser_pattern: '(['\n")
     with pytest.raises(SitesError, match="browser_pattern '\\(\\[' is not a valid regular"):
         load_sites(sites)
+
+
+def test_archive_browser_scroll_reads_screens_on_and_off() -> None:
+    assert [scroll_screens(v, SCROLL_SCREENS) for v in ("off", "0", 0, False, "", None)] == [0] * 6
+    assert [scroll_screens(v, SCROLL_SCREENS) for v in ("on", True, "9", 3)] == [
+        SCROLL_SCREENS,
+        SCROLL_SCREENS,
+        9,
+        3,
+    ]
+    for wrong in ("-1", "many", -2):
+        with pytest.raises(SettingError, match="ARCHIVE_BROWSER_SCROLL"):
+            scroll_screens(wrong, SCROLL_SCREENS)
+    # checked with the other settings, before the crawl starts (one line, exit 2)
+    with pytest.raises(SettingError, match="ARCHIVE_BROWSER_SCROLL must be a number"):
+        check_settings({"ARCHIVE_BROWSER_SCROLL": "many", "ARCHIVE_PAGE_ASSETS": "site"})
 
 
 def test_what_the_browser_is_handed() -> None:

@@ -65,7 +65,7 @@ from crawler.capture.browser import (
 )
 from crawler.capture.middleware import header_list
 from crawler.politeness.hostcap import HostCap
-from crawler.settingchecks import SettingError, browser_mode, renders_pages
+from crawler.settingchecks import browser_mode, renders_pages, scroll_screens
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -139,27 +139,6 @@ class _PageLoad:
         self.requests.setdefault(url, {"type": kind, **info})
 
 
-def scroll_screens(value: Any) -> int:
-    """ARCHIVE_BROWSER_SCROLL: the screens a rendered page is scrolled down, 0 for none;
-    ``on``/``off`` (and booleans) read as the default / 0."""
-    if isinstance(value, bool):
-        return SCROLL_SCREENS if value else 0
-    text = str(value if value is not None else "").strip().lower()
-    if text in ("on", "true", "yes"):
-        return SCROLL_SCREENS
-    if text in ("off", "false", "no", "", "0"):
-        return 0
-    try:
-        number = int(text)
-    except ValueError:
-        number = -1
-    if number < 0:
-        raise SettingError(
-            f"ARCHIVE_BROWSER_SCROLL must be a number of screens (0: off), on or off, got {value!r}"
-        )
-    return number
-
-
 def fulfil_headers(response: Response) -> dict[str, str]:
     """A Scrapy response's headers for ``route.fulfill``: the body is decoded, so no
     framing or content coding; a repeated header joined (Set-Cookie by newlines)."""
@@ -193,7 +172,7 @@ class PageRenderer:
         self.restart_pages = settings.getint("ARCHIVE_BROWSER_RESTART_PAGES")
         self.max_memory_mb = settings.getfloat("ARCHIVE_BROWSER_MAX_MEMORY_MB")
         self.screenshot = settings.getbool("ARCHIVE_BROWSER_SCREENSHOT")
-        self.scroll = scroll_screens(settings.get("ARCHIVE_BROWSER_SCROLL"))
+        self.scroll = scroll_screens(settings.get("ARCHIVE_BROWSER_SCROLL"), SCROLL_SCREENS)
         self.cache = _Cache(int(settings.getfloat("ARCHIVE_BROWSER_CACHE_MB") * 2**20))
         self._cap: HostCap | None = None
         self.chromium: Chromium | None = None
