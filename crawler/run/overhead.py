@@ -85,6 +85,5 @@ def gc_for_crawl() -> None:
     generation (``gc.freeze``), where collections do not walk it, and the collector runs
     again, less often (:data:`GC_THRESHOLD`)."""
     gc.freeze()
-    _, older, oldest = gc.get_threshold()
-    gc.set_threshold(GC_THRESHOLD, older, oldest)
+    gc.set_threshold(GC_THRESHOLD)  # the older generations' thresholds stay
     gc.enable()
