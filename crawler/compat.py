@@ -141,10 +141,8 @@ def leave_out_extensions(settings: Settings, paths: Iterable[str]) -> None:
     """Set each of *paths* (the import paths of Scrapy's classes, as ``EXTENSIONS_BASE``
     spells them) to None in ``EXTENSIONS_BASE``: the extension is then left out without
     being imported. A path ``EXTENSIONS_BASE`` does not have is left alone."""
-    base = dict(settings.getdict("EXTENSIONS_BASE"))
+    base = settings.getdict("EXTENSIONS_BASE")
     out = [path for path in paths if base.get(path) is not None]
-    if not out:
-        return
-    for path in out:
-        base[path] = None
-    settings.set("EXTENSIONS_BASE", base, priority=settings.getpriority("EXTENSIONS_BASE") or 0)
+    if out:
+        base.update(dict.fromkeys(out))
+        settings.set("EXTENSIONS_BASE", base, priority=settings.getpriority("EXTENSIONS_BASE") or 0)
