@@ -464,12 +464,12 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
         the start) may claim it, and as a plain listing that brought nothing new it
         would not lead on to the sections and tags only it links to."""
         scope = self.scope_of(url)
-        if scope is None or url in self._requested_listings:
+        if scope is None:
             return None
         start = self.is_start_page(url)
         if start:
             barren = 0
-        if not self._listing_allowed(url, scope, barren):
+        if not self._listing_allowed(url, scope, barren):  # requested once
             return None
         meta: dict[str, Any] = {"barren": barren, UNCAPPED: True}
         if start:
