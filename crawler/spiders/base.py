@@ -457,16 +457,17 @@ class NewsSpider(Discovery, PageAssets, Recovery, Spider):
             self._start_pages = {start for scope in self.scopes for start in scope.start_urls()}
         return url in self._start_pages
 
-    def listing_request(self, url: str, barren: int) -> Request | None:
+    def listing_request(self, url: str, barren: int, start: bool = False) -> Request | None:
         """The request for a listing page not requested yet in this run, or None. A start
         page is one whoever links to it first: a page parsed before robots.txt gave the
         entry points (an article a killed run archived, extracted from the archive at
         the start) may claim it, and as a plain listing that brought nothing new it
-        would not lead on to the sections and tags only it links to."""
+        would not lead on to the sections and tags only it links to. *start*: a start
+        page whatever the sites say (where a start page's refresh leads)."""
         scope = self.scope_of(url)
         if scope is None:
             return None
-        start = self.is_start_page(url)
+        start = start or self.is_start_page(url)
         if start:
             barren = 0
         if not self._listing_allowed(url, scope, barren):  # requested once

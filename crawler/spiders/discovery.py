@@ -216,8 +216,6 @@ class Discovery(_Spider):
         target = _REFRESH_URL.search(refresh or "")
         if target and response.meta.get("start_page"):
             url = self.clean(target.group(1).strip("'\" "), response.url)
-            req = self.listing_request(url, 0) if url else None
+            req = self.listing_request(url, 0, start=True) if url else None
             if req is not None:
-                req.meta["start_page"] = True
-                req.priority = PRIO_FEED
                 yield req
