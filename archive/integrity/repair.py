@@ -165,7 +165,7 @@ def _repair(
     missing = missing_records(scans.values(), indexed)
     if bad or missing or (rows is None and scans):
         _fix_index(layout, bad, missing, scans, files, report)
-    if index_started(layout.index_path, timeout):
+    if started:  # an index _fix_index has just made wrote its CDXJ already
         _refresh_cdxj(layout, timeout, report)
 
 
