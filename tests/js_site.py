@@ -201,6 +201,17 @@ class JsArticle:
         return out
 
 
+#: the articles default_js_articles adds when asked, by kind (each its own kind)
+OPTIONAL_ARTICLES = (
+    JsArticle(4, "frozen-page", "A page that never finishes", "frozen"),
+    JsArticle(5, "private-story", "A story behind the wall", "private"),
+    JsArticle(6, "hidden-gem", "A story only a script lists", "hidden"),
+    JsArticle(7, "lazy-pictures", "Pictures further down the quay", "lazy"),
+    JsArticle(8, "endless-feed", "A feed that never ends", "feed"),
+    JsArticle(9, "busy-ticker", "A ticker that never rests", "busy"),
+)
+
+
 def default_js_articles(
     shells: bool = True,
     frozen: bool = False,
@@ -216,18 +227,9 @@ def default_js_articles(
         JsArticle(2, "bridge-repairs", "Bridge repairs begin in spring", kind),
         JsArticle(3, "market-square", "A new roof for the market square", "static"),
     ]
-    if frozen:
-        articles.append(JsArticle(4, "frozen-page", "A page that never finishes", "frozen"))
-    if private:
-        articles.append(JsArticle(5, "private-story", "A story behind the wall", "private"))
-    if hidden:
-        articles.append(JsArticle(6, "hidden-gem", "A story only a script lists", "hidden"))
-    if lazy:
-        articles.append(JsArticle(7, "lazy-pictures", "Pictures further down the quay", "lazy"))
-    if feed:
-        articles.append(JsArticle(8, "endless-feed", "A feed that never ends", "feed"))
-    if busy:
-        articles.append(JsArticle(9, "busy-ticker", "A ticker that never rests", "busy"))
+    chosen = {"frozen": frozen, "private": private, "hidden": hidden, "lazy": lazy}
+    chosen |= {"feed": feed, "busy": busy}
+    articles += [article for article in OPTIONAL_ARTICLES if chosen[article.kind]]
     return articles
 
 
