@@ -29,6 +29,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeGuard
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,8 @@ def _endpoint_key(endpoint: str | None) -> str:
     return (endpoint or "").rstrip("/")
 
 
-def _is_sha256(value: object) -> bool:
+def is_sha256(value: object) -> TypeGuard[str]:
+    """Whether *value* is a SHA-256 as this archive writes it: 64 lowercase hex digits."""
     return (
         isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
     )
@@ -118,7 +120,7 @@ class UploadRecord:
         size, mtime_ns, inode, sha256, checksum = row[0]
         if (size, mtime_ns, inode) != (state.size, state.mtime_ns, state.inode):
             return None
-        if not isinstance(sha256, str) or not _is_sha256(sha256):
+        if not is_sha256(sha256):
             return None
         return Checked(path.name, state, sha256, checksum if isinstance(checksum, str) else None)
 
@@ -268,4 +270,4 @@ def _corrupt(exc: sqlite3.DatabaseError) -> bool:
     return "malformed" in text or "not a database" in text
 
 
-__all__ = ["Checked", "FileState", "SCHEMA_VERSION", "UploadRecord"]
+__all__ = ["Checked", "FileState", "SCHEMA_VERSION", "UploadRecord", "is_sha256"]

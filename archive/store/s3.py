@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 from archive.layout import OPEN_SUFFIX, STORED_SUFFIX, WARC_SUBDIR, ArchiveLayout, fsync_path
 from archive.plural import counted
-from archive.store.record import FileState, UploadRecord
+from archive.store.record import FileState, UploadRecord, is_sha256
 
 logger = logging.getLogger(__name__)
 
@@ -564,7 +564,7 @@ class StoredNote:
         try:
             data = json.loads(Path(path).read_text("utf-8"))
             sha = str(data["sha256"])
-            if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+            if not is_sha256(sha):
                 raise ValueError(f"its sha256 is not 64 hex digits: {sha[:80]!r}")
             return cls(
                 name=str(data["name"]),
