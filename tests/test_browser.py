@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -51,10 +51,22 @@ class Crawl:
     def url(self, path: str) -> str:
         return self.server.base_url + path
 
+    _records: list[Rec] | None = field(default=None, repr=False, compare=False)
+
     def records(self) -> list[Rec]:
-        return [
-            r for path in sorted((self.root / "warc").glob("*.warc.gz")) for r in read_warc(path)
-        ]
+        """The crawl's WARC records, read once (the crawl is over)."""
+        if self._records is None:
+            warcs = sorted((self.root / "warc").glob("*.warc.gz"))
+            self._records = [r for path in warcs for r in read_warc(path)]
+        return self._records
+
+    def resources(self) -> dict[str, Rec]:
+        """The crawl's resource records (screenshots, texts, pageinfos) by their URIs."""
+        return {r.h("WARC-Target-URI"): r for r in self.records() if r.type == "resource"}
+
+    def pageinfo(self, url: str) -> dict[str, Any]:
+        """The pageinfo the browser recorded for the page *url*."""
+        return dict(json.loads(self.resources()["urn:pageinfo:" + url].payload))
 
     def stats(self) -> dict[str, Any]:
         (report,) = [json.loads(r.payload) for r in self.records() if r.type == "metadata"]
@@ -151,7 +163,7 @@ def test_a_shell_article_is_archived_as_the_browser_loaded_it(rendered: Crawl) -
     (info,) = [r for r in records if r.type == "warcinfo"]
     assert re.search(rb"http-header-user-agent-browser: Mozilla/5\.0 .*Chrome/\d+", info.payload)
     # the screenshot and the text, named as browsertrix-crawler names them
-    resources = {r.h("WARC-Target-URI"): r for r in records if r.type == "resource"}
+    resources = rendered.resources()
     shot = resources["urn:screenshot:" + page_url]
     assert shot.h("Content-Type") == "image/png" and shot.payload.startswith(b"\x89PNG\r\n\x1a\n")
     check_record_digests(shot)
@@ -163,7 +175,7 @@ def test_a_shell_article_is_archived_as_the_browser_loaded_it(rendered: Crawl) -
         == "text/plain; charset=utf-8"
     )
     assert article.paragraphs[1] in text.payload.decode("utf-8")
-    info_urls = json.loads(resources["urn:pageinfo:" + page_url].payload)["urls"]
+    info_urls = rendered.pageinfo(page_url)["urls"]
     assert info_urls[rendered.url(article.api_path)]["status"] == 200
     # the static article was not rendered (auto): no screenshot, its text extracted all the same
     static = site.article("market-square")
@@ -214,9 +226,8 @@ def test_robots_txt_and_a_frozen_page_in_the_browser(rendered: Crawl) -> None:
     # robots.txt disallows the API path: the page's request for it never left
     paths = [e.path for e in rendered.server.requests]
     assert private.path in paths and private.api_path not in paths
-    records = rendered.records()
-    resources = {r.h("WARC-Target-URI"): r for r in records if r.type == "resource"}
-    info = json.loads(resources["urn:pageinfo:" + rendered.url(private.path)].payload)
+    resources = rendered.resources()
+    info = rendered.pageinfo(rendered.url(private.path))
     assert info["urls"][rendered.url(private.api_path)]["outcome"] == (
         "refused: Forbidden by robots.txt"
     )
@@ -229,10 +240,10 @@ def test_robots_txt_and_a_frozen_page_in_the_browser(rendered: Crawl) -> None:
     assert stats["archive/browser/pages"] == 7
     assert stats["finish_reason"] == "finished"
     assert "urn:screenshot:" + rendered.url(frozen.path) not in resources
-    error = json.loads(resources["urn:pageinfo:" + rendered.url(frozen.path)].payload)["error"]
+    error = rendered.pageinfo(rendered.url(frozen.path))["error"]
     assert f"ARCHIVE_BROWSER_PAGE_TIMEOUT ({PAGE_TIMEOUT} s)" in error
     assert rendered.url(frozen.path) in [
-        r.h("WARC-Target-URI") for r in records if r.type == "response"
+        r.h("WARC-Target-URI") for r in rendered.records() if r.type == "response"
     ]  # archived as fetched
 
 
@@ -249,8 +260,8 @@ def test_scrolling_archives_what_a_page_loads_into_view(rendered: Crawl) -> None
     page_url = rendered.url(article.path)
     records = rendered.records()
     responses = {r.h("WARC-Target-URI"): r for r in records if r.type == "response"}
-    resources = {r.h("WARC-Target-URI"): r for r in records if r.type == "resource"}
-    info = json.loads(resources["urn:pageinfo:" + page_url].payload)
+    resources = rendered.resources()
+    info = rendered.pageinfo(page_url)
     assert info["reason"] == "browser_pattern"
     for path in article.lazy_paths:
         url = rendered.url(path)
@@ -277,8 +288,8 @@ def test_an_endless_feed_is_scrolled_within_its_bounds(rendered: Crawl) -> None:
     feed = [e.query for e in rendered.server.requests if e.path == "/api/feed.json"]
     assert 2 <= len(feed) <= SCROLL_SCREENS + 1, feed
     assert feed == [f"page={n}" for n in range(1, len(feed) + 1)]
-    resources = {r.h("WARC-Target-URI"): r for r in rendered.records() if r.type == "resource"}
-    info = json.loads(resources["urn:pageinfo:" + page_url].payload)
+    resources = rendered.resources()
+    info = rendered.pageinfo(page_url)
     assert "error" not in info and info["seconds"] < PAGE_TIMEOUT
     assert info["scroll"]["stopped"] in ("screens", "time"), info
     assert 1 <= info["scroll"]["screens"] <= SCROLL_SCREENS
@@ -295,8 +306,8 @@ def test_a_page_that_never_stops_loading_is_scrolled_within_its_time(rendered: C
     the page is archived within it."""
     article = rendered.site.article("busy-ticker")
     page_url = rendered.url(article.path)
-    resources = {r.h("WARC-Target-URI"): r for r in rendered.records() if r.type == "resource"}
-    info = json.loads(resources["urn:pageinfo:" + page_url].payload)
+    resources = rendered.resources()
+    info = rendered.pageinfo(page_url)
     assert "error" not in info and info["seconds"] < PAGE_TIMEOUT, info
     assert info["scroll"]["stopped"] == "time" and info["scroll"]["screens"] >= 1, info
     assert "urn:screenshot:" + page_url in resources
@@ -322,11 +333,11 @@ def test_auto_leaves_a_site_without_shells_alone_and_always_renders_it(tmp_path:
     assert "browser started" not in auto.stderr
     stats = auto.stats()
     assert not [key for key in stats if key.startswith("archive/browser/")], stats
-    assert not [r for r in auto.records() if r.type == "resource"]
+    assert not auto.resources()
     # always: every article rendered, the same article read from its DOM
     assert always.returncode == 0, always.stderr[-3000:]
     assert always.stats()["archive/browser/pages"] == len(site.articles)
-    shots = {r.h("WARC-Target-URI") for r in always.records() if r.type == "resource"}
+    shots = set(always.resources())
     assert {"urn:screenshot:" + always.url(a.path) for a in site.articles} <= shots
     texts = {i["url"]: i["text"] for i in auto.items}
     assert {i["url"]: i["text"] for i in always.items} == texts
@@ -340,8 +351,7 @@ def test_auto_leaves_a_site_without_shells_alone_and_always_renders_it(tmp_path:
     records = always.records()
     assert scripted not in {r.h("WARC-Target-URI") for r in records if r.type == "response"}
     assert indexed(always, scripted) == []
-    resources = {r.h("WARC-Target-URI"): r for r in records if r.type == "resource"}
-    info = json.loads(resources["urn:pageinfo:" + always.url(lazy.path)].payload)
+    info = always.pageinfo(always.url(lazy.path))
     assert not {always.url(p) for p in lazy.lazy_paths} & set(info["urls"])
     assert "scroll" not in info and "archive/browser/scrolled" not in always.stats()
 
