@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 import sqlite3
+import struct
 import subprocess
 import sys
 import time
@@ -273,9 +274,11 @@ def test_scrolling_archives_what_a_page_loads_into_view(rendered: Crawl) -> None
         assert info["urls"].get(url) == {"type": "image", "status": 200, "outcome": "fetched"}
     # down to the bottom (over 6,000 pixels: the first screen shown at load, 6 more)
     assert info["scroll"]["stopped"] == "bottom" and info["scroll"]["screens"] >= 5, info
-    # back at the top for the screenshot: the page's first pixels are its background
+    # the screenshot is of the whole scrolled page, the pictures 5,500 pixels down in it
     shot = resources["urn:screenshot:" + page_url].payload
     assert shot.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = struct.unpack(">II", shot[16:24])  # the PNG's IHDR
+    assert width == 1280 and height > 5500, (width, height)
 
 
 def test_an_endless_feed_is_scrolled_within_its_bounds(rendered: Crawl) -> None:
