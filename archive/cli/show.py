@@ -18,6 +18,7 @@ from archive.extract.decode import (
     decode_content,
 )
 from archive.extract.textdiff import changes_text, text_changes
+from archive.index.rows import mime_of
 from archive.index.urlvariants import url_variants
 from archive.layout import ArchiveLayout
 from archive.store.s3 import StoreError
@@ -340,7 +341,7 @@ def _print_changes(db: sqlite3.Connection, url: str) -> int:
 
 
 def _is_text(mime: str | None) -> bool:
-    return (mime or "").split(";")[0].strip().lower().startswith("text/")
+    return (mime_of(mime) or "").startswith("text/")
 
 
 def _write_resource(record: ArchivedRecord, uri: str) -> int:
