@@ -299,7 +299,6 @@ class Chromium:
     async def _load(self, page: Any, url: str, started: float) -> Rendered:
         from playwright.async_api import Error as PlaywrightError
 
-        traffic = _Traffic(page)
         await page.goto(url, wait_until="load", timeout=0)  # bounded by page_timeout
         settle = min(SETTLE_SECONDS, max(0.5, self.page_timeout / 3))
         with contextlib.suppress(PlaywrightError):  # still busy: take what is there
@@ -308,7 +307,7 @@ class Chromium:
         if self.scroll_screens:
             deadline = started + self.page_timeout * SCROLL_DEADLINE_SHARE
             try:
-                scrolled, scroll_end = await self._scroll(page, traffic, deadline)
+                scrolled, scroll_end = await self._scroll(page, deadline)
             except PlaywrightError as exc:  # a script navigated away: take what is there
                 scroll_end = f"failed: {_one_line(exc)}"[:200]
         html = await page.content()
@@ -331,11 +330,14 @@ class Chromium:
             scroll_end,
         )
 
-    async def _scroll(self, page: Any, traffic: _Traffic, deadline: float) -> tuple[int, str]:
+    async def _scroll(self, page: Any, deadline: float) -> tuple[int, str]:
         """Scroll *page* down a screen at a time, its new requests (lazy images, a feed's
         next items) settled after each step, until a step no longer moves it (the bottom,
         and nothing more came), ``scroll_screens`` screens, or *deadline*; then back to
         the top. The screens scrolled, and why it stopped."""
+        # watched from here: a step waits only for requests started after it, so those
+        # of the load need no callback (nor any page's, when scrolling is off)
+        traffic = _Traffic(page)
         steps, end = 0, "screens"
         while steps < self.scroll_screens:
             if time.monotonic() >= deadline:
