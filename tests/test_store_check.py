@@ -45,6 +45,14 @@ def _put(client: Any, bucket: str, key: str, path: Path, part: int, meta: str) -
     )
 
 
+def _file(tmp_path: Path, name: str, size: int) -> tuple[Path, bytes, str]:
+    """A local file *name* of *size* random bytes: its path, bytes and SHA-256."""
+    path = tmp_path / name
+    path.write_bytes(os.urandom(size))
+    data = path.read_bytes()
+    return path, data, sha256(data)
+
+
 def _note(client: Any, bucket: str, path: Path, sha: str, checksum: str | None) -> StoredNote:
     return StoredNote(
         path.name, bucket, path.name, client.meta.endpoint_url, path.stat().st_size, sha, checksum
@@ -64,9 +72,7 @@ def test_a_composite_of_other_part_sizes_is_read_back_by_both_checks(
     status`` said ``differs`` and ``verify`` said lost (the "server's SHA-256")."""
     client = s3_client(endpoint)
     store = StoreURL(bucket, "")
-    path = tmp_path / "big.warc.gz"
-    path.write_bytes(os.urandom(11 * MIB + 123))
-    sha = sha256(path.read_bytes())
+    path, _, sha = _file(tmp_path, "big.warc.gz", 11 * MIB + 123)
     _put(client, bucket, path.name, path, 5 * MIB, sha)
     note = _note(client, bucket, path, sha, _checksum(client, bucket, path.name))
     reads: list[str] = []
@@ -95,10 +101,7 @@ def test_a_whole_object_checksum_is_never_taken_for_a_composite(
     ``verify`` called it lost; now both say it differs, and the upload replaces it."""
     client = s3_client(endpoint)
     store = StoreURL(bucket, "")
-    path = tmp_path / "tiny.warc.gz"
-    path.write_bytes(os.urandom(32))
-    data = path.read_bytes()
-    sha = sha256(data)
+    path, data, sha = _file(tmp_path, "tiny.warc.gz", 32)
     client.put_object(
         Bucket=bucket,
         Key=path.name,
@@ -123,9 +126,7 @@ def test_a_note_cannot_vouch_for_a_whole_object_checksum_of_other_bytes(
     whole, while ``store status`` of the file the note stands for said ``differs``."""
     client = s3_client(endpoint)
     store = StoreURL(bucket, "")
-    path = tmp_path / "a.warc.gz"
-    path.write_bytes(os.urandom(1000))
-    sha = sha256(path.read_bytes())
+    path, _, sha = _file(tmp_path, "a.warc.gz", 1000)
     other = os.urandom(1000)
     client.put_object(
         Bucket=bucket,
@@ -152,10 +153,7 @@ def test_an_object_without_the_sha256_metadata_is_judged_by_its_bytes(
     bytes (the server's checksum, else read back), and other bytes still differ."""
     client = s3_client(endpoint)
     store = StoreURL(bucket, "")
-    path = tmp_path / "a.warc.gz"
-    path.write_bytes(os.urandom(1000))
-    data = path.read_bytes()
-    sha = sha256(data)
+    path, data, sha = _file(tmp_path, "a.warc.gz", 1000)
     extra = {"ChecksumAlgorithm": "SHA256"} if checksum else {}
     client.put_object(Bucket=bucket, Key=path.name, Body=data, **extra)
     note = _note(client, bucket, path, sha, None)
