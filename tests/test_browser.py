@@ -437,15 +437,15 @@ def test_a_browser_crash_fails_the_page_alone_and_the_next_gets_a_new_browser() 
     """Chromium killed under a page (its processes, not Playwright's driver): that page
     fails, the next one is rendered by a browser started afresh, and closing leaves no
     process behind."""
-    from crawler.capture.browser import Chromium, RenderFailed, browser_processes
+    from crawler.capture.browser import Chromium, RenderFailed, _browser_tree, browser_processes
 
     executable = shutil.which("chromium")
     assert executable is not None
     counted: list[str] = []
 
     def kill_chromium() -> None:
-        for pid in browser_processes():
-            if Path(f"/proc/{pid}/comm").read_text().startswith("chrom"):
+        for pid, (comm, _) in _browser_tree().items():
+            if comm.startswith("chrom"):
                 os.kill(pid, signal.SIGKILL)
 
     async def route(route: Any) -> None:
