@@ -29,6 +29,7 @@ from tests.test_store_s3 import (  # noqa: F401 - the fixtures
 )
 
 RECORD = "store-checked.sqlite3"
+OPEN = "crawl-4.warc.gz.open"  # warc_dir's file being written
 
 
 class CountingClient:
@@ -75,7 +76,7 @@ def warc_dir(tmp_path: Path) -> Path:
     warc.mkdir(parents=True)
     for i in (1, 2, 3):
         (warc / f"crawl-{i}.warc.gz").write_bytes(os.urandom(20_000 + i))
-    (warc / "crawl-4.warc.gz.open").write_bytes(b"being written")
+    (warc / OPEN).write_bytes(b"being written")
     return warc
 
 
@@ -317,6 +318,7 @@ def test_store_sync_and_status_check_for_real_and_correct_the_record(
     sync = run(capsys, root, "store", "sync", *opts)
     assert sync.code == 0, sync.err
     assert "1 WARC file uploaded, 2 there already" in sync.err
+    assert sync.out == f"uploaded  {first}  (SHA-256 {sha256((warc_dir / first).read_bytes())})\n"
     assert hashed == [first, second, third]
     body, _ = stored(endpoint, bucket, f"s/{first}") or (b"", {})
     assert body == (warc_dir / first).read_bytes()
@@ -328,13 +330,22 @@ def test_store_sync_and_status_check_for_real_and_correct_the_record(
     status = run(capsys, root, "store", "status", *opts)
     assert status.code == 0
     assert f"local-only  {second}" in status.out and f"both        {first}" in status.out
+    assert status.out.splitlines() == [
+        f"both        {first}",
+        f"local-only  {second}",
+        f"both        {third}",
+        f"open        {OPEN}  (being written, or left by a crash: not uploaded)",
+    ]
+    assert status.err.splitlines()[-1] == f"store {store}/: 2 both, 1 local-only, 1 open"
     assert hashed == [first, second, third]
     counts = start(warc_dir, store, endpoint)
     assert counts.uploaded == [second] and counts.recorded == [first, third]
     assert stored(endpoint, bucket, f"s/{second}") is not None
     # and what status found whole, it records (a record deleted: one full check)
     (root / RECORD).unlink()
-    assert run(capsys, root, "store", "status", *opts).code == 0
+    status = run(capsys, root, "store", "status", *opts)
+    assert status.code == 0
+    assert status.out.splitlines()[:3] == [f"both        {n}" for n in (first, second, third)]
     hashed.clear()
     assert start(warc_dir, store, endpoint).recorded == [first, second, third]
     assert hashed == []
