@@ -471,15 +471,7 @@ class Uploader:
             return None
         done = Uploaded(path, key, seen.state.size, seen.sha256, True, seen.checksum, recorded=True)
         if not self.keep_local:
-            note = StoredNote(
-                path.name,
-                self.store.bucket,
-                key,
-                endpoint,
-                seen.state.size,
-                seen.sha256,
-                seen.checksum,
-            )
+            note = note_of(done, self.store, endpoint)
             if check_note(self._client, note) is not None:  # gone, or changed: in full
                 record.forget(path.name, self.store.bucket, key, endpoint)
                 return None
@@ -607,21 +599,29 @@ def write_note(path: Path, note: StoredNote) -> None:
     fsync_path(path.parent)
 
 
-def remove_local(done: Uploaded, store: StoreURL, endpoint: str | None) -> Path:
-    """Replace the uploaded (checked) file of *done* by its note; returns the note's path.
-    The note is on disk before the file goes."""
-    path = done.path
-    note = StoredNote(
-        name=path.name,
+def note_of(
+    done: Uploaded, store: StoreURL, endpoint: str | None, uploaded: str = ""
+) -> StoredNote:
+    """The note that says where the checked file of *done* is in *store*, and what its
+    bytes are."""
+    return StoredNote(
+        name=done.path.name,
         bucket=store.bucket,
         key=done.key,
         endpoint=endpoint or None,
         size=done.size,
         sha256=done.sha256,
         checksum=done.checksum,
-        uploaded=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        uploaded=uploaded,
     )
-    write_note(note_path(path), note)
+
+
+def remove_local(done: Uploaded, store: StoreURL, endpoint: str | None) -> Path:
+    """Replace the uploaded (checked) file of *done* by its note; returns the note's path.
+    The note is on disk before the file goes."""
+    path = done.path
+    uploaded = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    write_note(note_path(path), note_of(done, store, endpoint, uploaded))
     path.unlink()
     fsync_path(path.parent)
     return note_path(path)
@@ -903,6 +903,7 @@ __all__ = [
     "fetch",
     "list_objects",
     "local_state",
+    "note_of",
     "note_of_object",
     "object_differs",
     "note_path",
