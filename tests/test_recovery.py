@@ -310,6 +310,23 @@ def test_a_start_page_an_article_links_to_before_robots_txt_stays_a_start_page()
     assert entry == ["http://news.test/sitemap.xml"]  # the home page is requested already
 
 
+def test_where_a_start_page_refreshes_to_is_a_start_page() -> None:
+    """A start page that is only a meta refresh (to the edition's home, say) hands its
+    part on: the page it leads to is requested early, as a start page."""
+    spider = AnsarpressSpider(base_url="http://news.test/english")
+    url = "http://news.test/english"
+    refresh = '<meta http-equiv="refresh" content="0; url=/english/home">'
+    body = f"<html><head>{refresh}<title>News</title></head><body></body></html>"
+    home = HtmlResponse(url, body=body.encode(), request=Request(url, meta={"start_page": True}))
+    scope = spider.scope_of(url)
+    assert scope is not None
+    (req,) = spider.read_home(home, scope, spider.page_selector(home))
+    assert req.url == "http://news.test/english/home"
+    assert req.meta.get("start_page") is True
+    assert req.meta["barren"] == 0
+    assert req.priority == PRIO_FEED
+
+
 @pytest.mark.slow
 def test_a_refresh_killed_before_extraction_gives_the_new_version(tmp_path: Path) -> None:
     """A refresh that found an article's text changed is killed as that article goes to
