@@ -65,7 +65,7 @@ from crawler.capture.browser import (
 )
 from crawler.capture.middleware import header_list
 from crawler.politeness.hostcap import HostCap
-from crawler.settingchecks import browser_mode, renders_pages, scroll_screens
+from crawler.settingchecks import browser_mode, scroll_screens
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -193,11 +193,6 @@ class PageRenderer:
         if self._cap is None:
             self._cap = HostCap.from_crawler(self.crawler)
         return self._cap
-
-    @classmethod
-    def wanted(cls, crawler: Crawler, scopes: list[SiteScope]) -> bool:
-        """Does any site of the crawl render pages?"""
-        return renders_pages(crawler.settings, (scope.options.browser for scope in scopes))
 
     def _count(self, key: str, n: int = 1) -> None:
         if self.crawler.stats is not None:
