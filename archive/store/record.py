@@ -73,7 +73,6 @@ class FileState:
 class Checked:
     """A row of the record: the file was found whole in the object, with these digests."""
 
-    name: str
     state: FileState
     sha256: str  # hex
     checksum: str | None  # the server's ChecksumSHA256 of the object, if it keeps one
@@ -122,7 +121,7 @@ class UploadRecord:
             return None
         if not is_sha256(sha256):
             return None
-        return Checked(path.name, state, sha256, checksum if isinstance(checksum, str) else None)
+        return Checked(state, sha256, checksum if isinstance(checksum, str) else None)
 
     # -- writing -------------------------------------------------------------------------
     def remember(
