@@ -16,9 +16,20 @@ from scrapy.spidermiddlewares.httperror import HttpErrorMiddleware
 from scrapy.utils.test import get_crawler
 
 from crawler import settings as project_settings
-from crawler.run.overhead import QuietLogFormatter
+from crawler.run.overhead import GC_THRESHOLD, QuietLogFormatter
 from crawler.spiders.ansarpress import AnsarpressSpider
-from tests.crawling import REPO
+from tests.crawling import REPO, crawl_command, crawl_env
+
+# modules the crawl process needs only in other processes or other modes
+UNUSED = (
+    "trafilatura",
+    "scrapy_redis",
+    "aiohttp",
+    "prometheus_client",
+    "crawler.capture.rendering",
+    "archive.store.s3",
+    "yaml",
+)
 
 
 @pytest.mark.slow
@@ -28,7 +39,7 @@ def test_crawl_process_imports_only_what_it_uses() -> None:
     it is off, 0.1 s (the crawl command leaves it out: drop_idle_extensions); the
     metrics', the browser's, the object store's and the sites file's modules ~10 ms
     each, for crawls that use them."""
-    code = """
+    code = f"""
 import sys
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
@@ -40,16 +51,41 @@ for name in ("EXTENSIONS", "DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "ITEM
     for path in build_component_list(settings.get_component_priority_dict_with_base(name)):
         load_object(path)
 import crawler.spiders.ansarpress, crawler.spiders.news, crawler.commands.crawl
-unused = (
-    "trafilatura", "scrapy_redis", "aiohttp", "prometheus_client", "crawler.capture.rendering",
-    "archive.store.s3", "yaml",
-)
-print(",".join(m for m in unused if m in sys.modules))
+print(",".join(m for m in {UNUSED!r} if m in sys.modules))
 """
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == ""
+
+
+@pytest.mark.slow
+def test_the_crawl_command_itself_imports_only_what_it_uses_and_freezes_its_start(
+    tmp_path: Path,
+) -> None:
+    """The same, through `scrapy crawl` as a user runs it (a site that refuses every
+    connection: the crawl opens, fails at robots.txt, exits): the command wires
+    drop_idle_extensions, pause_gc and gc_for_crawl."""
+    report = tmp_path / "modules.txt"
+    code = f"""
+import atexit, gc, runpy, sys
+UNUSED = {UNUSED!r}
+def report():
+    with open({str(report)!r}, "w") as fh:
+        found = ",".join(m for m in UNUSED if m in sys.modules)
+        fh.write(f"{{found}}|{{gc.get_threshold()[0]}}|{{gc.isenabled()}}")
+atexit.register(report)
+sys.argv = {crawl_command(tmp_path / "archive", "http://127.0.0.1:9")[2:]!r}
+runpy.run_module("scrapy", run_name="__main__")
+"""
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=crawl_env(), capture_output=True, text=True
+    )
+    assert run.returncode == 1, run.stderr[-2000:]  # the site is unreachable
+    imported, threshold, enabled = report.read_text().split("|")
+    assert imported == ""
+    # the collector back on once the engine ran, at the crawl's threshold
+    assert (int(threshold), enabled) == (GC_THRESHOLD, "True")
 
 
 REMOTE_CONTROL = "scrapy.extensions.remote_control.RemoteControl"
@@ -86,7 +122,7 @@ def test_idle_extensions_left_out(settings: dict[str, object], left_out: set[str
 def test_gc_paused_for_the_start_and_frozen_for_the_crawl() -> None:
     import gc
 
-    from crawler.run.overhead import GC_THRESHOLD, gc_for_crawl, pause_gc
+    from crawler.run.overhead import gc_for_crawl, pause_gc
 
     threshold, enabled = gc.get_threshold(), gc.isenabled()
     frozen = gc.get_freeze_count()
