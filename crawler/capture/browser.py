@@ -343,12 +343,13 @@ class Chromium:
             if time.monotonic() >= deadline:
                 end = "time"
                 break
+            step = time.monotonic()  # before the scroll: what it starts counts
             before, after = await page.evaluate(_SCROLL_JS)
             if after <= before:
                 end = "bottom"
                 break
             steps += 1
-            await traffic.settle(min(deadline, time.monotonic() + SCROLL_STEP_SECONDS))
+            await traffic.settle(step, min(deadline, step + SCROLL_STEP_SECONDS))
         if steps:
             await page.evaluate(_TOP_JS)
         return steps, end
@@ -465,12 +466,11 @@ class _Traffic:
     def _ended(self, request: Any) -> None:
         self.pending.pop(request, None)
 
-    async def settle(self, until: float) -> None:
+    async def settle(self, start: float, until: float) -> None:
         """Wait until SCROLL_QUIET_SECONDS pass without a request starting and none that
-        started meanwhile is in flight (a script that reacts to the scroll gets that long
-        to ask; a request that never ends, a long poll, holds up one step only), at most
-        *until*."""
-        start = time.monotonic()
+        started since *start* is in flight (a script that reacts to the scroll gets that
+        long to ask; a request that never ends, a long poll, holds up one step only), at
+        most *until*."""
         while (now := time.monotonic()) < until:
             busy = any(began >= start for began in self.pending.values())
             if not busy and now - max(self.last, start) >= SCROLL_QUIET_SECONDS:
