@@ -247,16 +247,16 @@ def main(argv: list[str] | None = None) -> int:
         f"{statistics.median(r.peak_pss for r in offs) / 2**20:.0f} MB, auto "
         f"{statistics.median(r.peak_pss for r in autos) / 2**20:.0f} MB"
     )
-    rendered_rate = always.extra.get("rendered", 0) / always.wall if always.wall else 0.0
+    rendered = always.extra.get("rendered", 0)
+    rendered_rate = rendered / always.wall if always.wall else 0.0
     print(
         f"always on the real-page site: {rendered_rate:.2f} pages rendered/s, peak PSS "
         f"{always.peak_pss / 2**20:.0f} MB"
     )
-    rendered = always.extra.get("rendered", 0)
     if rendered and unscrolled.extra.get("rendered", 0):
-        gain = always.wall / rendered - unscrolled.wall / unscrolled.extra["rendered"]
+        cost = always.wall / rendered - unscrolled.wall / unscrolled.extra["rendered"]
         print(
-            f"scrolling (ARCHIVE_BROWSER_SCROLL default against 0): {gain:+.2f} s of wall time "
+            f"scrolling (ARCHIVE_BROWSER_SCROLL default against 0): {cost:+.2f} s of wall time "
             f"per rendered page ({always.wall:.1f} s against {unscrolled.wall:.1f} s for "
             f"{rendered} pages)"
         )
